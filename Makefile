@@ -1,0 +1,53 @@
+# One command each: `make up` deploys the dev stack, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+OUT ?= build/render
+# A local file backend: no Pulumi Cloud account needed.
+STATE_DIR ?= $(HOME)/.pulumi-observability
+export PULUMI_BACKEND_URL ?= file://$(STATE_DIR)
+export PULUMI_SKIP_UPDATE_CHECK = true
+
+.PHONY: setup test render up down preflight bench check-tools clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+test: setup
+	$(PY) -m pytest -q
+
+render: setup
+	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
+
+preflight: setup
+	$(PY) -m tools.preflight --stack $(STACK)
+
+bench: setup
+	$(PY) -m tools.bench
+
+check-tools:
+	@command -v pulumi >/dev/null 2>&1 || { echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (e.g. curl -fsSL https://get.pulumi.com | sh)"; exit 1; }
+	@command -v docker >/dev/null 2>&1 || { echo "Docker is not installed: install Docker Engine (e.g. apt-get install docker.io) and start it"; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "Docker is installed but no engine answers: start dockerd (systemctl start docker)"; exit 1; }
+
+# The dev stack's secrets are encrypted with a passphrase kept next to the local state.
+$(STATE_DIR)/passphrase:
+	@mkdir -p $(STATE_DIR) && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+
+up: check-tools setup $(STATE_DIR)/passphrase
+	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
+	pulumi stack select $(STACK) 2>/dev/null || pulumi stack init $(STACK) --secrets-provider passphrase; \
+	pulumi up --yes --stack $(STACK) && pulumi stack output urls --json --stack $(STACK)
+
+down: check-tools setup $(STATE_DIR)/passphrase
+	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
+	pulumi destroy --yes --stack $(STACK); \
+	echo "Data volumes are kept (retain on delete): docker volume ls --filter label=observability.stack"
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,41 @@
+"""Alertmanager: routes alerts to receivers; a gossip cluster when it has more than one replica."""
+from __future__ import annotations
+
+from configs.render.alertmanager import alertmanager_args, used_secrets
+from configs.render.common import PORTS
+
+from .service import ServiceArgs, ServiceComponent
+from .workload import HealthCheck, Port, Workload
+
+
+class Alertmanager(ServiceComponent):
+    SERVICE = "alertmanager"
+    TYPE = "observability:index:Alertmanager"
+
+    def workload(self, args: ServiceArgs) -> Workload:
+        cfg = args.config
+        port, cluster = PORTS["alertmanager"], PORTS["alertmanager_cluster"]
+        replicas = cfg.alertmanager.replicas
+        secrets = {name: args.secrets.get(name) for name in used_secrets(cfg, args.secrets.names())}
+        workload = self.base(
+            args,
+            args=[],
+            ports=[Port("web", port, ui=True, allowed_from=("prometheus", "loki", "grafana"))],
+            health=HealthCheck("/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")),
+            kind="stateful",
+            metrics_port="web",
+            secret_files=secrets,
+        )
+        extra = []
+        if replicas > 1:
+            # Each replica gossips with every other over the headless Service; the pod IP is advertised.
+            workload.ports += [Port("mesh-tcp", cluster, "TCP", allowed_from=("alertmanager",)),
+                               Port("mesh-udp", cluster, "UDP", allowed_from=("alertmanager",))]
+            workload.field_env["POD_IP"] = "status.podIP"
+            extra = [f"--cluster.listen-address=0.0.0.0:{cluster}",
+                     f"--cluster.advertise-address=$(POD_IP):{cluster}"]
+            extra += [f"--cluster.peer=alertmanager-{i}.alertmanager-headless:{cluster}" for i in range(replicas)]
+        else:
+            extra = ["--cluster.listen-address="]  # a lone instance needs no gossip port open
+        workload.args = alertmanager_args(cfg, workload.config_dir, workload.data_dir, extra)
+        return workload

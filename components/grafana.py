@@ -1,0 +1,44 @@
+"""Grafana with provisioned datasources and dashboards; its admin password never leaves Pulumi secrets."""
+from __future__ import annotations
+
+import pulumi
+import pulumi_random as random
+
+from configs.render.common import PORTS
+from configs.render.grafana import ADMIN_PASSWORD_FILE, grafana_env
+
+from .service import ServiceArgs, ServiceComponent
+from .workload import HealthCheck, Port, Workload
+
+
+class Grafana(ServiceComponent):
+    SERVICE = "grafana"
+    TYPE = "observability:index:Grafana"
+
+    admin_password: pulumi.Output[str]
+    """The admin password (secret): from `observability:secrets`, or generated once and kept in state."""
+
+    def workload(self, args: ServiceArgs) -> Workload:
+        cfg = args.config
+        port = PORTS["grafana"]
+        password = args.secrets.get(cfg.grafana.admin_password_secret)
+        if password is None:
+            generated = random.RandomPassword("grafana-admin-password", length=24, special=False,
+                                              opts=pulumi.ResourceOptions(parent=self))
+            password = generated.result
+        self.admin_password = pulumi.Output.secret(password)
+        workload = self.base(
+            args,
+            args=[],
+            ports=[Port("web", port, ui=True, allowed_from=("prometheus",))],
+            health=HealthCheck("/api/health", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/api/health")),
+            kind="stateless",
+            metrics_port="web",
+            user="472:0",
+            secret_files={ADMIN_PASSWORD_FILE: self.admin_password},
+        )
+        workload.env = grafana_env(cfg, workload.config_dir, workload.secret_dir)
+        return workload
+
+    def outputs(self) -> dict:
+        return {**super().outputs(), "admin_password": self.admin_password}

@@ -1,0 +1,35 @@
+"""Jaeger v2: OTLP in, traces in memory or badger, query UI out."""
+from __future__ import annotations
+
+from configs.render.common import PORTS
+
+from .service import ServiceArgs, ServiceComponent
+from .workload import HealthCheck, Port, Workload
+
+
+class Jaeger(ServiceComponent):
+    SERVICE = "jaeger"
+    TYPE = "observability:index:Jaeger"
+
+    def workload(self, args: ServiceArgs) -> Workload:
+        cfg = args.config
+        badger = cfg.jaeger.storage == "badger"
+        health = PORTS["jaeger_health"]
+        workload = self.base(
+            args,
+            args=[],
+            ports=[Port("ui", PORTS["jaeger"], ui=True, allowed_from=("grafana",)),
+                   # Applications anywhere send spans here.
+                   Port("otlp-grpc", PORTS["jaeger_otlp_grpc"], allowed_from=("*",)),
+                   Port("otlp-http", PORTS["jaeger_otlp_http"], allowed_from=("*",)),
+                   Port("health", health),
+                   Port("metrics", PORTS["jaeger_metrics"], allowed_from=("prometheus",))],
+            health=HealthCheck("/status", health, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{health}/status")),
+            kind="stateful" if badger else "stateless",
+            metrics_port="metrics",
+            user="10001:10001",
+        )
+        if not badger:
+            workload.data_dir = None  # memory storage: nothing to keep
+        workload.args = [f"--config={workload.config_dir}/config.yaml"] + list(cfg.jaeger.extra_args)
+        return workload

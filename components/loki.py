@@ -1,0 +1,34 @@
+"""Loki, monolithic: stores logs on its volume or in S3 and evaluates the security log rules."""
+from __future__ import annotations
+
+from configs.render.common import PORTS
+from configs.render.loki import S3_ENV, loki_args
+
+from .service import ServiceArgs, ServiceComponent
+from .workload import HealthCheck, Port, Workload
+
+
+class Loki(ServiceComponent):
+    SERVICE = "loki"
+    TYPE = "observability:index:Loki"
+
+    def workload(self, args: ServiceArgs) -> Workload:
+        cfg = args.config
+        port = PORTS["loki"]
+        secret_env = {}
+        if cfg.loki.storage.type == "s3":
+            s3 = cfg.loki.storage.s3
+            secret_env = {env: args.secrets.get(getattr(s3, field)) for field, env in S3_ENV.items()}
+        workload = self.base(
+            args,
+            args=[],
+            ports=[Port("http", port, allowed_from=("promtail", "grafana", "prometheus"))],
+            # The image is distroless since 3.6: no shell or wget, but the binary checks itself.
+            health=HealthCheck("/ready", port, ("CMD", "/usr/bin/loki", "-health"), start_period="60s"),
+            kind="stateful",
+            metrics_port="http",
+            user="10001:10001",
+            secret_env=secret_env,
+        )
+        workload.args = loki_args(cfg, workload.config_dir)
+        return workload

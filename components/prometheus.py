@@ -1,0 +1,38 @@
+"""Prometheus: scrapes the stack and the applications, evaluates rules, notifies Alertmanager."""
+from __future__ import annotations
+
+from configs.render.common import PORTS
+from configs.render.prometheus import prometheus_args
+
+from .service import ServiceArgs, ServiceComponent
+from .workload import ApiRule, HealthCheck, Port, Workload
+
+# What service discovery reads: kubernetes_sd roles pod/service/endpointslice/node, and node metrics.
+DISCOVERY_RULES = [
+    ApiRule(("",), ("pods", "services", "endpoints", "nodes", "nodes/metrics")),
+    ApiRule(("discovery.k8s.io",), ("endpointslices",)),
+    ApiRule(("networking.k8s.io",), ("ingresses",)),
+    ApiRule((), (), ("get",), ("/metrics",)),
+]
+
+
+class Prometheus(ServiceComponent):
+    SERVICE = "prometheus"
+    TYPE = "observability:index:Prometheus"
+
+    def workload(self, args: ServiceArgs) -> Workload:
+        cfg = args.config
+        port = PORTS["prometheus"]
+        workload = self.base(
+            args,
+            args=[],
+            ports=[Port("web", port, ui=True, allowed_from=("grafana", "prometheus"))],
+            health=HealthCheck("/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")),
+            kind="stateful",
+            metrics_port="web",
+            api_rules=DISCOVERY_RULES if cfg.common.target == "kubernetes" else [],
+        )
+        workload.args = prometheus_args(cfg, workload.config_dir, workload.data_dir)
+        if cfg.common.target == "kubernetes" and cfg.prometheus.replicas > 1:
+            workload.field_env["POD_NAME"] = "metadata.name"
+        return workload

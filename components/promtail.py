@@ -1,0 +1,46 @@
+"""promtail: one per host (a DaemonSet on Kubernetes), tails container logs into Loki.
+promtail reached end of life in March 2026; Grafana Alloy is its successor. Disable it
+(`promtail.enabled: false`) and run another collector that pushes to Loki's /loki/api/v1/push."""
+from __future__ import annotations
+
+from configs.render.common import PORTS
+from configs.render.promtail import DOCKER_SOCKET
+
+from .service import ServiceArgs, ServiceComponent
+from .workload import ApiRule, HealthCheck, HostMount, Port, Workload
+
+_PORT = PORTS["promtail"]
+# The image (Ubuntu) has bash but neither wget nor curl.
+_DOCKER_TEST = ("CMD", "bash", "-c",
+                f"exec 3<>/dev/tcp/127.0.0.1/{_PORT} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3")
+
+
+class Promtail(ServiceComponent):
+    SERVICE = "promtail"
+    TYPE = "observability:index:Promtail"
+
+    def workload(self, args: ServiceArgs) -> Workload:
+        cfg = args.config
+        kubernetes = cfg.common.target == "kubernetes"
+        if kubernetes:
+            mounts = [HostMount("/var/log", "/var/log")]
+        else:
+            mounts = [HostMount(DOCKER_SOCKET, DOCKER_SOCKET),
+                      HostMount(f"{cfg.promtail.docker_root}/containers", f"{cfg.promtail.docker_root}/containers")]
+        workload = self.base(
+            args,
+            args=[],
+            ports=[Port("http", _PORT, allowed_from=("prometheus",))],
+            health=HealthCheck("/ready", _PORT, _DOCKER_TEST),
+            kind="daemon" if kubernetes else "stateless",
+            metrics_port="http",
+            # Reading other containers' log files under /var/log needs root; it is still read-only.
+            user="0:0",
+            host_mounts=mounts,
+            api_rules=[ApiRule(("",), ("pods", "nodes"))] if kubernetes else [],
+        )
+        if kubernetes:
+            # promtail keeps only the pods whose node matches HOSTNAME.
+            workload.field_env["HOSTNAME"] = "spec.nodeName"
+        workload.args = [f"-config.file={workload.config_dir}/promtail.yaml"] + list(cfg.promtail.extra_args)
+        return workload

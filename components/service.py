@@ -1,0 +1,99 @@
+"""Base of every service component: build the workload once, hand it to the target, expose URLs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+import pulumi
+
+from configs.models.service import Image, Service
+from configs.models.stack import StackConfig
+from configs.render.common import CONFIG_DIRS, DATA_DIRS, PORTS, SECRET_DIRS
+from configs.render.files import service_files
+from configs.secrets import Secrets
+
+from .workload import Workload
+
+
+@dataclass
+class Endpoints:
+    internal_url: pulumi.Input[str]
+    external_url: Optional[pulumi.Input[str]]
+
+
+class Target(Protocol):
+    name: str
+
+    def deploy(self, workload: Workload, parent: pulumi.Resource) -> Endpoints: ...
+
+
+@dataclass
+class ServiceArgs:
+    config: StackConfig
+    secrets: Secrets
+    target: Target
+    project_root: str = "."
+
+
+def image_ref(image: Image, registry: Optional[str]) -> str:
+    """The pinned reference, with the registry host swapped for a mirror when one is configured."""
+    repository = image.repository
+    if registry:
+        first, _, rest = repository.partition("/")
+        has_host = rest and ("." in first or ":" in first or first == "localhost")
+        repository = f"{registry}/{rest if has_host else repository}"
+    return f"{repository}:{image.tag}"
+
+
+class ServiceComponent(pulumi.ComponentResource):
+    """Subclasses set SERVICE and TYPE and implement `workload`."""
+
+    SERVICE = ""
+    TYPE = ""
+
+    internal_url: pulumi.Output[str]
+    """URL of the service inside the stack's network."""
+    external_url: pulumi.Output[Optional[str]]
+    """URL of the service's UI from the host or ingress, when it has one."""
+
+    def __init__(self, name: str, args: ServiceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(self.TYPE, name, None, opts)
+        self.args = args
+        self.spec: Workload = self.workload(args)
+        endpoints = args.target.deploy(self.spec, self)
+        self.internal_url = pulumi.Output.from_input(endpoints.internal_url)
+        self.external_url = pulumi.Output.from_input(endpoints.external_url)
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict:
+        return {"internal_url": self.internal_url, "external_url": self.external_url}
+
+    # Helpers shared by the subclasses.
+    @property
+    def settings(self) -> Service:
+        return getattr(self.args.config, self.SERVICE)
+
+    def base(self, args: ServiceArgs, /, **fields) -> Workload:
+        cfg = args.config
+        settings = self.settings
+        values = dict(
+            service=self.SERVICE,
+            image=image_ref(settings.image, cfg.common.image_registry),
+            requests=settings.requests,
+            limits=settings.limits,
+            config_dir=CONFIG_DIRS[self.SERVICE],
+            config_files=service_files(cfg, self.SERVICE, args.secrets.names(), args.project_root),
+            secret_dir=SECRET_DIRS[self.SERVICE],
+            env=dict(settings.env),
+            data_dir=DATA_DIRS[self.SERVICE],
+            data_size=settings.storage_size,
+            replicas=settings.replicas,
+            labels={**cfg.common.labels, "app.kubernetes.io/name": self.SERVICE,
+                    "app.kubernetes.io/part-of": "observability"},
+        )
+        values.update(fields)
+        return Workload(**values)
+
+    def workload(self, args: ServiceArgs) -> Workload:
+        raise NotImplementedError
+

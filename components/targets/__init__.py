@@ -1,0 +1,1 @@
+"""Deployment targets: each turns a target-neutral Workload into provider resources."""

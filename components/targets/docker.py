@@ -1,0 +1,101 @@
+"""Docker target: one private network, and per service a pinned image, a retained volume and a container."""
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_docker as docker
+
+from configs.models.stack import StackConfig
+
+from ..service import Endpoints
+from ..workload import Workload
+from .quantity import cpus, memory_mb
+
+
+class DockerTarget:
+    """Created by the stack component; its network and provider are children of that component."""
+
+    name = "docker"
+
+    def __init__(self, cfg: StackConfig, parent: pulumi.Resource):
+        self.cfg = cfg
+        self.prefix = cfg.common.name_prefix
+        settings = cfg.common.docker
+        self.provider: Optional[docker.Provider] = None
+        if settings.host:
+            self.provider = docker.Provider("docker", host=settings.host, opts=pulumi.ResourceOptions(parent=parent))
+        self.network = docker.Network(
+            "network", name=f"{self.prefix}-{settings.network}", driver="bridge",
+            labels=self._labels({}), opts=self._opts(parent))
+
+    def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
+
+    def _labels(self, labels: dict[str, str]) -> list[docker.outputs.ContainerLabel]:
+        merged = {**self.cfg.common.labels, **labels, "observability.stack": self.prefix}
+        return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(merged.items())]
+
+    def _uploads(self, w: Workload) -> list[docker.ContainerUploadArgs]:
+        uploads = [docker.ContainerUploadArgs(file=w.config_path(path), content=content, permissions="0444")
+                   for path, content in sorted(w.config_files.items())]
+        # Secret files: content stays a secret Output; only the service's user may read them.
+        uploads += [docker.ContainerUploadArgs(file=f"{w.secret_dir}/{name}", content=value,
+                                               owner=str(w.uid()), group=str(w.gid()), permissions="0400")
+                    for name, value in sorted(w.secret_files.items())]
+        return uploads
+
+    def _healthcheck(self, w: Workload) -> docker.ContainerHealthcheckArgs:
+        return docker.ContainerHealthcheckArgs(tests=list(w.health.docker_test), interval="15s", timeout="5s",
+                                               retries=5, start_period=w.health.start_period)
+
+    def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
+        name = f"{self.prefix}-{w.service}"
+        image = docker.RemoteImage(f"{w.service}-image", name=w.image, keep_locally=True, opts=self._opts(parent))
+        volumes = [docker.ContainerVolumeArgs(host_path=m.host_path, container_path=m.container_path,
+                                              read_only=m.read_only) for m in w.host_mounts]
+        if w.data_dir:
+            # Retained: neither a replaced container nor `pulumi destroy` takes the data with it.
+            volume = docker.Volume(f"{w.service}-data", name=f"{name}-data", labels=self._labels({}),
+                                   opts=self._opts(parent, retain_on_delete=True))
+            volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=w.data_dir))
+        settings = self.cfg.common.docker
+        host_port = getattr(self.cfg, w.service).host_port
+        ports = [docker.ContainerPortArgs(internal=p.port, external=host_port, ip=settings.publish_address,
+                                          protocol=p.protocol.lower())
+                 for p in w.ports if p.ui and host_port]
+        env = [f"{k}={v}" for k, v in sorted(w.env.items())]
+        secret_env = [pulumi.Output.secret(value).apply(lambda v, k=k: f"{k}={v}")
+                      for k, value in sorted(w.secret_env.items())]
+        container = docker.Container(
+            f"{w.service}",
+            name=name,
+            image=image.image_id,
+            command=w.args,
+            envs=env + secret_env,
+            user=w.user,
+            uploads=self._uploads(w),
+            volumes=volumes,
+            ports=ports,
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[w.service])],
+            healthcheck=self._healthcheck(w),
+            memory=memory_mb(w.limits.memory),
+            memory_reservation=memory_mb(w.requests.memory),
+            cpus=cpus(w.limits.cpu),
+            restart="unless-stopped",
+            # Wait for the health check, so `pulumi up` fails on a service that does not come up.
+            wait=True,
+            wait_timeout=180,
+            destroy_grace_seconds=30,
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]) if w.user != "0:0" else None,
+            security_opts=["no-new-privileges:true"],
+            log_opts={"max-size": "50m", "max-file": "3"},
+            labels=self._labels({"observability.service": w.service}),
+            opts=self._opts(parent),
+        )
+        internal = f"http://{w.service}:{w.health.port if not w.ports else w.ports[0].port}"
+        external = None
+        if ports:
+            external = f"http://{settings.publish_address}:{host_port}"
+        self.container = container
+        return Endpoints(internal_url=internal, external_url=external)

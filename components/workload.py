@@ -1,0 +1,91 @@
+"""A service's workload described once, independent of where it runs; a target turns it into resources."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+import pulumi
+
+from configs.models.service import Resources
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    port: int
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    # A UI port: published on the Docker host (loopback by default) or exposed through an Ingress.
+    ui: bool = False
+    # Services (by name) allowed to reach this port under network policy; "*" means anyone.
+    allowed_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """HTTP readiness endpoint for Kubernetes probes, and the command Docker runs inside the image."""
+
+    path: str
+    port: int
+    # Docker runs this inside the container, so it must exist in the image (Loki's is distroless).
+    docker_test: tuple[str, ...] = ()
+    start_period: str = "30s"
+
+
+@dataclass(frozen=True)
+class HostMount:
+    host_path: str
+    container_path: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class ApiRule:
+    """One Kubernetes RBAC rule the service needs (cluster-wide discovery)."""
+
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...] = ("get", "list", "watch")
+    non_resource_urls: tuple[str, ...] = ()
+
+
+@dataclass
+class Workload:
+    service: str
+    image: str
+    args: list[str]
+    ports: list[Port]
+    health: HealthCheck
+    requests: Resources
+    limits: Resources
+    config_dir: str
+    config_files: dict[str, str]
+    secret_dir: str
+    # File name -> secret Output: mounted read-only, readable by the service's user alone.
+    secret_files: dict[str, pulumi.Output] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, pulumi.Output] = field(default_factory=dict)
+    # Environment from the pod itself (Kubernetes downward API): name -> field path.
+    field_env: dict[str, str] = field(default_factory=dict)
+    data_dir: Optional[str] = None
+    data_size: str = "1Gi"
+    # "uid:gid" the image runs as; data volumes are owned by it.
+    user: str = "65534:65534"
+    replicas: int = 1
+    kind: Literal["stateful", "stateless", "daemon"] = "stateless"
+    host_mounts: list[HostMount] = field(default_factory=list)
+    api_rules: list[ApiRule] = field(default_factory=list)
+    # Whether the image tolerates a read-only root filesystem (writes go to data and tmp volumes only).
+    read_only_root: bool = True
+    metrics_port: Optional[str] = None
+    labels: dict[str, str] = field(default_factory=dict)
+    # Docker: extra groups (e.g. the socket's group for promtail). Kubernetes ignores it.
+    docker_group_adds: list[str] = field(default_factory=list)
+
+    def config_path(self, relative: str) -> str:
+        return f"{self.config_dir}/{relative}"
+
+    def uid(self) -> int:
+        return int(self.user.split(":")[0])
+
+    def gid(self) -> int:
+        return int(self.user.split(":")[1])

@@ -1,0 +1,25 @@
+"""Grafana dashboards the stack provisions, grouped by folder, plus loading of user dashboards."""
+from __future__ import annotations
+
+from configs.content.dashboards.builder import stable_uid
+from configs.content.dashboards.loader import load_user_dashboards
+from configs.content.dashboards.prsm import executive_dashboard, operations_dashboard
+from configs.content.dashboards.slo import slo_dashboard
+from configs.content.dashboards.stack import stack_dashboard
+from configs.models.slo import SLO
+
+__all__ = ["builtin_dashboards", "load_user_dashboards", "stable_uid"]
+
+
+def builtin_dashboards(slos: list[SLO], enabled: list[str]) -> dict[str, dict[str, dict]]:
+    """Folder name -> {file name -> dashboard JSON}."""
+    folders = {
+        "PRSM": {
+            "executive-overview.json": executive_dashboard().to_json(),
+            "technical-operations.json": operations_dashboard().to_json(),
+        },
+        "Observability Stack": {"stack-health.json": stack_dashboard(enabled).to_json()},
+    }
+    if slos:
+        folders["SLOs"] = {"slos.json": slo_dashboard(slos).to_json()}
+    return folders

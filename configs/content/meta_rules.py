@@ -1,0 +1,127 @@
+"""Alerts on the observability stack itself (the scrape job of each service is its service name)."""
+from __future__ import annotations
+
+SERVICES = ("prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger")
+RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/observability"
+
+# A dead Prometheus or Alertmanager silences every other alert, so those page; the rest degrade
+# dashboards, logs or traces and can wait for working hours.
+_DOWN_SEVERITY = {"prometheus": "critical", "alertmanager": "critical"}
+
+
+def _alert(name: str, expr: str, for_: str, severity: str, summary: str, description: str) -> dict:
+    rule = {"alert": name, "expr": expr}
+    if for_:
+        rule["for"] = for_
+    rule["labels"] = {"severity": severity, "category": "stack"}
+    rule["annotations"] = {
+        "summary": summary,
+        "description": description,
+        "runbook_url": f"{RUNBOOK_BASE}/{name.lower()}",
+    }
+    return rule
+
+
+def down_alert_name(service: str) -> str:
+    return f"{service.capitalize()}Down"
+
+
+def _down(service: str) -> dict:
+    up = f'up{{job="{service}"}}'
+    return _alert(
+        down_alert_name(service),
+        # absent(): a target that vanished from discovery has no up series to be 0.
+        f"{up} == 0 or absent({up})",
+        "2m",
+        _DOWN_SEVERITY.get(service, "warning"),
+        f"{service} is down",
+        f"{service} target {{{{ $labels.instance }}}} has been down or missing for 2 minutes",
+    )
+
+
+def _prometheus_rules() -> list[dict]:
+    job = '{job="prometheus"}'
+    by = "sum by (job, instance)"
+    return [
+        _alert(
+            "PrometheusRuleEvaluationFailures",
+            f"{by} (increase(prometheus_rule_evaluation_failures_total{job}[5m])) > 0",
+            "5m",
+            "warning",
+            "Prometheus fails to evaluate rules",
+            "{{ $labels.instance }} failed {{ $value | humanize }} rule evaluations in 5 minutes; "
+            "some alerts or recordings are not being computed",
+        ),
+        _alert(
+            "PrometheusNotificationsFailing",
+            f"({by} (rate(prometheus_notifications_errors_total{job}[5m]))"
+            f" / {by} (rate(prometheus_notifications_sent_total{job}[5m])) > 0.01)"
+            f" or {by} (increase(prometheus_notifications_dropped_total{job}[5m])) > 0",
+            "5m",
+            "critical",
+            "Prometheus cannot deliver alerts to Alertmanager",
+            "{{ $labels.instance }} gets errors sending to Alertmanager (over 1 %) or drops alerts",
+        ),
+    ]
+
+
+def _alertmanager_rules() -> list[dict]:
+    job = '{job="alertmanager"}'
+    by = "sum by (job, instance, integration)"
+    return [
+        _alert(
+            "AlertmanagerNotificationsFailing",
+            f"{by} (rate(alertmanager_notifications_failed_total{job}[5m]))"
+            f" / {by} (rate(alertmanager_notifications_total{job}[5m])) > 0.01",
+            "5m",
+            "critical",
+            "Alertmanager fails to send notifications",
+            "{{ $value | humanizePercentage }} of {{ $labels.integration }} notifications "
+            "from {{ $labels.instance }} failed",
+        ),
+    ]
+
+
+def _loki_rules() -> list[dict]:
+    errors = 'loki_request_duration_seconds_count{job="loki",status_code=~"5.."}'
+    total = 'loki_request_duration_seconds_count{job="loki"}'
+    by = "sum by (job, route)"
+    return [
+        _alert(
+            "LokiRequestErrors",
+            f"{by} (rate({errors}[5m])) / {by} (rate({total}[5m])) > 0.05",
+            "15m",
+            "warning",
+            "Loki is answering requests with errors",
+            "{{ $value | humanizePercentage }} of Loki requests to {{ $labels.route }} fail with 5xx",
+        ),
+    ]
+
+
+def _watchdog() -> dict:
+    # Always firing: Alertmanager routes it (alertname="Watchdog") to a dead man's switch, so the
+    # absence of this alert is what reveals a broken Prometheus -> Alertmanager -> receiver path.
+    return _alert(
+        "Watchdog",
+        "vector(1)",
+        "",
+        "none",
+        "Alerting pipeline heartbeat",
+        "This alert always fires. If it stops arriving, Prometheus or Alertmanager is broken.",
+    )
+
+
+def meta_rule_groups(enabled: list[str]) -> list[dict]:
+    unknown = sorted(set(enabled) - set(SERVICES))
+    if unknown:
+        raise ValueError(f"unknown services: {', '.join(unknown)} (known: {', '.join(SERVICES)})")
+    on = [s for s in SERVICES if s in enabled]
+    rules = [_down(s) for s in on]
+    if "prometheus" in on:
+        rules += _prometheus_rules()
+    if "alertmanager" in on:
+        rules += _alertmanager_rules()
+    if "loki" in on:
+        rules += _loki_rules()
+    rules.append(_watchdog())
+    return [{"name": "stack.meta", "rules": rules}]

@@ -1,0 +1,144 @@
+"""Recording rules and multi-window multi-burn-rate alerts for SLOs (Google SRE workbook, ch. 5)."""
+from __future__ import annotations
+
+from configs.models.base import duration_seconds
+from configs.models.slo import SLO, AvailabilitySLI, GaugeSLI, LatencySLI, RatioSLI
+
+RATE_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/slo"
+
+# (burn-rate factor, long window, short window). The workbook derives these for a 30d window,
+# but a burn rate is already normalised by the window (burn 1 = spending exactly the budget
+# over the SLO window), so the factors are kept for every window, as Pyrra and Sloth do.
+# Scaling them to keep "the same fraction of budget" (factor * W / 30d) would page a 24h SLO at a
+# burn of 0.48 and ticket it at 0.033, i.e. while it is comfortably meeting its objective.
+# Kept factors keep the time to exhaustion proportional to the window (W / 14.4: 1.7h of a 24h
+# budget) at the cost that more of a short window's budget is spent before the page: a burn of
+# 14.4 over 1h is 60 % of a 24h budget, and for objective 0.95 (max burn 20) a total outage needs
+# ~43 min to page. The SLO model rejects objectives where 14.4 is unreachable.
+PAGE_CONDITIONS = ((14.4, "1h", "5m"), (6.0, "6h", "30m"))
+TICKET_CONDITIONS = ((3.0, "1d", "2h"), (1.0, "3d", "6h"))
+
+
+def error_ratio_record(window: str) -> str:
+    """Name of the recording rule holding the SLI error ratio over `window`."""
+    return f"slo:sli_error:ratio_rate{_canonical_window(window)}"
+
+
+ERROR_BUDGET_RECORD = "slo:error_budget:remaining"
+TIME_SLI_RECORD = "slo:sli_error:instant"
+
+
+def _canonical_window(window: str) -> str:
+    # A 24h SLO window and the 1d alert window are the same series; record it once.
+    seconds = duration_seconds(window)
+    for candidate in RATE_WINDOWS:
+        if duration_seconds(candidate) == seconds:
+            return candidate
+    return window
+
+
+def _number(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def _le_matcher(threshold: float) -> str:
+    # Prometheus 3 normalises le to a float form ("2.0") on ingestion; 2.x stores what the
+    # exporter wrote (Go clients write "2"). Match both so the SLI works on either.
+    forms = sorted({_number(threshold), repr(float(threshold))})
+    return 'le=~"' + "|".join(f.replace(".", "[.]") for f in forms) + '"'
+
+
+def _with_matchers(metric: str, *matchers: str) -> str:
+    joined = ",".join(m for m in matchers if m.strip())
+    return f"{metric}{{{joined}}}" if joined else metric
+
+
+def _event_error_ratio(slo: SLO, window: str) -> str:
+    sli = slo.sli
+    if isinstance(sli, RatioSLI):
+        # A counter of failures is often absent until the first failure; `or vector(0)` keeps the
+        # ratio at 0 instead of leaving no series at all.
+        return f"(sum(rate({sli.error_query}[{window}])) or vector(0)) / sum(rate({sli.total_query}[{window}]))"
+    assert isinstance(sli, LatencySLI)
+    good = _with_matchers(f"{sli.metric}_bucket", sli.matchers, _le_matcher(sli.threshold_seconds))
+    total = _with_matchers(f"{sli.metric}_count", sli.matchers)
+    return f"1 - sum(rate({good}[{window}])) / sum(rate({total}[{window}]))"
+
+
+def _instant_error(sli: GaugeSLI) -> str:
+    bad_op = "<" if sli.comparison == ">=" else ">"
+    # max(): with several gauge series, any one on the wrong side makes the instant bad.
+    return f"max(({sli.query}) {bad_op} bool {_number(sli.target)})"
+
+
+def _error_ratio(slo: SLO, window: str) -> str:
+    sli = slo.sli
+    if isinstance(sli, AvailabilitySLI):
+        # From up's own samples (one per scrape) rather than a 1m recording: a single failed
+        # 15s scrape then counts as 15s of downtime, not a whole evaluation interval.
+        return f"1 - avg(avg_over_time({sli.selector}[{window}]))"
+    if isinstance(sli, GaugeSLI):
+        # Recorded first (same group, evaluated in order) so each window is a cheap
+        # avg_over_time instead of a subquery; promtool 2.42 runs it too.
+        return f'avg_over_time({TIME_SLI_RECORD}{{slo="{slo.name}"}}[{window}])'
+    return _event_error_ratio(slo, window)
+
+
+def _windows(slo: SLO) -> list[str]:
+    windows = list(RATE_WINDOWS)
+    if _canonical_window(slo.window) not in windows:
+        windows.append(slo.window)
+    return windows
+
+
+def _burn_condition(slo: SLO, factor: float, long: str, short: str) -> str:
+    threshold = f"({_number(factor)} * {_number(slo.error_budget)})"
+    sel = f'{{slo="{slo.name}"}}'
+    return f"({error_ratio_record(long)}{sel} > {threshold} and {error_ratio_record(short)}{sel} > {threshold})"
+
+
+def _burn_alert(slo: SLO, name: str, conditions, severity: str, for_: str, speed: str) -> dict:
+    windows = ", ".join(f"{f:g}x over {l} and {s}" for f, l, s in conditions)
+    return {
+        "alert": name,
+        "expr": " or ".join(_burn_condition(slo, *c) for c in conditions),
+        **({"for": for_} if for_ else {}),
+        "labels": {"severity": severity, "category": "slo", "slo": slo.name},
+        "annotations": {
+            "summary": f"SLO {slo.name} is burning its error budget {speed}",
+            "description": (
+                f"{slo.description} (objective {slo.objective:g} over {slo.window}). Error ratio "
+                f"{{{{ $value | humanizePercentage }}}} exceeds a burn-rate threshold ({windows}); "
+                f"error budget is {_number(slo.error_budget * 100)} %."
+            ),
+            "runbook_url": f"{RUNBOOK_BASE}/{slo.name}",
+        },
+    }
+
+
+def slo_rule_group(slo: SLO) -> dict:
+    labels = {"slo": slo.name}
+    rules: list[dict] = []
+    if isinstance(slo.sli, GaugeSLI):
+        rules.append({"record": TIME_SLI_RECORD, "expr": _instant_error(slo.sli), "labels": dict(labels)})
+    for window in _windows(slo):
+        rules.append({"record": error_ratio_record(window), "expr": _error_ratio(slo, window), "labels": dict(labels)})
+    rules.append({
+        "record": ERROR_BUDGET_RECORD,
+        "expr": f'1 - {error_ratio_record(slo.window)}{{slo="{slo.name}"}} / {_number(slo.error_budget)}',
+        "labels": dict(labels),
+    })
+    # No `for` on the page: the 5m short window already stops it flapping, and any delay here
+    # adds directly to time-to-page (workbook, "multiwindow, multi-burn-rate alerts").
+    rules.append(_burn_alert(slo, "SLOErrorBudgetBurnFast", PAGE_CONDITIONS, "critical", "", "fast"))
+    rules.append(_burn_alert(slo, "SLOErrorBudgetBurnSlow", TICKET_CONDITIONS, "warning", "15m", "slowly"))
+    return {"name": f"slo.{slo.name}", "rules": rules}
+
+
+def slo_rule_groups(slos: list[SLO]) -> list[dict]:
+    names = [s.name for s in slos]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate SLO names: {', '.join(duplicates)}")
+    return [slo_rule_group(slo) for slo in slos]

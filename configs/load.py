@@ -1,0 +1,83 @@
+"""Reads `observability:*` stack config, validates it whole, and separates secret values from the rest."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import NAMESPACE, ConfigError, format_loc
+from .models.stack import StackConfig
+from .secrets import PLACEHOLDER, Secrets
+from .validate import cross_check
+
+SECRETS_KEY = "secrets"
+
+
+def _scrub(value: Any) -> Any:
+    """Stack-file values with `secure:` leaves become placeholders: their ciphertext is useless here."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return PLACEHOLDER
+        return {key: _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
+    """`{"observability:prometheus": ...}` -> (sections, secret values, problems). Other namespaces are ignored."""
+    sections: dict[str, Any] = {}
+    secrets: dict[str, str] = {}
+    problems: list[tuple[str, str]] = []
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace != NAMESPACE:
+            continue
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass  # a plain string value
+        if name == SECRETS_KEY:
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                problems.append((SECRETS_KEY, "must map secret names to strings"))
+                continue
+            secrets.update(value)
+        else:
+            sections[name] = value
+    return sections, secrets, problems
+
+
+def load(config: Mapping[str, Any]) -> tuple[StackConfig, Secrets, list[str]]:
+    """Validate everything, raise one ConfigError listing every problem, or return (config, secrets, warnings)."""
+    sections, secret_values, problems = split_config(config)
+    try:
+        stack = StackConfig.model_validate(sections)
+    except ValidationError as err:
+        for item in err.errors():
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append((format_loc(item["loc"]) or "(root)", message))
+        raise ConfigError(problems) from None
+    errors, warnings = cross_check(stack, set(secret_values))
+    if problems or errors:
+        raise ConfigError(problems + errors)
+    notes = [f"{NAMESPACE}:{path}: {message}" for path, message in warnings]
+    return stack, Secrets(secret_values), notes
+
+
+def from_pulumi() -> dict[str, Any]:
+    """The running program's config: what the engine passed, or what a test set through the mocks."""
+    from pulumi.runtime import config as runtime_config
+
+    values = dict(runtime_config.get_config_env())
+    values.update(runtime_config.CONFIG.get())
+    return values
+
+
+def from_stack_file(path: str | Path) -> dict[str, Any]:
+    """A `Pulumi.<stack>.yaml` read without the CLI: secure values become placeholders."""
+    document = yaml.safe_load(Path(path).read_text()) or {}
+    return _scrub(document.get("config") or {})

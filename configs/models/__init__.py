@@ -1,0 +1,1 @@
+"""Pydantic models of the stack configuration (one module per section)."""

@@ -1,0 +1,266 @@
+"""`alertmanager` section: routing tree, receivers, time intervals, inhibitions."""
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Duration, Model
+from .service import Image, RetainedService
+
+# Alertmanager's matcher syntax: label, operator, quoted or bare value.
+_MATCHER = re.compile(r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)\s*$')
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def _matchers(value: list[str]) -> list[str]:
+    for matcher in value:
+        if not _MATCHER.match(matcher):
+            raise ValueError(f"{matcher!r} is not a matcher (e.g. severity=\"critical\")")
+    return value
+
+
+class SlackConfig(Model):
+    # Name of the entry in `observability:secrets` holding the webhook URL.
+    webhook_secret: str
+    channel: str
+    title: Optional[str] = None
+    text: Optional[str] = None
+    color: Optional[str] = None
+    send_resolved: bool = True
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        if not re.match(r"^[#@][\w.\-]{1,80}$", value):
+            raise ValueError(f"{value!r} is not a Slack channel (#name or @user)")
+        return value
+
+
+class PagerDutyConfig(Model):
+    routing_key_secret: str
+    severity: str = "critical"
+    description: Optional[str] = None
+    details: dict[str, str] = Field(default_factory=dict)
+    send_resolved: bool = True
+
+
+class EmailConfig(Model):
+    to: str
+    subject: Optional[str] = None
+    body: Optional[str] = None
+    send_resolved: bool = False
+
+    @field_validator("to")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not re.match(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+(,\s*[^@\s,]+@[^@\s,]+\.[^@\s,]+)*$", value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+
+class WebhookConfig(Model):
+    # Plain config: `url_file` arrived after Alertmanager 0.25, and the config must load in both.
+    # Put a token in `bearer_token_secret` (sent as an Authorization header), not in the URL.
+    url: str
+    bearer_token_secret: Optional[str] = None
+    send_resolved: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class Receiver(Model):
+    name: str
+    slack: Optional[SlackConfig] = None
+    pagerduty: Optional[PagerDutyConfig] = None
+    email: Optional[EmailConfig] = None
+    webhook: Optional[WebhookConfig] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(f"{value!r} is not a valid receiver name")
+        return value
+
+    def secret_names(self) -> list[tuple[str, str]]:
+        """(field path below the receiver, secret name) for every secret it reads."""
+        refs = []
+        if self.slack:
+            refs.append(("slack.webhook_secret", self.slack.webhook_secret))
+        if self.pagerduty:
+            refs.append(("pagerduty.routing_key_secret", self.pagerduty.routing_key_secret))
+        if self.webhook and self.webhook.bearer_token_secret:
+            refs.append(("webhook.bearer_token_secret", self.webhook.bearer_token_secret))
+        return refs
+
+
+class Route(Model):
+    receiver: str
+    matchers: list[str] = Field(default_factory=list)
+    continue_: bool = Field(False, alias="continue")
+    group_by: Optional[list[str]] = None
+    group_wait: Optional[Duration] = None
+    group_interval: Optional[Duration] = None
+    repeat_interval: Optional[Duration] = None
+    active_time_intervals: list[str] = Field(default_factory=list)
+    mute_time_intervals: list[str] = Field(default_factory=list)
+    routes: list["Route"] = Field(default_factory=list)
+
+    model_config = Model.model_config | {"populate_by_name": True}
+    _check_matchers = field_validator("matchers")(classmethod(lambda cls, v: _matchers(v)))
+
+
+class TimeRange(Model):
+    start_time: str
+    end_time: str
+
+    @field_validator("start_time", "end_time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", value):
+            raise ValueError(f"{value!r} is not HH:MM")
+        return value
+
+
+class TimeSpec(Model):
+    times: list[TimeRange] = Field(default_factory=list)
+    weekdays: list[str] = Field(default_factory=list)
+    days_of_month: list[str] = Field(default_factory=list)
+    months: list[str] = Field(default_factory=list)
+    years: list[str] = Field(default_factory=list)
+    location: Optional[str] = None
+
+    @field_validator("location")
+    @classmethod
+    def _zone(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and value != "Local":
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/New_York)") from None
+        return value
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[str]) -> list[str]:
+        days = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+        for item in value:
+            if not re.match(rf"^({days})(:({days}))?$", item.lower()):
+                raise ValueError(f"{item!r} is not a weekday or weekday range (e.g. monday:friday)")
+        return value
+
+
+class TimeInterval(Model):
+    name: str
+    time_intervals: list[TimeSpec] = Field(min_length=1)
+
+
+class InhibitRule(Model):
+    source_matchers: list[str] = Field(min_length=1)
+    target_matchers: list[str] = Field(min_length=1)
+    equal: list[str] = Field(default_factory=list)
+
+    _check = field_validator("source_matchers", "target_matchers")(classmethod(lambda cls, v: _matchers(v)))
+
+
+class Smtp(Model):
+    smarthost: str = "smtp.company.com:587"
+    from_: str = Field("noreply@company.com", alias="from")
+    auth_username: Optional[str] = "noreply@company.com"
+    auth_password_secret: Optional[str] = "smtp_password"
+    require_tls: bool = True
+
+    model_config = Model.model_config | {"populate_by_name": True}
+
+    @field_validator("smarthost")
+    @classmethod
+    def _hostport(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"{value!r} is not host:port with a port in 1-65535")
+        return value
+
+
+def _seed_receivers() -> list[Receiver]:
+    return [
+        Receiver(name="default", slack=SlackConfig(
+            webhook_secret="slack_webhook_url", channel="#prsm-alerts", title="PRSM Alert",
+            text='{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}')),
+        Receiver(
+            name="pagerduty-critical",
+            pagerduty=PagerDutyConfig(
+                routing_key_secret="pagerduty_routing_key",
+                description="PRSM Critical Alert: {{ .GroupLabels.alertname }}",
+                details={"firing": "{{ .Alerts.Firing | len }}", "resolved": "{{ .Alerts.Resolved | len }}"}),
+            slack=SlackConfig(webhook_secret="slack_webhook_url", channel="#prsm-critical",
+                              title="CRITICAL: {{ .GroupLabels.alertname }}", color="danger")),
+        Receiver(
+            name="security-team",
+            email=EmailConfig(to="security-team@company.com",
+                              subject="PRSM Security Alert: {{ .GroupLabels.alertname }}"),
+            slack=SlackConfig(webhook_secret="security_slack_webhook", channel="#security-alerts",
+                              title="Security Alert: {{ .GroupLabels.alertname }}")),
+        Receiver(name="performance-team", slack=SlackConfig(
+            webhook_secret="slack_webhook_url", channel="#prsm-performance")),
+        Receiver(name="blockchain-team", slack=SlackConfig(
+            webhook_secret="slack_webhook_url", channel="#prsm-blockchain")),
+    ]
+
+
+def _seed_routes() -> list[Route]:
+    return [
+        Route(receiver="pagerduty-critical", matchers=['severity="critical"'],
+              group_wait="0s", repeat_interval="5m"),
+        Route(receiver="security-team", matchers=['category="security"'], group_wait="30s"),
+        # Outside business hours the first route is muted and the second hands the alert to the
+        # default channel: matching ignores time, so without `continue` it would be dropped.
+        Route(receiver="performance-team", matchers=['category="performance"'],
+              active_time_intervals=["business_hours"], continue_=True),
+        Route(receiver="default", matchers=['category="performance"'], mute_time_intervals=["business_hours"]),
+        Route(receiver="blockchain-team", matchers=['component="ftns"']),
+    ]
+
+
+def _seed_intervals() -> list[TimeInterval]:
+    return [TimeInterval(name="business_hours", time_intervals=[TimeSpec(
+        times=[TimeRange(start_time="09:00", end_time="17:00")], weekdays=["monday:friday"],
+        location="America/New_York")])]
+
+
+def _seed_inhibitions() -> list[InhibitRule]:
+    return [InhibitRule(source_matchers=['severity="critical"'], target_matchers=['severity="warning"'],
+                        equal=["alertname", "job", "instance"])]
+
+
+DEADMANS_SWITCH = "deadmans-switch"
+
+
+class Alertmanager(RetainedService):
+    image: Image = Image(repository="prom/alertmanager", tag="v0.34.0")
+    retention: Duration = "120h"
+    host_port: Optional[int] = 9093
+    resolve_timeout: Duration = "5m"
+    smtp: Smtp = Smtp()
+    group_by: list[str] = Field(default_factory=lambda: ["alertname", "severity"])
+    group_wait: Duration = "10s"
+    group_interval: Duration = "10s"
+    repeat_interval: Duration = "1h"
+    receiver: str = "default"
+    routes: list[Route] = Field(default_factory=_seed_routes)
+    receivers: list[Receiver] = Field(default_factory=_seed_receivers)
+    time_intervals: list[TimeInterval] = Field(default_factory=_seed_intervals)
+    inhibit_rules: list[InhibitRule] = Field(default_factory=_seed_inhibitions)
+    # Where the always-firing Watchdog alert goes (a heartbeat service); a null receiver when unset.
+    # Its route comes first in the tree and is not part of `routes`, so editing routes cannot lose it.
+    deadmans_switch: Optional[WebhookConfig] = None
+    # Fail the deploy, instead of warning and dropping the integration, when a receiver's secret is unset.
+    require_secrets: bool = False
+    storage_size: str = "1Gi"

@@ -1,0 +1,72 @@
+"""`common` section: deployment target and settings shared by every service."""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator
+
+from .base import Model
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$")
+
+
+class DockerSettings(Model):
+    # None means the local socket; ssh:// or tcp:// reaches a remote engine through the provider's `host`.
+    host: Optional[str] = None
+    # UIs are published on loopback by default: an observability UI on 0.0.0.0 is an open door.
+    publish_address: str = "127.0.0.1"
+    network: str = "observability"
+
+    @field_validator("host")
+    @classmethod
+    def _scheme(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not re.match(r"^(unix|ssh|tcp|npipe)://", value):
+            raise ValueError("must start with unix://, ssh://, tcp:// or npipe://")
+        return value
+
+
+class IngressSettings(Model):
+    enabled: bool = False
+    class_name: str = "nginx"
+    # Namespace of the ingress controller, the only source allowed to reach the UIs by network policy.
+    controller_namespace: str = "ingress-nginx"
+    tls_secret: Optional[str] = None
+    # One host per UI, e.g. {grafana: grafana.example.com}
+    hosts: dict[str, str] = Field(default_factory=dict)
+
+
+class KubernetesSettings(Model):
+    kubeconfig: Optional[str] = None
+    context: Optional[str] = None
+    # Render manifests to this directory instead of applying them (the provider's renderYamlToDirectory).
+    render_yaml_to: Optional[str] = None
+    create_namespace: bool = True
+    storage_class: Optional[str] = None
+    network_policies: bool = True
+    ingress: IngressSettings = IngressSettings()
+
+
+class Common(Model):
+    target: Literal["docker", "kubernetes"] = "docker"
+    # Prefix of every Docker container, volume and network name; the namespace on Kubernetes.
+    name_prefix: str = "observability"
+    labels: dict[str, str] = Field(default_factory=dict)
+    # Air-gapped mirrors: replaces the registry host of every image, e.g. registry.local:5000.
+    image_registry: Optional[str] = None
+    docker: DockerSettings = DockerSettings()
+    kubernetes: KubernetesSettings = KubernetesSettings()
+
+    @field_validator("name_prefix")
+    @classmethod
+    def _dns(cls, value: str) -> str:
+        if not _DNS_LABEL.match(value):
+            raise ValueError("must be a DNS label: lower-case letters, digits and '-', at most 32 characters")
+        return value
+
+    @field_validator("image_registry")
+    @classmethod
+    def _registry(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and (not value or "/" in value.rstrip("/").split("/", 1)[0] or value.endswith("/")):
+            raise ValueError("must be a registry host[:port], without a trailing '/'")
+        return value

@@ -1,0 +1,21 @@
+"""`grafana` section."""
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from .base import Model
+from .service import Image, Service
+
+
+class Grafana(Service):
+    image: Image = Image(repository="grafana/grafana", tag="13.1.3")
+    host_port: Optional[int] = 3000
+    admin_user: str = "admin"
+    # Name of the entry in `observability:secrets`; when unset, a random password is generated.
+    admin_password_secret: str = "grafana_admin_password"
+    root_url: Optional[str] = None
+    # Directory (relative to the project) of extra dashboard JSON files, provisioned into the "Custom" folder.
+    dashboards_dir: Optional[str] = None
+    storage_size: str = "2Gi"

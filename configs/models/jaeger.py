@@ -1,0 +1,21 @@
+"""`jaeger` section (Jaeger v2, built on the OpenTelemetry Collector)."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from .base import Duration
+from .service import Image, Resources, Service
+
+
+class Jaeger(Service):
+    image: Image = Image(repository="jaegertracing/jaeger", tag="2.21.0")
+    requests: Resources = Resources(cpu="100m", memory="256Mi")
+    limits: Resources = Resources(cpu="1", memory="1Gi")
+    host_port: Optional[int] = 16686
+    # memory loses traces on restart; badger keeps them on the data volume.
+    storage: Literal["memory", "badger"] = "memory"
+    max_traces: int = Field(100000, ge=1000)
+    badger_ttl: Duration = "72h"
+    storage_size: str = "5Gi"

@@ -1,0 +1,100 @@
+"""`prometheus` section: scrape jobs, rule groups and storage."""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator
+
+from .base import Duration, Model
+from .service import Image, Resources, RetainedService
+
+_JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]*$")
+_TARGET = re.compile(r"^[A-Za-z0-9.\-\[\]:_]+:\d{1,5}$")
+
+
+class ScrapeJob(Model):
+    job_name: str
+    targets: list[str] = Field(min_length=1)
+    metrics_path: str = "/metrics"
+    scheme: Literal["http", "https"] = "http"
+    scrape_interval: Optional[Duration] = None
+    scrape_timeout: Optional[Duration] = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("job_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _JOB.match(value):
+            raise ValueError(f"{value!r} is not a valid job name")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for target in value:
+            match = _TARGET.match(target)
+            if not match or not 1 <= int(target.rsplit(":", 1)[1]) <= 65535:
+                raise ValueError(f"{target!r} is not host:port with a port in 1-65535")
+        return value
+
+
+class Rule(Model):
+    alert: Optional[str] = None
+    record: Optional[str] = None
+    expr: str
+    for_: Optional[Duration] = Field(None, alias="for")
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+    model_config = Model.model_config | {"populate_by_name": True}
+
+    def as_dict(self) -> dict:
+        data = self.model_dump(by_alias=True, exclude_none=True)
+        return {key: value for key, value in data.items() if value != {}}
+
+
+class RuleGroup(Model):
+    name: str
+    interval: Optional[Duration] = None
+    rules: list[Rule] = Field(min_length=1)
+
+    def as_dict(self) -> dict:
+        group: dict = {"name": self.name, "rules": [rule.as_dict() for rule in self.rules]}
+        if self.interval:
+            group["interval"] = self.interval
+        return group
+
+
+def _seed_jobs() -> list[ScrapeJob]:
+    # The seed's application jobs, at the scrape intervals it chose for them.
+    return [
+        ScrapeJob(job_name="prsm-api", targets=["prsm-api:8000"], scrape_interval="5s"),
+        ScrapeJob(job_name="prsm-metrics-exporter", targets=["prsm-metrics-exporter:8001"], scrape_interval="10s"),
+    ]
+
+
+class Prometheus(RetainedService):
+    image: Image = Image(repository="prom/prometheus", tag="v3.14.0")
+    requests: Resources = Resources(cpu="250m", memory="512Mi")
+    limits: Resources = Resources(cpu="1", memory="2Gi")
+    retention: Duration = "30d"
+    # Also bounds disk use: the oldest blocks go first once the TSDB reaches this size.
+    retention_size: Optional[str] = None
+    scrape_interval: Duration = "15s"
+    evaluation_interval: Duration = "15s"
+    external_labels: dict[str, str] = Field(default_factory=dict)
+    scrape_jobs: list[ScrapeJob] = Field(default_factory=_seed_jobs)
+    # The seed's prsm.critical / prsm.warning / prsm.security groups.
+    default_rules: bool = True
+    rule_groups: list[RuleGroup] = Field(default_factory=list)
+    # Annotation-driven pod discovery; on by default on Kubernetes, meaningless on Docker.
+    kubernetes_pods: Optional[bool] = None
+    host_port: Optional[int] = 9090
+
+    @field_validator("retention_size")
+    @classmethod
+    def _size(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not re.match(r"^\d+(B|KB|MB|GB|TB|PB|EB)$", value):
+            raise ValueError(f"{value!r} is not a size (e.g. 50GB)")
+        return value

@@ -1,0 +1,16 @@
+"""`promtail` section. promtail reached end of life in March 2026 (Grafana Alloy succeeds it);
+the collector is one component among others and can be disabled and replaced."""
+from __future__ import annotations
+
+from typing import Optional
+
+from .service import Image, Resources, Service
+
+
+class Promtail(Service):
+    image: Image = Image(repository="grafana/promtail", tag="3.6.7")
+    requests: Resources = Resources(cpu="50m", memory="64Mi")
+    limits: Resources = Resources(cpu="250m", memory="256Mi")
+    host_port: Optional[int] = None
+    # Where the Docker engine keeps container logs on the host (Docker target).
+    docker_root: str = "/var/lib/docker"

@@ -1,0 +1,128 @@
+"""Service level objectives: what fraction of events (or of time) must be good, over which window."""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, model_validator
+
+from configs.models.base import Duration, Model, duration_seconds
+
+# A metric name with optional label matchers, e.g. prsm_requests_total{job="prsm-api",code=~"5.."}.
+# Only a selector is accepted (not arbitrary PromQL) because the rule builder wraps it in
+# sum(rate(<selector>[<window>])) for every alerting window.
+SELECTOR_PATTERN = r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*,?\s*)*\})?$'
+MATCHERS_PATTERN = r'^(\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*,?)*\s*$'
+METRIC_PATTERN = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+
+# The fast-burn page fires at a burn rate of 14.4 (see configs/content/slo_rules.py). Below this
+# objective even 100 % errors burn slower than that, so the page could never fire.
+PAGE_BURN_RATE = 14.4
+MIN_OBJECTIVE = 1 - 1 / PAGE_BURN_RATE
+
+
+class RatioSLI(Model):
+    """Bad events / all events, both counted by counters."""
+
+    kind: Literal["ratio"]
+    error_query: str = Field(pattern=SELECTOR_PATTERN, description="counter selector of bad events")
+    total_query: str = Field(pattern=SELECTOR_PATTERN, description="counter selector of all events")
+
+
+class LatencySLI(Model):
+    """Requests slower than a threshold are bad, counted from a classic histogram."""
+
+    kind: Literal["latency"]
+    metric: str = Field(pattern=METRIC_PATTERN, description="histogram base name, without _bucket/_count")
+    matchers: str = Field(default="", pattern=MATCHERS_PATTERN, description='e.g. job="prsm-api"')
+    # Must be one of the histogram's bucket bounds, or the SLI silently counts every request as bad.
+    threshold_seconds: float = Field(gt=0)
+
+
+class GaugeSLI(Model):
+    """Time-based: the fraction of time a gauge is on the wrong side of a target is bad."""
+
+    kind: Literal["gauge"]
+    query: str = Field(min_length=1, description="PromQL expression of the gauge, e.g. avg(prsm_model_accuracy_score)")
+    target: float
+    comparison: Literal[">=", "<="] = Field(default=">=", description="how the gauge must compare to target to be good")
+
+
+class AvailabilitySLI(Model):
+    """Time-based: the fraction of scrapes in which the targets were down is bad."""
+
+    kind: Literal["availability"]
+    selector: str = Field(pattern=r'^up\{.*\}$', description='an up{...} selector, e.g. up{job="prsm-api"}')
+
+
+SLI = Annotated[Union[RatioSLI, LatencySLI, GaugeSLI, AvailabilitySLI], Field(discriminator="kind")]
+
+
+class SLO(Model):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    description: str = Field(min_length=1)
+    objective: float = Field(gt=0, lt=1, description="fraction of good events (or of good time)")
+    window: Duration
+    sli: SLI
+
+    @property
+    def error_budget(self) -> float:
+        return round(1 - self.objective, 12)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "SLO":
+        if duration_seconds(self.window) < 86400:
+            raise ValueError(f"window {self.window!r} is shorter than 1d, shorter than the burn-rate alert windows")
+        if self.objective <= MIN_OBJECTIVE:
+            raise ValueError(
+                f"objective {self.objective} is too low for burn-rate paging: even 100 % errors burn the "
+                f"budget slower than {PAGE_BURN_RATE}x; use an objective above {MIN_OBJECTIVE:.4f}"
+            )
+        return self
+
+
+def default_slos() -> list[SLO]:
+    """The enterprise guide's four SLOs."""
+    return [
+        # Availability from up{} rather than from the request counters: the API exports those
+        # counters itself, so when the process is down they stop moving and a success ratio shows
+        # nothing wrong (0/0) during exactly the outage this SLO exists to count. Request errors of
+        # a running API are covered by the HighErrorRate alert.
+        SLO(
+            name="api_availability",
+            description="The PRSM API is up 99.9 % of the time",
+            objective=0.999,
+            window="30d",
+            sli={"kind": "availability", "selector": 'up{job="prsm-api"}'},
+        ),
+        # The guide phrased this as "p95 < 2s"; as an SLO that is "95 % of requests take < 2s",
+        # which can be counted from the le="2" bucket (a bucket bound of the API's histogram).
+        SLO(
+            name="api_latency",
+            description="95 % of API requests complete within 2 seconds",
+            objective=0.95,
+            window="24h",
+            sli={"kind": "latency", "metric": "prsm_request_duration_seconds", "threshold_seconds": 2.0},
+        ),
+        SLO(
+            name="ftns_transaction_success",
+            description="99 % of FTNS transactions succeed",
+            objective=0.99,
+            window="7d",
+            sli={
+                "kind": "ratio",
+                "error_query": 'prsm_ftns_transactions_total{status!="success"}',
+                "total_query": "prsm_ftns_transactions_total",
+            },
+        ),
+        # Accuracy is a score, not an event count, so the SLI is time-based: the mean accuracy must
+        # be >= 0.95, and that must hold 95 % of the day. 95 % (about 72 min/day of slack) leaves
+        # room for a model rollout or a re-evaluation dip without paging, while a model that stays
+        # degraded for over an hour still burns the budget fast enough to page.
+        SLO(
+            name="model_accuracy",
+            description="Mean AI model accuracy is at least 0.95 for 95 % of the time",
+            objective=0.95,
+            window="24h",
+            sli={"kind": "gauge", "query": "avg(prsm_model_accuracy_score)", "target": 0.95},
+        ),
+    ]

@@ -1,0 +1,127 @@
+"""alertmanager.yml: every secret is referenced through a *_file field, never written into the text."""
+from __future__ import annotations
+
+from ..models.alertmanager import DEADMANS_SWITCH, Receiver, Route, TimeInterval, WebhookConfig
+from ..models.stack import StackConfig
+from .common import to_yaml
+
+
+def _route(route: Route) -> dict:
+    data: dict = {"receiver": route.receiver}
+    if route.matchers:
+        data["matchers"] = list(route.matchers)
+    if route.continue_:
+        data["continue"] = True
+    for field in ("group_by", "group_wait", "group_interval", "repeat_interval"):
+        value = getattr(route, field)
+        if value is not None:
+            data[field] = list(value) if isinstance(value, list) else value
+    for field in ("active_time_intervals", "mute_time_intervals"):
+        if getattr(route, field):
+            data[field] = list(getattr(route, field))
+    if route.routes:
+        data["routes"] = [_route(child) for child in route.routes]
+    return data
+
+
+def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str) -> dict:
+    """Integrations whose secret is unset are left out: the receiver stays valid, and silent."""
+    data: dict = {"name": receiver.name}
+    slack = receiver.slack
+    if slack and slack.webhook_secret in secrets:
+        entry = {"api_url_file": f"{secret_dir}/{slack.webhook_secret}", "channel": slack.channel,
+                 "send_resolved": slack.send_resolved}
+        entry.update({k: getattr(slack, k) for k in ("title", "text", "color") if getattr(slack, k) is not None})
+        data["slack_configs"] = [entry]
+    pd = receiver.pagerduty
+    if pd and pd.routing_key_secret in secrets:
+        entry = {"routing_key_file": f"{secret_dir}/{pd.routing_key_secret}", "severity": pd.severity,
+                 "send_resolved": pd.send_resolved}
+        if pd.description:
+            entry["description"] = pd.description
+        if pd.details:
+            entry["details"] = dict(pd.details)
+        data["pagerduty_configs"] = [entry]
+    email = receiver.email
+    if email:
+        entry = {"to": email.to, "send_resolved": email.send_resolved}
+        if email.subject:
+            entry["headers"] = {"Subject": email.subject}
+        if email.body:
+            entry["text"] = email.body
+        data["email_configs"] = [entry]
+    if receiver.webhook:
+        data["webhook_configs"] = [_webhook(receiver.webhook, secrets, secret_dir)]
+    return data
+
+
+def _webhook(hook: WebhookConfig, secrets: set[str], secret_dir: str) -> dict:
+    entry: dict = {"url": hook.url, "send_resolved": hook.send_resolved}
+    if hook.bearer_token_secret and hook.bearer_token_secret in secrets:
+        entry["http_config"] = {"authorization": {"type": "Bearer",
+                                                  "credentials_file": f"{secret_dir}/{hook.bearer_token_secret}"}}
+    return entry
+
+
+def _deadmans_switch(cfg: StackConfig, secrets: set[str], secret_dir: str) -> tuple[dict, dict]:
+    """The Watchdog route, first in the tree, and its receiver (null without a configured webhook)."""
+    route = {"receiver": DEADMANS_SWITCH, "matchers": ['alertname="Watchdog"'],
+             "group_wait": "0s", "group_interval": "1m", "repeat_interval": "1m"}
+    receiver: dict = {"name": DEADMANS_SWITCH}
+    if cfg.alertmanager.deadmans_switch:
+        receiver["webhook_configs"] = [_webhook(cfg.alertmanager.deadmans_switch, secrets, secret_dir)]
+    return route, receiver
+
+
+def _time_interval(interval: TimeInterval) -> dict:
+    specs = []
+    for spec in interval.time_intervals:
+        entry = {key: value for key, value in spec.model_dump(exclude_none=True).items() if value != []}
+        specs.append(entry)
+    return {"name": interval.name, "time_intervals": specs}
+
+
+def alertmanager_yml(cfg: StackConfig, secrets: set[str], secret_dir: str) -> dict:
+    am = cfg.alertmanager
+    global_: dict = {"resolve_timeout": am.resolve_timeout}
+    if any(r.email for r in am.receivers):
+        smtp = am.smtp
+        global_.update({"smtp_smarthost": smtp.smarthost, "smtp_from": smtp.from_, "smtp_require_tls": smtp.require_tls})
+        if smtp.auth_username:
+            global_["smtp_auth_username"] = smtp.auth_username
+        if smtp.auth_password_secret and smtp.auth_password_secret in secrets:
+            global_["smtp_auth_password_file"] = f"{secret_dir}/{smtp.auth_password_secret}"
+    route = {"receiver": am.receiver, "group_by": list(am.group_by), "group_wait": am.group_wait,
+             "group_interval": am.group_interval, "repeat_interval": am.repeat_interval}
+    watchdog_route, watchdog_receiver = _deadmans_switch(cfg, secrets, secret_dir)
+    route["routes"] = [watchdog_route] + [_route(child) for child in am.routes]
+    config = {
+        "global": global_,
+        "route": route,
+        "receivers": [_receiver(r, secrets, secret_dir) for r in am.receivers] + [watchdog_receiver],
+    }
+    if am.time_intervals:
+        config["time_intervals"] = [_time_interval(t) for t in am.time_intervals]
+    if am.inhibit_rules:
+        config["inhibit_rules"] = [rule.model_dump(exclude_defaults=False) for rule in am.inhibit_rules]
+    return config
+
+
+def used_secrets(cfg: StackConfig, secrets: set[str]) -> list[str]:
+    """Names of the secrets alertmanager.yml references, i.e. the files it must be given."""
+    am = cfg.alertmanager
+    names = {name for r in am.receivers for _, name in r.secret_names() if name in secrets}
+    if am.deadmans_switch and am.deadmans_switch.bearer_token_secret in secrets:
+        names.add(am.deadmans_switch.bearer_token_secret)
+    if any(r.email for r in am.receivers) and am.smtp.auth_password_secret in secrets:
+        names.add(am.smtp.auth_password_secret)
+    return sorted(names)
+
+
+def render_alertmanager(cfg: StackConfig, secrets: set[str], secret_dir: str) -> dict[str, str]:
+    return {"alertmanager.yml": to_yaml(alertmanager_yml(cfg, secrets, secret_dir))}
+
+
+def alertmanager_args(cfg: StackConfig, config_dir: str, data_dir: str, cluster: list[str]) -> list[str]:
+    return [f"--config.file={config_dir}/alertmanager.yml", f"--storage.path={data_dir}",
+            f"--data.retention={cfg.alertmanager.retention}"] + cluster + list(cfg.alertmanager.extra_args)

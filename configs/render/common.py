@@ -1,0 +1,80 @@
+"""Where services listen and how they find each other, and deterministic serialisation."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from ..models.stack import StackConfig
+
+PORTS = {
+    "prometheus": 9090,
+    "alertmanager": 9093,
+    "alertmanager_cluster": 9094,
+    "grafana": 3000,
+    "loki": 3100,
+    "loki_grpc": 9095,
+    "promtail": 9080,
+    "jaeger": 16686,
+    "jaeger_otlp_grpc": 4317,
+    "jaeger_otlp_http": 4318,
+    "jaeger_health": 13133,
+    "jaeger_metrics": 8888,
+}
+
+# Where each service reads the files rendered for it: one root per service, so relative references hold.
+CONFIG_DIRS = {
+    "prometheus": "/etc/prometheus",
+    "alertmanager": "/etc/alertmanager",
+    "grafana": "/etc/grafana",
+    "loki": "/etc/loki",
+    "promtail": "/etc/promtail",
+    "jaeger": "/etc/jaeger",
+}
+# Secret files live apart from config files: a Kubernetes Secret and a ConfigMap cannot share a mount.
+SECRET_DIRS = {name: f"/run/secrets/{name}" for name in CONFIG_DIRS}
+DATA_DIRS = {
+    "prometheus": "/prometheus",
+    "alertmanager": "/alertmanager",
+    "grafana": "/var/lib/grafana",
+    "loki": "/loki",
+    "promtail": "/promtail",
+    "jaeger": "/badger",
+}
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Addresses of the stack's services as seen from inside the stack."""
+
+    target: str
+    alertmanager_replicas: int = 1
+    prometheus_replicas: int = 1
+
+    def host(self, service: str) -> str:
+        # Docker: network aliases; Kubernetes: Services in the same namespace. Both resolve the bare name.
+        return service
+
+    def url(self, service: str, port_name: str | None = None) -> str:
+        return f"http://{self.host(service)}:{PORTS[port_name or service]}"
+
+    def alertmanagers(self) -> list[str]:
+        """Every Alertmanager instance, listed one by one: Prometheus must notify each replica itself."""
+        port = PORTS["alertmanager"]
+        if self.target == "kubernetes" and self.alertmanager_replicas > 1:
+            return [f"alertmanager-{i}.alertmanager-headless:{port}" for i in range(self.alertmanager_replicas)]
+        return [f"alertmanager:{port}"]
+
+    @classmethod
+    def of(cls, cfg: StackConfig) -> "Topology":
+        return cls(cfg.common.target, cfg.alertmanager.replicas, cfg.prometheus.replicas)
+
+
+def to_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1000)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, indent=2) + "\n"

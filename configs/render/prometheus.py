@@ -1,0 +1,101 @@
+"""prometheus.yml and its rule files."""
+from __future__ import annotations
+
+from ..models.stack import StackConfig
+from .common import PORTS, Topology, to_yaml
+from .rules import render_rule_files
+
+# Self-monitoring: where each stack service exposes its own metrics.
+_SELF_TARGETS = {
+    "prometheus": ("prometheus", "/metrics"),
+    "alertmanager": ("alertmanager", "/metrics"),
+    "grafana": ("grafana", "/metrics"),
+    "loki": ("loki", "/metrics"),
+    "promtail": ("promtail", "/metrics"),
+    "jaeger": ("jaeger_metrics", "/metrics"),
+}
+
+# The conventional prometheus.io/* annotations, as in Prometheus' own kubernetes example config.
+_POD_RELABELING = [
+    {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], "action": "keep", "regex": "true"},
+    {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scheme"], "action": "replace",
+     "regex": "(https?)", "target_label": "__scheme__"},
+    {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_path"], "action": "replace",
+     "regex": "(.+)", "target_label": "__metrics_path__"},
+    {"source_labels": ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"], "action": "replace",
+     "regex": "([^:]+)(?::\\d+)?;(\\d+)", "replacement": "$1:$2", "target_label": "__address__"},
+    {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(.+)"},
+    {"source_labels": ["__meta_kubernetes_namespace"], "action": "replace", "target_label": "namespace"},
+    {"source_labels": ["__meta_kubernetes_pod_name"], "action": "replace", "target_label": "pod"},
+    {"source_labels": ["__meta_kubernetes_pod_phase"], "action": "drop", "regex": "Pending|Succeeded|Failed|Unknown"},
+]
+
+
+def _self_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
+    jobs = []
+    for service in cfg.enabled():
+        port_name, path = _SELF_TARGETS[service]
+        if service == "alertmanager":
+            targets = topology.alertmanagers()
+        elif service == "promtail" and topology.target == "kubernetes":
+            continue  # a DaemonSet: one pod per node, found by pod discovery below
+        else:
+            targets = [f"{topology.host(service)}:{PORTS[port_name]}"]
+        jobs.append({"job_name": service, "metrics_path": path, "static_configs": [{"targets": targets}]})
+    return jobs
+
+
+def _pod_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
+    enabled = cfg.prometheus.kubernetes_pods
+    if topology.target != "kubernetes" or enabled is False:
+        return []
+    return [{"job_name": "kubernetes-pods", "kubernetes_sd_configs": [{"role": "pod"}],
+             "relabel_configs": _POD_RELABELING}]
+
+
+def _user_jobs(cfg: StackConfig) -> list[dict]:
+    jobs = []
+    for job in cfg.prometheus.scrape_jobs:
+        entry = {"job_name": job.job_name, "metrics_path": job.metrics_path, "scheme": job.scheme,
+                 "static_configs": [{"targets": list(job.targets), **({"labels": dict(job.labels)} if job.labels else {})}]}
+        if job.scrape_interval:
+            entry["scrape_interval"] = job.scrape_interval
+        if job.scrape_timeout:
+            entry["scrape_timeout"] = job.scrape_timeout
+        jobs.append(entry)
+    return jobs
+
+
+def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
+    labels = dict(cfg.prometheus.external_labels)
+    if topology.target == "kubernetes" and topology.prometheus_replicas > 1:
+        # Identical HA pairs; Prometheus 3 expands ${POD_NAME} in external labels, so every pod reads
+        # the same file and still says which copy it is (Grafana/Thanos deduplicate on it).
+        labels["replica"] = "${POD_NAME}"
+    config: dict = {
+        "global": {"scrape_interval": cfg.prometheus.scrape_interval,
+                   "evaluation_interval": cfg.prometheus.evaluation_interval},
+        "rule_files": ["rules/*.yml"],
+        "scrape_configs": _self_jobs(cfg, topology) + _user_jobs(cfg) + _pod_jobs(cfg, topology),
+    }
+    if labels:
+        config["global"]["external_labels"] = labels
+    if cfg.alertmanager.enabled:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": topology.alertmanagers()}]}]}
+    return config
+
+
+def render_prometheus(cfg: StackConfig, topology: Topology) -> dict[str, str]:
+    """Files relative to the config directory."""
+    files = {"prometheus.yml": to_yaml(prometheus_yml(cfg, topology))}
+    files.update(render_rule_files(cfg))
+    return files
+
+
+def prometheus_args(cfg: StackConfig, config_dir: str, data_dir: str) -> list[str]:
+    # Retention is a flag: promtool 2.42 rejects storage settings in the file, and flags work everywhere.
+    args = [f"--config.file={config_dir}/prometheus.yml", f"--storage.tsdb.path={data_dir}",
+            f"--storage.tsdb.retention.time={cfg.prometheus.retention}", "--web.enable-lifecycle"]
+    if cfg.prometheus.retention_size:
+        args.append(f"--storage.tsdb.retention.size={cfg.prometheus.retention_size}")
+    return args + list(cfg.prometheus.extra_args)

@@ -1,0 +1,122 @@
+"""Checks that span fields or sections, which field validators cannot see."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterator
+
+from .models.alertmanager import DEADMANS_SWITCH, Route
+from .models.stack import StackConfig
+
+Problem = tuple[str, str]
+
+# Single-binary deployments: more than one replica would split state (sqlite, local TSDB, in-memory traces).
+_SINGLE_REPLICA = ("grafana", "loki", "jaeger", "promtail")
+
+
+def _duplicates(names: list[str]) -> set[str]:
+    return {name for name, count in Counter(names).items() if count > 1}
+
+
+def _routes(routes: list[Route], path: str) -> Iterator[tuple[str, Route]]:
+    for index, route in enumerate(routes):
+        here = f"{path}[{index}]"
+        yield here, route
+        yield from _routes(route.routes, f"{here}.routes")
+
+
+def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], list[Problem]]:
+    am = cfg.alertmanager
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    receivers = [r.name for r in am.receivers]
+    intervals = [t.name for t in am.time_intervals]
+    for name in sorted(_duplicates(receivers)):
+        errors.append(("alertmanager.receivers", f"receiver {name!r} is defined more than once"))
+    for name in sorted(_duplicates(intervals)):
+        errors.append(("alertmanager.time_intervals", f"time interval {name!r} is defined more than once"))
+    for index, name in enumerate(receivers):
+        if name == DEADMANS_SWITCH:
+            errors.append((f"alertmanager.receivers[{index}].name",
+                           f"{DEADMANS_SWITCH!r} is reserved for the Watchdog; set alertmanager.deadmans_switch"))
+    receivers.append(DEADMANS_SWITCH)
+    if am.receiver not in receivers:
+        errors.append(("alertmanager.receiver", f"unknown receiver {am.receiver!r}"))
+    for path, route in _routes(am.routes, "alertmanager.routes"):
+        if route.receiver not in receivers:
+            errors.append((f"{path}.receiver", f"unknown receiver {route.receiver!r}"))
+        for field in ("active_time_intervals", "mute_time_intervals"):
+            for i, name in enumerate(getattr(route, field)):
+                if name not in intervals:
+                    errors.append((f"{path}.{field}[{i}]", f"undefined time interval {name!r}"))
+    for index, receiver in enumerate(am.receivers):
+        for field, secret in receiver.secret_names():
+            if secret not in secrets:
+                where = f"alertmanager.receivers[{index}].{field}"
+                message = f"secret {secret!r} is not set (pulumi config set --secret --path 'observability:secrets.{secret}' ...)"
+                (errors if am.require_secrets else warnings).append((where, message))
+    has_email = any(r.email for r in am.receivers)
+    password = am.smtp.auth_password_secret
+    if has_email and password and password not in secrets:
+        message = f"secret {password!r} is not set; e-mail is sent without SMTP authentication"
+        (errors if am.require_secrets else warnings).append(("alertmanager.smtp.auth_password_secret", message))
+    return errors, warnings
+
+
+def _prometheus(cfg: StackConfig) -> list[Problem]:
+    errors: list[Problem] = []
+    jobs = [job.job_name for job in cfg.prometheus.scrape_jobs]
+    for index, job in enumerate(cfg.prometheus.scrape_jobs):
+        if job.job_name in cfg.enabled():
+            errors.append((f"prometheus.scrape_jobs[{index}].job_name",
+                           f"{job.job_name!r} is the stack's own job for that service"))
+    for name in sorted(_duplicates(jobs)):
+        errors.append(("prometheus.scrape_jobs", f"job {name!r} is defined more than once"))
+    from .render.rules import rule_groups  # the shipped groups count against user group names
+
+    builtin = [group["name"] for group in rule_groups(cfg, include_user=False)]
+    for index, group in enumerate(cfg.prometheus.rule_groups):
+        if group.name in builtin:
+            errors.append((f"prometheus.rule_groups[{index}].name", f"rule group {group.name!r} is already shipped"))
+    for name in sorted(_duplicates([g.name for g in cfg.prometheus.rule_groups])):
+        errors.append(("prometheus.rule_groups", f"rule group {name!r} is defined more than once"))
+    for gi, group in enumerate(cfg.prometheus.rule_groups):
+        for ri, rule in enumerate(group.rules):
+            if (rule.alert is None) == (rule.record is None):
+                errors.append((f"prometheus.rule_groups[{gi}].rules[{ri}]", "set exactly one of alert or record"))
+            if rule.record is not None and rule.for_ is not None:
+                errors.append((f"prometheus.rule_groups[{gi}].rules[{ri}].for", "a recording rule takes no 'for'"))
+    return errors
+
+
+def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
+    errors: list[Problem] = []
+    for name in _SINGLE_REPLICA:
+        if getattr(cfg, name).replicas != 1:
+            errors.append((f"{name}.replicas", f"{name} runs as a single instance here; replicas must be 1"))
+    if cfg.common.target == "docker":
+        for name in ("prometheus", "alertmanager"):
+            if getattr(cfg, name).replicas != 1:
+                errors.append((f"{name}.replicas", "replicas > 1 need the kubernetes target (one Docker host)"))
+        ports = [(name, getattr(cfg, name).host_port) for name in cfg.enabled() if getattr(cfg, name).host_port]
+        for port in sorted(_duplicates([port for _, port in ports])):
+            users = ", ".join(name for name, p in ports if p == port)
+            errors.append(("common.docker", f"host port {port} is published by more than one service ({users})"))
+    if cfg.promtail.enabled and not cfg.loki.enabled:
+        errors.append(("promtail.enabled", "promtail ships logs to Loki, which is disabled"))
+    if cfg.loki.storage.type == "s3":
+        s3 = cfg.loki.storage.s3
+        for field in ("access_key_secret", "secret_key_secret"):
+            if getattr(s3, field) not in secrets:
+                errors.append((f"loki.storage.s3.{field}", f"secret {getattr(s3, field)!r} is not set"))
+    for name in cfg.common.kubernetes.ingress.hosts:
+        if name not in ("prometheus", "alertmanager", "grafana", "jaeger"):
+            errors.append((f"common.kubernetes.ingress.hosts.{name}", "only prometheus, alertmanager, grafana and jaeger have a UI"))
+    for name in sorted(_duplicates([slo.name for slo in cfg.slos])):
+        errors.append(("slos", f"SLO {name!r} is defined more than once"))
+    return errors
+
+
+def cross_check(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of a config whose sections each validated on their own."""
+    am_errors, warnings = _alertmanager(cfg, secrets)
+    return am_errors + _prometheus(cfg) + _topology(cfg, secrets), warnings

@@ -1,0 +1,1 @@
+"""Command-line helpers: render without credentials, preflight checks, benchmarks."""
