@@ -11,7 +11,7 @@ from configs.content.meta_rules import SERVICES, down_alert_name, meta_rule_grou
 from configs.content.seed_rules import seed_rule_groups
 from configs.content.slo_rules import slo_rule_groups
 from configs.models.slo import default_slos
-from promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
+from tests.promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
 
 API = {"job": "prsm-api", "instance": "api-0:8000"}
 API_SEL = 'job="prsm-api",instance="api-0:8000"'

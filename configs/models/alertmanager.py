@@ -45,6 +45,16 @@ class PagerDutyConfig(Model):
     description: Optional[str] = None
     details: dict[str, str] = Field(default_factory=dict)
     send_resolved: bool = True
+    # Events API endpoint; unset means Alertmanager's default (PagerDuty US). Set for the EU service
+    # (https://events.eu.pagerduty.com/v2/enqueue) or a local stand-in in tests.
+    url: Optional[str] = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
 
 
 class EmailConfig(Model):

@@ -41,6 +41,8 @@ def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str) -> dict:
             entry["description"] = pd.description
         if pd.details:
             entry["details"] = dict(pd.details)
+        if pd.url:
+            entry["url"] = pd.url
         data["pagerduty_configs"] = [entry]
     email = receiver.email
     if email:

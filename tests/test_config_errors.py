@@ -1,0 +1,142 @@
+"""Every class of bad stack config fails early, in one error, naming the config path of each problem."""
+import pytest
+
+from configs.errors import ConfigError
+from configs.load import load
+from tools.mockrun import run_program
+
+
+def problems(config: dict) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as info:
+        load(config)
+    return info.value.problems
+
+
+def paths(config: dict) -> set[str]:
+    return {path for path, _ in problems(config)}
+
+
+ROUTES_WITH_UNKNOWN_RECEIVER = [
+    {"receiver": "default", "matchers": ['severity="critical"']},
+    {"receiver": "pagerduty", "matchers": ['team="x"']},
+]
+
+CASES = {
+    "unknown receiver": ({"observability:alertmanager": {"routes": ROUTES_WITH_UNKNOWN_RECEIVER}},
+                         "alertmanager.routes[1].receiver", "unknown receiver 'pagerduty'"),
+    "nested unknown receiver": ({"observability:alertmanager": {"routes": [
+        {"receiver": "default", "routes": [{"receiver": "nobody"}]}]}},
+        "alertmanager.routes[0].routes[0].receiver", "unknown receiver 'nobody'"),
+    "undefined time interval": ({"observability:alertmanager": {"routes": [
+        {"receiver": "default", "active_time_intervals": ["weekends"]}]}},
+        "alertmanager.routes[0].active_time_intervals[0]", "undefined time interval 'weekends'"),
+    "duplicate rule groups": ({"observability:prometheus": {"rule_groups": [
+        {"name": "mine", "rules": [{"alert": "A", "expr": "up == 0"}]},
+        {"name": "mine", "rules": [{"alert": "B", "expr": "up == 0"}]}]}},
+        "prometheus.rule_groups", "defined more than once"),
+    "rule group shadowing a shipped one": ({"observability:prometheus": {"rule_groups": [
+        {"name": "prsm.critical", "rules": [{"alert": "A", "expr": "up == 0"}]}]}},
+        "prometheus.rule_groups[0].name", "already shipped"),
+    "retention not a duration": ({"observability:prometheus": {"retention": "30 days"}},
+                                 "prometheus.retention", "not a duration"),
+    "s3 without bucket": ({"observability:loki": {"storage": {"type": "s3"}}},
+                          "loki.storage", "s3.bucket"),
+    "port out of range": ({"observability:grafana": {"host_port": 70000}}, "grafana.host_port", "out of range"),
+    "scrape target port out of range": ({"observability:prometheus": {"scrape_jobs": [
+        {"job_name": "app", "targets": ["app:99999"]}]}}, "prometheus.scrape_jobs[0].targets", "1-65535"),
+    "image without tag": ({"observability:prometheus": {"image": {"repository": "prom/prometheus", "tag": ""}}},
+                          "prometheus.image.tag", "pin an exact version"),
+    "image latest": ({"observability:loki": {"image": {"repository": "grafana/loki", "tag": "latest"}}},
+                     "loki.image.tag", "not a version"),
+    "tag in repository": ({"observability:loki": {"image": {"repository": "grafana/loki:3.7.8", "tag": "3.7.8"}}},
+                          "loki.image.repository", "without a tag"),
+    "typo in a key": ({"observability:prometheus": {"scrape_intervall": "15s"}},
+                      "prometheus.scrape_intervall", "Extra inputs"),
+    "unknown section": ({"observability:prometheuss": {}}, "prometheuss", "Extra inputs"),
+    "bad matcher": ({"observability:alertmanager": {"routes": [{"receiver": "default", "matchers": ["severity critical"]}]}},
+                    "alertmanager.routes[0].matchers", "not a matcher"),
+    "bad time zone": ({"observability:alertmanager": {"time_intervals": [
+        {"name": "business_hours", "time_intervals": [{"location": "Mars/Olympus"}]}]}},
+        "alertmanager.time_intervals[0].time_intervals[0].location", "IANA"),
+    "bad slack channel": ({"observability:alertmanager": {"receivers": [
+        {"name": "default"}, {"name": "a"},
+        {"name": "b", "slack": {"webhook_secret": "x", "channel": "no-hash"}}]}},
+        "alertmanager.receivers[2].slack.channel", "not a Slack channel"),
+    "reserved receiver": ({"observability:alertmanager": {"receivers": [{"name": "default"}, {"name": "deadmans-switch"}],
+                                                          "routes": []}},
+                          "alertmanager.receivers[1].name", "reserved"),
+    "replicas on docker": ({"observability:alertmanager": {"replicas": 3}}, "alertmanager.replicas", "kubernetes"),
+    "single-instance service": ({"observability:common": {"target": "kubernetes"}, "observability:grafana": {"replicas": 2}},
+                                "grafana.replicas", "single instance"),
+    "promtail without loki": ({"observability:loki": {"enabled": False}}, "promtail.enabled", "Loki"),
+    "host port clash": ({"observability:grafana": {"host_port": 9090}}, "common.docker", "more than one service"),
+    "unknown target": ({"observability:common": {"target": "nomad"}}, "common.target", "docker"),
+    "bad name prefix": ({"observability:common": {"name_prefix": "Obs_Dev"}}, "common.name_prefix", "DNS label"),
+    "secrets not a map": ({"observability:secrets": "oops"}, "secrets", "must map"),
+    "required secret missing": ({"observability:alertmanager": {"require_secrets": True}},
+                                "alertmanager.receivers[1].pagerduty.routing_key_secret", "pagerduty_routing_key"),
+    "s3 credentials missing": ({"observability:loki": {"storage": {"type": "s3", "s3": {"bucket": "logs"}}}},
+                               "loki.storage.s3.access_key_secret", "not set"),
+    "bad docker host": ({"observability:common": {"docker": {"host": "example.com:2375"}}},
+                        "common.docker.host", "ssh://"),
+    "bad quantity": ({"observability:loki": {"limits": {"memory": "1 GB"}}}, "loki.limits.memory", "quantity"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_config_names_its_path(name):
+    config, path, fragment = CASES[name]
+    found = problems(config)
+    matching = [message for where, message in found if where == path]
+    assert matching, f"no problem reported at {path}; got {found}"
+    assert any(fragment in message for message in matching), matching
+
+
+def test_every_problem_is_reported_at_once():
+    config = {
+        "observability:prometheus": {"retention": "soon", "host_port": 0},
+        "observability:loki": {"image": {"repository": "grafana/loki", "tag": "latest"}},
+    }
+    assert {"prometheus.retention", "prometheus.host_port", "loki.image.tag"} <= paths(config)
+
+
+def test_cross_field_problems_are_reported_together():
+    config = {"observability:alertmanager": {"routes": ROUTES_WITH_UNKNOWN_RECEIVER, "replicas": 2},
+              "observability:loki": {"enabled": False}}
+    assert {"alertmanager.routes[1].receiver", "alertmanager.replicas", "promtail.enabled"} <= paths(config)
+
+
+def test_message_prefixes_namespace_and_counts_problems():
+    with pytest.raises(ConfigError) as info:
+        load({"observability:grafana": {"host_port": 70000}})
+    text = str(info.value)
+    assert text.startswith("invalid stack config (1 problem):")
+    assert "observability:grafana.host_port: port 70000 is out of range 1-65535" in text
+
+
+def test_empty_config_is_a_working_dev_stack():
+    config, secrets, warnings = load({})
+    assert config.common.target == "docker"
+    assert config.enabled() == ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"]
+    # Unset notification secrets are warnings on dev, naming what to set.
+    assert any("slack_webhook_url" in w for w in warnings)
+
+
+def test_program_stops_before_registering_anything(monkeypatch):
+    import pulumi
+
+    import tools.mockrun as mockrun
+
+    monitors = []
+
+    class Spy(mockrun.RecordingMonitor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            monitors.append(self)
+
+    monkeypatch.setattr(mockrun, "RecordingMonitor", Spy)
+    with pytest.raises(pulumi.RunError) as info:
+        run_program({"observability:alertmanager": {"routes": ROUTES_WITH_UNKNOWN_RECEIVER}})
+    assert "alertmanager.routes[1].receiver: unknown receiver 'pagerduty'" in str(info.value)
+    assert "Traceback" not in str(info.value)
+    assert monitors and monitors[0].records == []

@@ -1,0 +1,168 @@
+"""Dashboards: structural validity, PromQL that promtool parses, SLO panels backed by real records."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from configs.content.dashboards import builtin_dashboards, load_user_dashboards, stable_uid
+from configs.content.meta_rules import SERVICES, meta_rule_groups
+from configs.content.seed_rules import seed_rule_groups
+from configs.content.slo_rules import slo_rule_groups
+from configs.models.slo import default_slos
+from tests.promtool_helpers import check_exprs
+
+DATASOURCE_UIDS = {"prometheus", "loki", "jaeger", "alertmanager"}
+PANEL_TYPES = {"row", "stat", "gauge", "timeseries", "table"}
+GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h"}
+
+
+def dashboard_problems(dash: dict) -> list[str]:
+    """What Grafana provisioning would reject or render wrongly; empty when the dashboard is fine."""
+    problems = []
+    if not isinstance(dash.get("title"), str) or not dash["title"]:
+        problems.append("missing title")
+    uid = dash.get("uid")
+    if not isinstance(uid, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", uid):
+        problems.append(f"bad uid {uid!r}")
+    if not isinstance(dash.get("schemaVersion"), int) or dash["schemaVersion"] < 39:
+        problems.append("schemaVersion below 39")
+    if "dashboard" in dash:
+        problems.append("wrapped in 'dashboard' (API form, not provisioning form)")
+    ids = [p.get("id") for p in dash.get("panels", [])]
+    if len(ids) != len(set(ids)) or not all(isinstance(i, int) for i in ids):
+        problems.append(f"panel ids not unique integers: {ids}")
+    for panel in dash.get("panels", []):
+        where = f"panel {panel.get('id')} {panel.get('title')!r}"
+        if panel.get("type") not in PANEL_TYPES:
+            problems.append(f"{where}: type {panel.get('type')!r}")
+        grid = panel.get("gridPos", {})
+        if not all(isinstance(grid.get(k), int) and grid[k] >= 0 for k in "hwxy") or grid.get("w", 0) < 1:
+            problems.append(f"{where}: gridPos {grid}")
+        elif grid["x"] + grid["w"] > 24:
+            problems.append(f"{where}: wider than the 24-column grid")
+        if panel.get("type") == "row":
+            continue
+        if panel.get("datasource", {}).get("uid") not in DATASOURCE_UIDS:
+            problems.append(f"{where}: datasource {panel.get('datasource')}")
+        targets = panel.get("targets") or []
+        if not targets:
+            problems.append(f"{where}: no targets")
+        ref_ids = [t.get("refId") for t in targets]
+        if len(set(ref_ids)) != len(ref_ids) or not all(ref_ids):
+            problems.append(f"{where}: refIds {ref_ids}")
+        for target in targets:
+            if target.get("datasource", {}).get("uid") not in DATASOURCE_UIDS or not target.get("expr"):
+                problems.append(f"{where}: target {target}")
+    return problems
+
+
+def _all_dashboards(enabled=SERVICES) -> dict[str, dict]:
+    folders = builtin_dashboards(default_slos(), list(enabled))
+    return {f"{folder}/{name}": dash for folder, files in folders.items() for name, dash in files.items()}
+
+
+def _exprs(dash: dict) -> list[str]:
+    return [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+
+
+def _substitute(expr: str) -> str:
+    for variable, value in GRAFANA_VARIABLES.items():
+        expr = expr.replace(variable, value)
+    assert "$" not in expr, f"unsubstituted Grafana variable in {expr}"
+    return expr
+
+
+def test_folders_and_files():
+    folders = builtin_dashboards(default_slos(), list(SERVICES))
+    assert {f: sorted(files) for f, files in folders.items()} == {
+        "PRSM": ["executive-overview.json", "technical-operations.json"],
+        "SLOs": ["slos.json"],
+        "Observability Stack": ["stack-health.json"],
+    }
+
+
+@pytest.mark.parametrize("enabled", [list(SERVICES), ["prometheus"], []])
+def test_every_dashboard_is_structurally_valid(enabled):
+    dashboards = _all_dashboards(enabled)
+    for path, dash in dashboards.items():
+        assert dashboard_problems(dash) == [], path
+        json.dumps(dash)  # serialisable as provisioning JSON
+    uids = [d["uid"] for d in dashboards.values()]
+    assert len(uids) == len(set(uids))
+
+
+def test_validator_catches_broken_dashboards():
+    dash = json.loads(json.dumps(_all_dashboards()["PRSM/technical-operations.json"]))
+    dash["uid"] = "x" * 41
+    dash["panels"][1]["gridPos"]["x"] = 20
+    dash["panels"][2]["id"] = dash["panels"][1]["id"]
+    dash["panels"][4]["targets"][0]["datasource"] = {"type": "prometheus", "uid": "prom"}
+    problems = dashboard_problems(dash)
+    assert len(problems) == 4, problems
+
+
+def test_all_promql_parses_with_promtool(tmp_path):
+    exprs = [_substitute(e) for d in _all_dashboards().values() for e in _exprs(d)]
+    groups = seed_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(default_slos())
+    exprs += [r["expr"] for g in groups for r in g["rules"]]
+    check_exprs(tmp_path, exprs)
+
+
+def test_rate_windows_follow_the_scrape_interval_and_quantiles_aggregate():
+    for path, dash in _all_dashboards().items():
+        for expr in _exprs(dash):
+            for window in re.findall(r"\brate\([^\[]*\[([^\]]+)\]", expr):
+                assert window == "$__rate_interval", (path, expr)
+            if "histogram_quantile" in expr:
+                assert re.search(r"sum by \((\w+, )*le\)", expr), (path, expr)
+
+
+def test_slo_dashboard_reads_only_series_the_slo_rules_record():
+    recorded = {r["record"] for g in slo_rule_groups(default_slos()) for r in g["rules"] if "record" in r}
+    dash = _all_dashboards()["SLOs/slos.json"]
+    used = {m for e in _exprs(dash) for m in re.findall(r"\b(slo:[a-z_:0-9]+)", e)}
+    assert used and used <= recorded, used - recorded
+    for slo in default_slos():
+        assert any(f'slo="{slo.name}"' in e for e in _exprs(dash)), slo.name
+
+
+def test_stack_dashboard_shows_only_enabled_services():
+    dash = _all_dashboards(["prometheus", "grafana"])["Observability Stack/stack-health.json"]
+    jobs = set(re.findall(r'job="([a-z]+)"', " ".join(_exprs(dash))))
+    assert jobs == {"prometheus", "grafana"}
+    assert not any("loki_" in e or "alertmanager_" in e for e in _exprs(dash))
+
+
+def test_stable_uid():
+    assert stable_uid("PRSM Executive Overview") == "prsm-executive-overview"
+    long = stable_uid("A very long dashboard title that keeps going past forty characters")
+    assert len(long) <= 40 and long == stable_uid("A very long dashboard title that keeps going past forty characters")
+    assert long != stable_uid("A very long dashboard title that keeps going past forty characterz")
+
+
+def _write(directory, name, content):
+    (directory / name).write_text(content if isinstance(content, str) else json.dumps(content))
+
+
+def test_load_user_dashboards_sorted_and_unwrapped(tmp_path):
+    _write(tmp_path, "b.json", {"title": "B", "panels": []})
+    _write(tmp_path, "a.json", {"dashboard": {"title": "A", "panels": []}})
+    _write(tmp_path, "notes.txt", "not a dashboard")
+    loaded = load_user_dashboards(str(tmp_path))
+    assert list(loaded) == ["a.json", "b.json"]
+    assert loaded["a.json"]["title"] == "A"
+
+
+@pytest.mark.parametrize("content", ["{not json", {"panels": []}, {"title": ""}, ["a list"]])
+def test_load_user_dashboards_names_the_bad_file(tmp_path, content):
+    _write(tmp_path, "good.json", {"title": "Good"})
+    _write(tmp_path, "broken.json", content)
+    with pytest.raises(ValueError, match="broken.json"):
+        load_user_dashboards(str(tmp_path))
+
+
+def test_load_user_dashboards_missing_directory(tmp_path):
+    with pytest.raises(ValueError, match="does-not-exist"):
+        load_user_dashboards(str(tmp_path / "does-not-exist"))

@@ -1,0 +1,205 @@
+"""SLO model validation, and promtool proof that the burn-rate alerts page, ticket and stay quiet."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from configs.content.slo_rules import ERROR_BUDGET_RECORD, error_ratio_record, slo_rule_groups
+from configs.models.slo import SLO, default_slos
+from tests.promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
+
+FAST, SLOW = "SLOErrorBudgetBurnFast", "SLOErrorBudgetBurnSlow"
+PER_STEP = 10_000  # events per series step: enough to express a 0.05 % error ratio in integers
+
+# --- synthetic SLI input: segments of (minutes, bad fraction) ---------------------------------
+
+
+def _counter(steps: list[int]) -> str:
+    """promtool values for a counter growing by steps[i] at step i (run-length encoded with _x)."""
+    parts, total, i = ["0"], 0, 0
+    while i < len(steps):
+        j = i
+        while j < len(steps) and steps[j] == steps[i]:
+            j += 1
+        parts.append(f"{total + steps[i]}+{steps[i]}x{j - i - 1}")
+        total, i = total + steps[i] * (j - i), j
+    return " ".join(parts)
+
+
+def _bad_counts(segments, per_step=PER_STEP) -> list[int]:
+    return [round(per_step * bad) for minutes, bad in segments for _ in range(minutes)]
+
+
+def _flags(segments, samples_per_minute: int) -> list[bool]:
+    """Per sample: is it bad? A fraction b puts one bad sample in the middle of every 1/b samples."""
+    flags = []
+    for minutes, bad in segments:
+        n = minutes * samples_per_minute
+        period = 1 if bad >= 1 else (math.inf if bad == 0 else round(1 / bad))
+        flags += [bad >= 1 or (bad > 0 and (k % period) == period // 2) for k in range(n)]
+    return flags
+
+
+def _levels(flags: list[bool], good: str, bad: str) -> str:
+    runs, i = [], 0
+    while i < len(flags):
+        j = i
+        while j < len(flags) and flags[j] == flags[i]:
+            j += 1
+        runs.append(f"{bad if flags[i] else good}x{j - i - 1}" if j - i > 1 else (bad if flags[i] else good))
+        i = j
+    return " ".join(runs)
+
+
+def _api_availability(segments):
+    return {'up{job="prsm-api",instance="api-0:8000"}': _levels(_flags(segments, 4), "1", "0")}, "15s"
+
+
+def _api_latency(segments):
+    slow = _bad_counts(segments)
+    fast = [PER_STEP - s for s in slow]
+    base = 'prsm_request_duration_seconds_{}{{job="prsm-api"{}}}'
+    return {
+        base.format("bucket", ',le="0.5"'): _counter([f // 2 for f in fast]),
+        base.format("bucket", ',le="2.0"'): _counter(fast),
+        base.format("bucket", ',le="+Inf"'): _counter([PER_STEP] * len(fast)),
+        base.format("count", ""): _counter([PER_STEP] * len(fast)),
+    }, "1m"
+
+
+def _ftns(segments):
+    failed = _bad_counts(segments)
+    return {
+        'prsm_ftns_transactions_total{transaction_type="transfer",status="failed"}': _counter(failed),
+        'prsm_ftns_transactions_total{transaction_type="transfer",status="success"}': _counter([PER_STEP - f for f in failed]),
+    }, "1m"
+
+
+def _accuracy(segments):
+    return {'prsm_model_accuracy_score{model_id="m1",evaluation_type="runtime"}': _levels(_flags(segments, 1), "0.97", "0.90")}, "1m"
+
+
+SERIES = {"api_availability": _api_availability, "api_latency": _api_latency,
+          "ftns_transaction_success": _ftns, "model_accuracy": _accuracy}
+SLOS = {slo.name: slo for slo in default_slos()}
+
+
+def _page_bound_minutes(slo: SLO) -> int:
+    # 100 % errors after a clean hour: the 1h error ratio reaches 14.4 x budget after this long.
+    return math.ceil(14.4 * slo.error_budget * 60) + 2
+
+
+def _expect(slo: SLO, alert: str, eval_time: str, firing: bool, segments) -> dict:
+    series, interval = SERIES[slo.name](segments)
+    labels = {"slo": slo.name, "category": "slo", "severity": "critical" if alert == FAST else "warning"}
+    return alert_test(series, alert, eval_time, [labels] if firing else [], interval=interval)
+
+
+def _scenarios(slo: SLO) -> list[dict]:
+    budget, bound = slo.error_budget, _page_bound_minutes(slo)
+    outage = [(60, 0.0), (bound + 10, 1.0)]
+    leak = [(180, 2.5 * budget)]  # 2.5x burn: exhausts the budget in 40 % of the window
+    on_target = [(360, 0.5 * budget)]
+    return [
+        _expect(slo, FAST, "59m", False, outage),
+        _expect(slo, FAST, f"{60 + bound}m", True, outage),
+        _expect(slo, SLOW, "3h", True, leak),
+        _expect(slo, FAST, "3h", False, leak),
+        _expect(slo, FAST, "6h", False, on_target),
+        _expect(slo, SLOW, "6h", False, on_target),
+        _expect(slo, SLOW, "5h", False, on_target),
+    ]
+
+
+def test_every_slo_alert_and_default_slo_is_exercised():
+    assert alert_names(slo_rule_groups(default_slos())) == {FAST, SLOW}
+    assert set(SERIES) == set(SLOS)
+
+
+def test_fast_burn_pages_within_ten_minutes_for_high_objectives():
+    assert _page_bound_minutes(SLOS["api_availability"]) <= 5
+    assert _page_bound_minutes(SLOS["ftns_transaction_success"]) <= 11
+
+
+def test_burn_rate_alerts_page_ticket_and_stay_quiet(tmp_path):
+    tests = [t for slo in default_slos() for t in _scenarios(slo)]
+    run_rule_tests(tmp_path, slo_rule_groups(default_slos()), tests)
+
+
+def test_recording_rules_and_budget(tmp_path):
+    groups = slo_rule_groups(default_slos())
+    check_rules(tmp_path, groups)
+    for group, slo in zip(groups, default_slos()):
+        assert group["name"] == f"slo.{slo.name}"
+        records = {r["record"] for r in group["rules"] if "record" in r}
+        for window in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", slo.window):
+            assert error_ratio_record(window) in records
+        assert ERROR_BUDGET_RECORD in records
+        assert all(r["labels"]["slo"] == slo.name for r in group["rules"])
+
+
+def test_error_budget_remaining_is_computed(tmp_path):
+    slo = SLOS["ftns_transaction_success"]
+    series, interval = _ftns([(120, 0.5 * slo.error_budget)])
+    test = {"interval": interval, "input_series": [{"series": s, "values": v} for s, v in series.items()],
+            "promql_expr_test": [{"expr": f'{ERROR_BUDGET_RECORD}{{slo="{slo.name}"}}', "eval_time": "2h",
+                                  "exp_samples": [{"labels": f'{ERROR_BUDGET_RECORD}{{slo="{slo.name}"}}', "value": 0.5}]}]}
+    run_rule_tests(tmp_path, slo_rule_groups([slo]), [test])
+
+
+def test_duplicate_slo_names_are_rejected():
+    with pytest.raises(ValueError, match="api_latency"):
+        slo_rule_groups([SLOS["api_latency"], SLOS["api_latency"]])
+
+
+# --- model validation: the error location names the field ------------------------------------
+
+
+class Config(BaseModel):
+    slos: list[SLO]
+
+
+def _raw(**changes) -> dict:
+    raw = SLOS["ftns_transaction_success"].model_dump()
+    raw.update(changes)
+    return raw
+
+
+@pytest.mark.parametrize("changes, loc", [
+    ({"objective": 1.0}, ("slos", 1, "objective")),
+    ({"objective": 0}, ("slos", 1, "objective")),
+    ({"window": "30 days"}, ("slos", 1, "window")),
+    ({"name": "API-Availability"}, ("slos", 1, "name")),
+    ({"sli": {"kind": "percentile", "query": "x"}}, ("slos", 1, "sli")),
+    ({"sli": {"kind": "ratio", "error_query": "sum(rate(x[5m]))", "total_query": "x"}}, ("slos", 1, "sli", "ratio", "error_query")),
+    ({"sli": {"kind": "latency", "metric": "m", "threshold_seconds": 0}}, ("slos", 1, "sli", "latency", "threshold_seconds")),
+    ({"sli": {"kind": "availability", "selector": 'probe_success{job="x"}'}}, ("slos", 1, "sli", "availability", "selector")),
+    ({"surprise": 1}, ("slos", 1, "surprise")),
+])
+def test_bad_slo_input_names_the_field(changes, loc):
+    good = SLOS["api_latency"].model_dump()
+    with pytest.raises(ValidationError) as info:
+        Config(slos=[good, _raw(**changes)])
+    assert [e["loc"] for e in info.value.errors()] == [loc]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"objective": 0.9}, "too low for burn-rate paging"),
+    ({"window": "6h"}, "shorter than 1d"),
+])
+def test_cross_checks_are_reported_on_the_slo(changes, message):
+    with pytest.raises(ValidationError) as info:
+        Config(slos=[_raw(**changes)])
+    (error,) = info.value.errors()
+    assert error["loc"] == ("slos", 0) and message in error["msg"]
+
+
+def test_default_slos_match_the_guide():
+    assert {s.name: (s.objective, s.window, s.sli.kind) for s in default_slos()} == {
+        "api_availability": (0.999, "30d", "availability"),
+        "api_latency": (0.95, "24h", "latency"),
+        "ftns_transaction_success": (0.99, "7d", "ratio"),
+        "model_accuracy": (0.95, "24h", "gauge"),
+    }

@@ -1,0 +1,197 @@
+"""The dev stack on the Docker target, run through the real program under Pulumi's mocks."""
+import re
+import shlex
+
+import pytest
+
+from conftest import SECRETS, stack_config
+from tools.mockrun import SECRET_MARK, run_program
+
+CONTAINER = "docker:index/container:Container"
+VOLUME = "docker:index/volume:Volume"
+IMAGE = "docker:index/remoteImage:RemoteImage"
+SERVICES = ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"]
+COMPONENT_TYPES = {s: f"observability:index:{s.capitalize()}" for s in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return run_program(stack_config("dev", **{"observability:secrets": dict(SECRETS)}))
+
+
+def component_urn(run, service):
+    return run.named(COMPONENT_TYPES[service], service).urn
+
+
+def test_registers_expected_resources_under_their_components(dev):
+    run_records = dev.records
+    root = dev.named("observability:index:ObservabilityStack", "observability")
+    assert dev.named("docker:index/network:Network", "network").parent == root.urn
+    for service in SERVICES:
+        component = dev.named(COMPONENT_TYPES[service], service)
+        assert component.parent == root.urn
+        assert dev.named(CONTAINER, service).parent == component.urn
+        assert dev.named(IMAGE, f"{service}-image").parent == component.urn
+    # Jaeger keeps traces in memory by default: no volume to keep.
+    assert {r.name for r in dev.of_type(VOLUME)} == {f"{s}-data" for s in SERVICES if s != "jaeger"}
+    assert all(r.parent for r in run_records if r.type != "observability:index:ObservabilityStack")
+    assert len(run_records) == len({r.urn for r in run_records})
+
+
+def test_every_image_pinned(dev):
+    for image in dev.of_type(IMAGE):
+        name = image.inputs["name"]
+        repository, _, tag = name.rpartition(":")
+        assert repository and tag and tag != "latest" and "/" not in tag, name
+
+
+def test_every_volume_retained_on_delete(dev):
+    volumes = dev.of_type(VOLUME)
+    assert volumes and all(v.retain_on_delete for v in volumes)
+    for container in dev.of_type(CONTAINER):
+        assert not container.retain_on_delete  # containers are cattle; only data is kept
+
+
+def test_every_container_has_health_check_limits_and_restart_policy(dev):
+    for container in dev.of_type(CONTAINER):
+        inputs = container.inputs
+        assert inputs["healthcheck"]["tests"][0] == "CMD", container.name
+        assert inputs["memory"] > 0 and float(inputs["cpus"]) > 0, container.name
+        assert inputs["restart"] == "unless-stopped" and inputs["wait"] is True
+
+
+def test_health_checks_use_binaries_the_images_have(dev):
+    tests = {c.name: c.inputs["healthcheck"]["tests"] for c in dev.of_type(CONTAINER)}
+    assert tests["loki"] == ["CMD", "/usr/bin/loki", "-health"]  # distroless: no shell, no wget
+    assert tests["prometheus"][1:3] == ["wget", "-q"] and tests["prometheus"][-1].endswith("/-/ready")
+    assert tests["alertmanager"][-1].endswith(":9093/-/ready")
+    assert tests["grafana"][-1].endswith(":3000/api/health")
+    assert tests["jaeger"][-1] == "http://127.0.0.1:13133/status"
+    assert tests["promtail"][1] == "bash"
+
+
+def test_only_ui_ports_published_and_on_loopback(dev):
+    published = {}
+    for container in dev.of_type(CONTAINER):
+        for port in container.inputs.get("ports", []):
+            assert port["ip"] == "127.0.0.1", container.name
+            published[container.name] = port["external"]
+    assert published == {"prometheus": 9090, "alertmanager": 9093, "grafana": 3000, "jaeger": 16686}
+
+
+def test_publish_address_is_configurable():
+    run = run_program({"observability:common": {"docker": {"publish_address": "0.0.0.0"}}})
+    assert {p["ip"] for c in run.of_type(CONTAINER) for p in c.inputs.get("ports", [])} == {"0.0.0.0"}
+
+
+def test_secret_inputs_are_marked_secret_and_never_plain(dev):
+    for record in dev.records:
+        text = repr(record.inputs)
+        for name, value in SECRETS.items():
+            assert value not in text, f"{name} in plain text in {record.type} {record.name}"
+    grafana = dev.named(CONTAINER, "grafana")
+    uploads = grafana.inputs["uploads"]
+    secret_uploads = [u for u in uploads if u["file"].startswith("/run/secrets/")]
+    assert [u["file"] for u in secret_uploads] == ["/run/secrets/grafana/admin_password"]
+    assert secret_uploads[0]["content"] == SECRET_MARK
+    assert secret_uploads[0]["permissions"] == "0400" and secret_uploads[0]["owner"] == "472"
+    am_files = {u["file"]: u for u in dev.named(CONTAINER, "alertmanager").inputs["uploads"]}
+    for name in ("slack_webhook_url", "security_slack_webhook", "pagerduty_routing_key", "smtp_password"):
+        upload = am_files[f"/run/secrets/alertmanager/{name}"]
+        assert upload["content"] == SECRET_MARK and upload["permissions"] == "0400"
+
+
+def test_generated_grafana_password_is_secret():
+    run = run_program({})
+    password = run.named("random:index/randomPassword:RandomPassword", "grafana-admin-password")
+    assert password.parent == run.named(COMPONENT_TYPES["grafana"], "grafana").urn
+    upload = [u for u in run.named(CONTAINER, "grafana").inputs["uploads"] if u["file"].endswith("admin_password")][0]
+    assert upload["content"] == SECRET_MARK
+    assert "mock-generated-password" not in repr([r.inputs for r in run.records])
+
+
+def test_revealed_secret_reaches_the_file():
+    run = run_program({"observability:secrets": dict(SECRETS)}, reveal_secrets=True)
+    uploads = {u["file"]: u["content"] for u in run.named(CONTAINER, "alertmanager").inputs["uploads"]}
+    assert uploads["/run/secrets/alertmanager/pagerduty_routing_key"] == SECRETS["pagerduty_routing_key"]
+
+
+def test_config_file_paths_match_command_lines(dev):
+    """A flag naming a file must name a file the container receives (catches a renamed file or dir)."""
+    for container in dev.of_type(CONTAINER):
+        if container.name == "grafana":
+            continue  # configured through GF_PATHS_CONFIG, checked below
+        files = {u["file"] for u in container.inputs["uploads"]}
+        referenced = [m.group(2) for arg in container.inputs["command"]
+                      for m in [re.match(r"^-{1,2}(config\.file|config)=(.+)$", arg)] if m]
+        assert referenced, f"{container.name} names no config file"
+        for path in referenced:
+            assert path in files, f"{container.name} reads {path}, but receives {sorted(files)}"
+    grafana = dev.named(CONTAINER, "grafana")
+    env = dict(e.split("=", 1) for e in grafana.inputs["envs"])
+    files = {u["file"] for u in grafana.inputs["uploads"]}
+    assert env["GF_PATHS_CONFIG"] in files and env["GF_SECURITY_ADMIN_PASSWORD__FILE"] in files
+
+
+def test_data_volume_mounted_where_the_service_writes(dev):
+    expected = {"prometheus": "/prometheus", "alertmanager": "/alertmanager", "grafana": "/var/lib/grafana",
+                "loki": "/loki", "promtail": "/promtail"}
+    for service, path in expected.items():
+        mounts = {v.get("containerPath") for v in dev.named(CONTAINER, service).inputs["volumes"]}
+        assert path in mounts, service
+    command = dev.named(CONTAINER, "prometheus").inputs["command"]
+    assert "--storage.tsdb.path=/prometheus" in command and "--storage.tsdb.retention.time=7d" in command
+
+
+def test_promtail_reads_docker_socket_read_only(dev):
+    volumes = dev.named(CONTAINER, "promtail").inputs["volumes"]
+    host = {v["hostPath"]: v for v in volumes if "hostPath" in v}
+    assert host["/var/run/docker.sock"]["readOnly"] is True
+    assert host["/var/lib/docker/containers"]["readOnly"] is True
+
+
+def test_services_resolve_by_name_on_private_network(dev):
+    for container in dev.of_type(CONTAINER):
+        network = container.inputs["networksAdvanced"][0]
+        assert network["aliases"] == [container.name]
+
+
+def test_disabled_service_registers_nothing():
+    run = run_program({"observability:jaeger": {"enabled": False}, "observability:promtail": {"enabled": False}})
+    names = {r.name for r in run.records}
+    assert not any(n.startswith(("jaeger", "promtail")) for n in names)
+    assert not any(r.type in (COMPONENT_TYPES["jaeger"], COMPONENT_TYPES["promtail"]) for r in run.records)
+
+
+def test_registry_override_rewrites_every_image():
+    run = run_program({"observability:common": {"image_registry": "mirror.local:5000"}})
+    names = [r.inputs["name"] for r in run.of_type(IMAGE)]
+    assert names and all(n.startswith("mirror.local:5000/") for n in names)
+    assert "mirror.local:5000/prom/prometheus:v3.14.0" in names
+
+
+def test_remote_docker_host_uses_a_provider():
+    run = run_program({"observability:common": {"docker": {"host": "ssh://deploy@metrics-host"}}})
+    provider = run.named("pulumi:providers:docker", "docker")
+    assert provider.inputs["host"] == "ssh://deploy@metrics-host"
+    assert all(c.inputs for c in run.of_type(CONTAINER))
+
+
+def test_config_change_changes_container_inputs():
+    before = run_program({}).named(CONTAINER, "prometheus").inputs["uploads"]
+    after = run_program({"observability:prometheus": {"scrape_interval": "30s"}}).named(CONTAINER, "prometheus").inputs["uploads"]
+    assert before != after  # uploads force a replacement: the new config reaches the service
+
+
+def test_outputs_expose_urls(dev):
+    stack = dev.namespace["stack"]
+    assert set(stack.services) == set(SERVICES)
+    grafana = stack.services["grafana"]
+    assert grafana.spec.env["GF_SECURITY_ADMIN_PASSWORD__FILE"] == "/run/secrets/grafana/admin_password"
+
+
+@pytest.mark.parametrize("stack_file", sorted(p.name for p in __import__("pathlib").Path(__file__).parent.parent.glob("Pulumi.*.yaml")))
+def test_smoke_every_stack_file_builds(stack_file):
+    stack = stack_file.split(".")[1]
+    run = run_program(stack_config(stack, **{"observability:secrets": dict(SECRETS)}), stack=stack)
+    assert run.records and run.namespace["stack"].services

@@ -1,0 +1,201 @@
+"""Rendered files pass the real upstream checkers, carry no secret, and are byte-identical across runs."""
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import SECRETS, stack_config
+from configs.load import load
+from configs.render.files import all_files
+from tools.render import main as render_main
+
+
+def rendered(config: dict) -> dict[str, dict[str, str]]:
+    cfg, secrets, _ = load(config)
+    return all_files(cfg, secrets.names())
+
+
+def write_tree(files: dict[str, dict[str, str]], root: Path) -> Path:
+    for service, tree in files.items():
+        for relative, content in tree.items():
+            path = root / service / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+    return root
+
+
+def run(*cmd: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"{' '.join(cmd)}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(params=["dev", "prod"])
+def stack_files(request, tmp_path, secrets_config):
+    config = stack_config(request.param, **secrets_config)
+    return write_tree(rendered(config), tmp_path)
+
+
+def without_kubernetes_sd(path: Path) -> None:
+    """Debian builds Prometheus without Kubernetes discovery (`field kubernetes_sd_configs not found`),
+    so those jobs alone are left out of what its promtool sees; every other line is checked."""
+    config = yaml.safe_load(path.read_text())
+    config["scrape_configs"] = [job for job in config["scrape_configs"] if "kubernetes_sd_configs" not in job]
+    path.write_text(yaml.safe_dump(config))
+
+
+def test_promtool_accepts_prometheus_config_and_rules(stack_files):
+    without_kubernetes_sd(stack_files / "prometheus" / "prometheus.yml")
+    result = run("promtool", "check", "config", str(stack_files / "prometheus" / "prometheus.yml"))
+    # The rule files are found through the relative `rules/*.yml` reference.
+    assert "rule files found" in result.stdout
+    rules = sorted((stack_files / "prometheus" / "rules").glob("*.yml"))
+    assert rules
+    run("promtool", "check", "rules", *map(str, rules))
+
+
+def test_amtool_accepts_alertmanager_config(stack_files):
+    result = run("amtool", "check-config", str(stack_files / "alertmanager" / "alertmanager.yml"))
+    assert "SUCCESS" in result.stdout
+
+
+def test_loki_rules_are_rule_groups_with_security_category(stack_files):
+    groups = yaml.safe_load((stack_files / "loki" / "rules" / "fake" / "security.yml").read_text())["groups"]
+    assert groups and all(rule["labels"]["category"] == "security" for g in groups for rule in g["rules"])
+
+
+def test_make_render_writes_checkable_tree(tmp_path):
+    out = tmp_path / "out"
+    assert render_main(["--stack", "dev", "--out", str(out)]) == 0
+    run("promtool", "check", "config", str(out / "files" / "prometheus" / "prometheus.yml"))
+    run("amtool", "check-config", str(out / "files" / "alertmanager" / "alertmanager.yml"))
+    resources = json.loads((out / "resources.json").read_text())
+    assert [r["urn"] for r in resources] == sorted(r["urn"] for r in resources)
+
+
+def test_render_is_byte_identical(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert render_main(["--stack", "dev", "--out", str(first)]) == 0
+    assert render_main(["--stack", "dev", "--out", str(second)]) == 0
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for relative in files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_bad_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys):
+    import tools.render as render
+
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text(yaml.safe_dump({"config": {"observability:prometheus": {"retention": "forever"}}}))
+    monkeypatch.setattr(render, "ROOT", tmp_path)
+    assert render.main(["--stack", "bad", "--out", str(tmp_path / "out")]) == 1
+    assert "observability:prometheus.retention" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_secret_value_in_any_file(stack, secrets_config):
+    files = rendered(stack_config(stack, **secrets_config))
+    for service, tree in files.items():
+        for relative, content in tree.items():
+            for name, value in SECRETS.items():
+                assert value not in content, f"{name} written into {service}/{relative}"
+
+
+def test_secrets_are_referenced_through_files(secrets_config):
+    files = rendered(secrets_config)
+    am = yaml.safe_load(files["alertmanager"]["alertmanager.yml"])
+    receivers = {r["name"]: r for r in am["receivers"]}
+    assert receivers["default"]["slack_configs"][0]["api_url_file"] == "/run/secrets/alertmanager/slack_webhook_url"
+    assert receivers["pagerduty-critical"]["pagerduty_configs"][0]["routing_key_file"].endswith("/pagerduty_routing_key")
+    assert am["global"]["smtp_auth_password_file"].endswith("/smtp_password")
+    text = files["alertmanager"]["alertmanager.yml"]
+    assert "api_url:" not in text and "routing_key:" not in text and "smtp_auth_password:" not in text
+
+
+def test_unset_secret_drops_only_that_integration():
+    am = yaml.safe_load(rendered({})["alertmanager"]["alertmanager.yml"])
+    receivers = {r["name"]: r for r in am["receivers"]}
+    assert "slack_configs" not in receivers["default"]
+    assert receivers["security-team"]["email_configs"][0]["to"] == "security-team@company.com"
+    assert "smtp_auth_password_file" not in am["global"]
+
+
+def test_alertmanager_uses_matchers_never_match():
+    text = rendered({})["alertmanager"]["alertmanager.yml"]
+    config = yaml.safe_load(text)
+
+    def walk(route):
+        assert "match" not in route and "match_re" not in route
+        for child in route.get("routes", []):
+            walk(child)
+
+    walk(config["route"])
+    assert config["route"]["routes"][0]["matchers"] == ['alertname="Watchdog"']
+    assert config["time_intervals"][0]["time_intervals"][0]["location"] == "America/New_York"
+    assert config["inhibit_rules"][0]["source_matchers"] == ['severity="critical"']
+
+
+def test_loki_config_is_loki3_without_removed_keys():
+    text = rendered({})["loki"]["loki.yaml"]
+    for removed in ("shared_store", "enforce_metric_name", "max_look_back_period", "boltdb", "table_manager"):
+        assert removed not in text
+    loki = yaml.safe_load(text)
+    schema = loki["schema_config"]["configs"][0]
+    assert (schema["store"], schema["schema"]) == ("tsdb", "v13")
+    assert loki["compactor"]["retention_enabled"] and loki["compactor"]["delete_request_store"] == "filesystem"
+    assert loki["ruler"]["alertmanager_url"] == "http://alertmanager:9093"
+
+
+def test_loki_s3_credentials_come_from_environment():
+    config = {"observability:loki": {"storage": {"type": "s3", "s3": {"bucket": "logs", "endpoint": "minio:9000",
+                                                                        "s3forcepathstyle": True}}},
+              "observability:secrets": {"loki_s3_access_key_id": "AKIAEXAMPLE", "loki_s3_secret_access_key": "s3cr3t"}}
+    cfg, secrets, _ = load(config)
+    text = all_files(cfg, secrets.names())["loki"]["loki.yaml"]
+    assert "AKIAEXAMPLE" not in text and "s3cr3t" not in text
+    aws = yaml.safe_load(text)["common"]["storage"]["s3"]
+    assert aws["access_key_id"] == "${LOKI_S3_ACCESS_KEY_ID}" and aws["bucketnames"] == "logs"
+    assert yaml.safe_load(text)["compactor"]["delete_request_store"] == "s3"
+
+
+def test_grafana_datasources_and_escaped_trace_link():
+    files = rendered({})["grafana"]
+    sources = yaml.safe_load(files["provisioning/datasources/datasources.yaml"])["datasources"]
+    by_uid = {s["uid"]: s for s in sources}
+    assert set(by_uid) == {"prometheus", "loki", "jaeger", "alertmanager"}
+    assert by_uid["prometheus"]["isDefault"] is True
+    # `$$` is Grafana's escape: a bare `${__value.raw}` would be expanded as an environment variable.
+    assert by_uid["loki"]["jsonData"]["derivedFields"][0]["url"] == "$${__value.raw}"
+    assert by_uid["jaeger"]["jsonData"]["tracesToLogsV2"]["datasourceUid"] == "loki"
+    assert "[auth.anonymous]\nenabled = false" in files["grafana.ini"]
+
+
+def test_jaeger_listens_on_all_interfaces():
+    jaeger = yaml.safe_load(rendered({})["jaeger"]["config.yaml"])
+    protocols = jaeger["receivers"]["otlp"]["protocols"]
+    assert protocols["grpc"]["endpoint"] == "0.0.0.0:4317" and protocols["http"]["endpoint"] == "0.0.0.0:4318"
+    assert jaeger["extensions"]["healthcheckv2"]["http"]["endpoint"] == "0.0.0.0:13133"
+    assert "memory" in jaeger["extensions"]["jaeger_storage"]["backends"]["traces"]
+    badger = rendered({"observability:jaeger": {"storage": "badger"}})["jaeger"]["config.yaml"]
+    assert "badger" in yaml.safe_load(badger)["extensions"]["jaeger_storage"]["backends"]["traces"]
+
+
+def test_prometheus_scrapes_seed_jobs_and_every_enabled_service():
+    prom = yaml.safe_load(rendered({"observability:jaeger": {"enabled": False}})["prometheus"]["prometheus.yml"])
+    jobs = {job["job_name"]: job for job in prom["scrape_configs"]}
+    assert jobs["prsm-api"]["scrape_interval"] == "5s" and jobs["prsm-metrics-exporter"]["scrape_interval"] == "10s"
+    assert {"prometheus", "alertmanager", "grafana", "loki", "promtail"} <= set(jobs)
+    assert "jaeger" not in jobs and "kubernetes-pods" not in jobs
+    assert prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["alertmanager:9093"]
+
+
+def test_kubernetes_lists_every_alertmanager_replica_and_discovers_pods():
+    prom = yaml.safe_load(rendered(stack_config("prod"))["prometheus"]["prometheus.yml"])
+    targets = prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert targets == [f"alertmanager-{i}.alertmanager-headless:9093" for i in range(3)]
+    pods = {job["job_name"]: job for job in prom["scrape_configs"]}["kubernetes-pods"]
+    assert pods["relabel_configs"][0]["source_labels"] == ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"]
+    assert prom["global"]["external_labels"]["replica"] == "${POD_NAME}"
