@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from configs.render.alertmanager import alertmanager_args, used_secrets
 from configs.render.common import PORTS
+from configs.render.zoneinfo import ZONEINFO_DIR, zoneinfo_files
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import HealthCheck, Port, Workload
@@ -25,7 +26,10 @@ class Alertmanager(ServiceComponent):
             kind="stateful",
             metrics_port="web",
             secret_files=secrets,
+            binary_files=zoneinfo_files(cfg),
         )
+        if workload.binary_files:
+            workload.env["ZONEINFO"] = f"{workload.config_dir}/{ZONEINFO_DIR}"
         extra = []
         if replicas > 1:
             # Each replica gossips with every other over the headless Service; the pod IP is advertised.

@@ -60,6 +60,8 @@ class Workload:
     config_dir: str
     config_files: dict[str, str]
     secret_dir: str
+    # Binary files next to the config files (relative path -> bytes), e.g. time-zone data.
+    binary_files: dict[str, bytes] = field(default_factory=dict)
     # File name -> secret Output: mounted read-only, readable by the service's user alone.
     secret_files: dict[str, pulumi.Output] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)

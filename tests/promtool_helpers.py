@@ -50,21 +50,33 @@ def without_annotations(groups: list[dict]) -> list[dict]:
 
 def run_rule_tests(tmp_path: Path, groups: list[dict], tests: list[dict], evaluation_interval: str = "1m") -> None:
     """Run promtool unit tests (`tests` in promtool's format) against `groups`; fails with its output."""
-    write_rules(tmp_path / "rules.yml", without_annotations(groups))
-    spec = {"rule_files": ["rules.yml"], "evaluation_interval": evaluation_interval, "tests": tests}
-    (tmp_path / "tests.yml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    result = _run(["test", "rules", "tests.yml"], tmp_path)
+    run_rule_test_suites(tmp_path, [(groups, tests)], evaluation_interval)
+
+
+def run_rule_test_suites(tmp_path: Path, suites: list[tuple[list[dict], list[dict]]], evaluation_interval: str = "1m") -> None:
+    """Several (rule groups, tests) pairs, each in its own files, checked by a single promtool call."""
+    test_files = []
+    for i, (groups, tests) in enumerate(suites):
+        write_rules(tmp_path / f"rules{i}.yml", without_annotations(groups))
+        spec = {"rule_files": [f"rules{i}.yml"], "evaluation_interval": evaluation_interval, "tests": tests}
+        (tmp_path / f"tests{i}.yml").write_text(yaml.safe_dump(spec, sort_keys=False))
+        test_files.append(f"tests{i}.yml")
+    result = _run(["test", "rules", *test_files], tmp_path)
     assert result.returncode == 0, f"promtool test rules failed:\n{result.stdout}\n{result.stderr}"
 
 
-def alert_test(series: dict[str, str], alert: str, eval_time: str, expected: list[dict], interval: str = "1m") -> dict:
-    """One promtool test group: input series -> the labels of `alert` firing at eval_time."""
+def alert_group(series: dict[str, str], checks: list[tuple[str, str, list[dict]]], interval: str = "1m") -> dict:
+    """One promtool test group: input series, then (alert, eval_time, expected label sets) checks."""
     return {
         "interval": interval,
         "input_series": [{"series": s, "values": v} for s, v in series.items()],
-        "alert_rule_test": [{"eval_time": eval_time, "alertname": alert,
-                             "exp_alerts": [{"exp_labels": labels} for labels in expected]}],
+        "alert_rule_test": [{"eval_time": t, "alertname": a, "exp_alerts": [{"exp_labels": labels} for labels in expected]}
+                            for a, t, expected in checks],
     }
+
+
+def alert_test(series: dict[str, str], alert: str, eval_time: str, expected: list[dict], interval: str = "1m") -> dict:
+    return alert_group(series, [(alert, eval_time, expected)], interval)
 
 
 def alert_names(groups: list[dict]) -> set[str]:

@@ -112,7 +112,7 @@ def test_generated_grafana_password_is_secret():
 
 def test_revealed_secret_reaches_the_file():
     run = run_program({"observability:secrets": dict(SECRETS)}, reveal_secrets=True)
-    uploads = {u["file"]: u["content"] for u in run.named(CONTAINER, "alertmanager").inputs["uploads"]}
+    uploads = {u["file"]: u.get("content") for u in run.named(CONTAINER, "alertmanager").inputs["uploads"]}
     assert uploads["/run/secrets/alertmanager/pagerduty_routing_key"] == SECRETS["pagerduty_routing_key"]
 
 

@@ -28,6 +28,11 @@ def write_files(run: Run, out: Path) -> list[Path]:
         spec = component.spec
         for relative, content in sorted(spec.config_files.items()):
             written.append(_write(out / "files" / service / relative, content))
+        for relative, data in sorted(spec.binary_files.items()):
+            path = out / "files" / service / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(path)
         for name in sorted(spec.secret_files):
             # Placeholder only: the value stays in Pulumi's encrypted config and state.
             written.append(_write(out / "files" / service / "secrets" / name, PLACEHOLDER + "\n"))

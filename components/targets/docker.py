@@ -1,6 +1,7 @@
 """Docker target: one private network, and per service a pinned image, a retained volume and a container."""
 from __future__ import annotations
 
+import base64
 from typing import Optional
 
 import pulumi
@@ -39,6 +40,9 @@ class DockerTarget:
     def _uploads(self, w: Workload) -> list[docker.ContainerUploadArgs]:
         uploads = [docker.ContainerUploadArgs(file=w.config_path(path), content=content, permissions="0444")
                    for path, content in sorted(w.config_files.items())]
+        uploads += [docker.ContainerUploadArgs(file=w.config_path(path), content_base64=base64.b64encode(data).decode(),
+                                               permissions="0444")
+                    for path, data in sorted(w.binary_files.items())]
         # Secret files: content stays a secret Output; only the service's user may read them.
         uploads += [docker.ContainerUploadArgs(file=f"{w.secret_dir}/{name}", content=value,
                                                owner=str(w.uid()), group=str(w.gid()), permissions="0400")

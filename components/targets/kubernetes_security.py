@@ -1,0 +1,96 @@
+"""NetworkPolicies and RBAC derived from a Workload: its ports' allowed sources and its API rules."""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..workload import Workload
+
+meta = k8s.meta.v1
+net = k8s.networking.v1
+rbac = k8s.rbac.v1
+
+NAME_LABEL = "app.kubernetes.io/name"
+# Set by Kubernetes (1.21+) on every namespace: selects a namespace by name without our own labels.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+ANYONE = "*"
+
+
+def default_deny(namespace: pulumi.Input[str], labels: dict, opts: pulumi.ResourceOptions) -> net.NetworkPolicy:
+    """No pod in the namespace accepts a connection that a per-service policy does not allow."""
+    return net.NetworkPolicy(
+        "default-deny-ingress",
+        metadata=meta.ObjectMetaArgs(name="default-deny-ingress", namespace=namespace, labels=labels),
+        spec=net.NetworkPolicySpecArgs(pod_selector=meta.LabelSelectorArgs(), policy_types=["Ingress"]),
+        opts=opts)
+
+
+def allowed_sources(w: Workload, enabled: list[str], ui_ingress: set[str]) -> dict[str, list[str]]:
+    """Port name -> sources: enabled service names, ANYONE, or "ingress" (the controller's namespace).
+    Prometheus reaches every metrics port; the ingress controller reaches the UI ports it serves."""
+    sources: dict[str, list[str]] = {}
+    for port in w.ports:
+        names = list(port.allowed_from)
+        if port.name == w.metrics_port and "prometheus" not in names:
+            names.append("prometheus")
+        if port.name in ui_ingress:
+            names.append("ingress")
+        if ANYONE in names:
+            names = [ANYONE]
+        else:
+            names = sorted({n for n in names if n in enabled or n == "ingress"})
+        if names:
+            sources[port.name] = names
+    return sources
+
+
+def workload_policy(w: Workload, namespace: pulumi.Input[str], labels: dict, selector: dict,
+                    enabled: list[str], ui_ingress: set[str], controller_namespace: str,
+                    opts: pulumi.ResourceOptions) -> Optional[net.NetworkPolicy]:
+    by_port = {p.name: p for p in w.ports}
+    rules = []
+    for port_name, sources in sorted(allowed_sources(w, enabled, ui_ingress).items()):
+        port = by_port[port_name]
+        peers = None  # no `from`: any source, in or out of the cluster
+        if sources != [ANYONE]:
+            peers = [net.NetworkPolicyPeerArgs(namespace_selector=meta.LabelSelectorArgs(
+                         match_labels={NAMESPACE_NAME_LABEL: controller_namespace}))
+                     if source == "ingress" else
+                     # A podSelector alone selects pods in this policy's own namespace.
+                     net.NetworkPolicyPeerArgs(pod_selector=meta.LabelSelectorArgs(
+                         match_labels={**{k: v for k, v in selector.items() if k != NAME_LABEL}, NAME_LABEL: source}))
+                     for source in sources]
+        rules.append(net.NetworkPolicyIngressRuleArgs(
+            _from=peers, ports=[net.NetworkPolicyPortArgs(port=port.port, protocol=port.protocol)]))
+    if not rules:
+        return None  # nothing may reach it: the namespace's default deny already says so
+    return net.NetworkPolicy(
+        w.service,
+        metadata=meta.ObjectMetaArgs(name=w.service, namespace=namespace, labels=labels),
+        spec=net.NetworkPolicySpecArgs(pod_selector=meta.LabelSelectorArgs(match_labels=selector),
+                                       policy_types=["Ingress"], ingress=rules),
+        opts=opts)
+
+
+def cluster_rbac(w: Workload, namespace: pulumi.Input[str], prefix: str, labels: dict,
+                 opts: Callable[..., pulumi.ResourceOptions]) -> list[pulumi.CustomResource]:
+    """A ClusterRole with the workload's rules, bound to its ServiceAccount. Cluster-scoped names carry
+    the namespace so two stacks on one cluster do not overwrite each other's roles."""
+    if not w.api_rules:
+        return []
+    name = f"{prefix}-{w.service}"
+    rules = [rbac.PolicyRuleArgs(api_groups=list(r.api_groups) if r.resources else None,
+                                 resources=list(r.resources) or None, verbs=list(r.verbs),
+                                 non_resource_urls=list(r.non_resource_urls) or None)
+             for r in w.api_rules]
+    role = rbac.ClusterRole(w.service, metadata=meta.ObjectMetaArgs(name=name, labels=labels), rules=rules,
+                            opts=opts())
+    binding = rbac.ClusterRoleBinding(
+        w.service,
+        metadata=meta.ObjectMetaArgs(name=name, labels=labels),
+        role_ref=rbac.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=name),
+        subjects=[rbac.SubjectArgs(kind="ServiceAccount", name=w.service, namespace=namespace)],
+        opts=opts(depends_on=[role]))
+    return [role, binding]

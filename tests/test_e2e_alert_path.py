@@ -1,0 +1,223 @@
+"""The alert path with real software: Debian's prometheus and prometheus-alertmanager run the rendered
+configs on loopback, and a firing rule must reach the right stand-in receiver (issue 5).
+
+What differs from a deployment, and why (everything else is the renderers' output as is):
+- addresses and ports: scrape and alerting targets, the SMTP smarthost, PagerDuty's events URL and the
+  Slack/webhook URLs in the secret files point at local stand-ins;
+- speed: scrape/evaluation interval 1s (15s, and 5s for prsm-api), every route's group_wait 1s
+  (10s at the root, 30s for security-team), and the four seed alerts used here are also loaded as
+  copies without `for` (1m-5m as shipped): the shipped groups stay loaded, unchanged;
+- smtp_require_tls false: the local SMTP sink offers no STARTTLS.
+"""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from configs.content.seed_rules import seed_rule_groups
+from configs.load import load
+from configs.render.alertmanager import alertmanager_args, alertmanager_yml
+from configs.render.common import to_yaml
+from configs.render.files import service_files
+from configs.render.prometheus import prometheus_args
+from e2e_helpers import HttpReceiver, MetricsEndpoint, Process, SmtpSink, amtool_routes, binary, free_port, wait_until
+
+pytestmark = pytest.mark.e2e
+
+CRITICAL, SECURITY, PERFORMANCE, FTNS = "UnauthorizedAPIAccess", "SuspiciousLoginPattern", "HighLatency", "FTNSTransactionBacklog"
+ROUTING_KEY = "e2e-routing-key"
+WAIT = 30  # seconds for any one thing to happen; the module takes ~10s in all
+GRACE = 2.0  # > every group_wait (1s): a misrouted copy would have arrived by then
+
+
+def _metrics(scrape: int) -> str:
+    """Series that trip the four seed alerts; counters grow each scrape so increase()/rate() see traffic."""
+    n = scrape * 100
+    return "\n".join([
+        f"prsm_unauthorized_requests_total {n}",  # increase over 5m > 10
+        f"prsm_failed_login_attempts_total {n}",  # increase over 1h > 50
+        'prsm_request_duration_seconds_bucket{le="1"} 0',  # every request takes 1-5s: p95 4.8s > 2s
+        f'prsm_request_duration_seconds_bucket{{le="5"}} {n}',
+        f'prsm_request_duration_seconds_bucket{{le="+Inf"}} {n}',
+        "prsm_ftns_pending_transactions 500",  # > 100
+    ]) + "\n"
+
+
+def _fast_copies() -> list[dict]:
+    rules = {rule["alert"]: rule for group in seed_rule_groups() for rule in group["rules"] if "alert" in rule}
+    return [{"name": "e2e-fast", "rules": [{k: v for k, v in rules[name].items() if k != "for"}
+                                           for name in (CRITICAL, SECURITY, PERFORMANCE, FTNS)]}]
+
+
+def _config(http: HttpReceiver) -> dict:
+    # The seed receivers, with PagerDuty's `url` set through the config model like any user would.
+    defaults, _, _ = load({})
+    receivers = [r.model_dump(by_alias=True, exclude_none=True) for r in defaults.alertmanager.receivers]
+    for receiver in receivers:
+        if "pagerduty" in receiver:
+            receiver["pagerduty"]["url"] = f"{http.url}/pagerduty"
+    return {
+        "observability:secrets": {  # the secret files' contents
+            "slack_webhook_url": f"{http.url}/slack/main", "security_slack_webhook": f"{http.url}/slack/security",
+            "pagerduty_routing_key": ROUTING_KEY, "smtp_password": "e2e-smtp-password"},
+        # The dead-man's-switch webhook is set so the shipped Watchdog rule has somewhere to arrive.
+        "observability:alertmanager": {"receivers": receivers, "deadmans_switch": {"url": f"{http.url}/deadmans"}},
+        "observability:prometheus": {"rule_groups": _fast_copies()},
+    }
+
+
+def _loopback_prometheus(doc: dict, targets: dict[str, str], dead: str, alertmanager: str) -> dict:
+    doc["global"].update(scrape_interval="1s", evaluation_interval="1s")
+    for job in doc["scrape_configs"]:
+        job.pop("scrape_interval", None)
+        for static in job.get("static_configs", []):
+            # Services not started here (grafana, loki, ...) get a closed port: down, as in a partial
+            # stack; their *Down alerts wait 1m+ and never fire within this test.
+            static["targets"] = [targets.get(job["job_name"], dead)]
+    doc["alerting"]["alertmanagers"][0]["static_configs"] = [{"targets": [alertmanager]}]
+    return doc
+
+
+def _loopback_alertmanager(doc: dict, smtp_port: int) -> dict:
+    doc["global"].update(smtp_smarthost=f"127.0.0.1:{smtp_port}", smtp_require_tls=False)
+    routes = [doc["route"]]
+    while routes:
+        route = routes.pop()
+        if route.get("group_wait", "0s") != "0s":
+            route["group_wait"] = "1s"
+        routes.extend(route.get("routes", []))
+    return doc
+
+
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def in_business_hours(cfg, when: datetime) -> bool:
+    """Alertmanager's reading of the configured business_hours interval (end_time exclusive)."""
+    interval = next(t for t in cfg.alertmanager.time_intervals if t.name == "business_hours")
+    for spec in interval.time_intervals:
+        local = when.astimezone(ZoneInfo(spec.location or "UTC"))
+        days = set()
+        for item in spec.weekdays:
+            first, _, last = item.lower().partition(":")
+            days.update(range(DAYS.index(first), DAYS.index(last or first) + 1))
+        minute = local.hour * 60 + local.minute
+        clock = [(int(t.start_time[:2]) * 60 + int(t.start_time[3:]), int(t.end_time[:2]) * 60 + int(t.end_time[3:]))
+                 for t in spec.times]
+        if local.weekday() in days and any(start <= minute < end for start, end in clock):
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    prometheus_bin, alertmanager_bin = binary("prometheus"), binary("prometheus-alertmanager", "alertmanager")
+    root = tmp_path_factory.mktemp("e2e")
+    started: list = []
+    try:
+        http, smtp, metrics = HttpReceiver(), SmtpSink(), MetricsEndpoint(_metrics)
+        started += [http, smtp, metrics]
+        cfg, secrets, _ = load(_config(http))
+        config = _config(http)["observability:secrets"]
+        prom_port, am_port, dead_port = free_port(), free_port(), free_port()
+
+        # The secrets are "mounted" at an absolute temp dir: secret_dir is the mount point the renderer
+        # is given (normally /run/secrets/alertmanager), not a rewrite of what it renders.
+        secret_dir = root / "secrets"
+        secret_dir.mkdir()
+        for name, value in config.items():
+            (secret_dir / name).write_text(value + "\n")
+        am_dir, prom_dir = root / "alertmanager", root / "prometheus"
+        am_dir.mkdir()
+        am_doc = _loopback_alertmanager(alertmanager_yml(cfg, secrets.names(), str(secret_dir)), smtp.port)
+        (am_dir / "alertmanager.yml").write_text(to_yaml(am_doc))
+
+        for relative, content in service_files(cfg, "prometheus", secrets.names()).items():
+            (prom_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            (prom_dir / relative).write_text(content)  # rules/*.yml next to prometheus.yml, as referenced
+        targets = {"prometheus": f"127.0.0.1:{prom_port}", "alertmanager": f"127.0.0.1:{am_port}",
+                   "prsm-api": f"127.0.0.1:{metrics.port}"}
+        prom_doc = yaml.safe_load((prom_dir / "prometheus.yml").read_text())
+        prom_doc = _loopback_prometheus(prom_doc, targets, f"127.0.0.1:{dead_port}", targets["alertmanager"])
+        (prom_dir / "prometheus.yml").write_text(to_yaml(prom_doc))
+
+        inside_before = in_business_hours(cfg, datetime.now(timezone.utc))
+        am = Process([alertmanager_bin, *alertmanager_args(cfg, str(am_dir), str(root / "am-data"), ["--cluster.listen-address="]),
+                      f"--web.listen-address=127.0.0.1:{am_port}"], root / "alertmanager.log", root)
+        started.append(am)
+        prom = Process([prometheus_bin, *prometheus_args(cfg, str(prom_dir), str(root / "prom-data")),
+                        f"--web.listen-address=127.0.0.1:{prom_port}"], root / "prometheus.log", root)
+        started.append(prom)
+        am.wait_ready(f"http://127.0.0.1:{am_port}/-/ready", WAIT)
+        prom.wait_ready(f"http://127.0.0.1:{prom_port}/-/ready", WAIT)
+        yield SimpleNamespace(http=http, smtp=smtp, cfg=cfg, am_yml=am_dir / "alertmanager.yml",
+                              prom_url=f"http://127.0.0.1:{prom_port}", inside_before=inside_before,
+                              describe=lambda: "\n".join([http.describe(), f"smtp: {smtp.messages}",
+                                                          am.tail(), prom.tail()]))
+    finally:
+        for item in reversed(started):  # processes first, then the servers they talk to
+            item.stop()
+
+
+def _arrived(stack, check, what: str):
+    found = wait_until(check, WAIT, what, stack.describe)
+    time.sleep(GRACE)
+    return found
+
+
+def test_prometheus_runs_the_rendered_rule_files(stack):
+    def groups():
+        with urllib.request.urlopen(f"{stack.prom_url}/api/v1/rules", timeout=5) as response:
+            return json.load(response)["data"]["groups"]
+    loaded = wait_until(lambda: [g for g in groups() if g["lastEvaluation"] > "0001"] and groups(), WAIT, "rule groups")
+    assert {"prsm.critical", "prsm.security", "stack.meta", "e2e-fast"} <= {g["name"] for g in loaded}
+    broken = [(r["name"], r["lastError"]) for g in loaded for r in g["rules"] if r["health"] == "err"]
+    assert not broken, broken
+
+
+def test_critical_alert_reaches_pagerduty_not_security_team(stack):
+    pages = _arrived(stack, lambda: stack.http.bodies("/pagerduty", CRITICAL), "the critical alert at PagerDuty")
+    # The routing key is the secret file's content: Alertmanager read routing_key_file.
+    assert pages[0]["routing_key"] == ROUTING_KEY and pages[0]["event_action"] == "trigger"
+    assert stack.http.slack_channels(CRITICAL) == {"#prsm-critical"}  # pagerduty-critical's Slack half
+    assert not stack.http.bodies("/slack/security", CRITICAL) and not stack.smtp.naming(CRITICAL)
+
+
+def test_security_alert_reaches_security_team(stack):
+    slack = _arrived(stack, lambda: stack.http.bodies("/slack/security", SECURITY), "the security alert on Slack")
+    mail = wait_until(lambda: stack.smtp.naming(SECURITY), WAIT, "the security e-mail", stack.describe)
+    assert slack[0]["channel"] == "#security-alerts"
+    assert "<security-team@company.com>" in mail[0]["rcpt"][0]
+    assert f"Subject: PRSM Security Alert: {SECURITY}" in mail[0]["data"]
+    assert stack.http.slack_channels(SECURITY) == {"#security-alerts"} and not stack.http.bodies("/pagerduty", SECURITY)
+
+
+def test_performance_warning_follows_business_hours(stack):
+    labels = {"alertname": PERFORMANCE, "severity": "warning", "category": "performance"}
+    # Both branches, whatever the time: matching ignores time intervals, muting decides at send time.
+    assert amtool_routes(stack.am_yml, labels) == ["performance-team", "default"]
+    channels = _arrived(stack, lambda: stack.http.slack_channels(PERFORMANCE), "the performance warning on Slack")
+    inside_after = in_business_hours(stack.cfg, datetime.now(timezone.utc))
+    expected = {"#prsm-performance" if inside else "#prsm-alerts" for inside in (stack.inside_before, inside_after)}
+    # Outside business hours: the default channel and nothing else (no PagerDuty, no security team).
+    assert len(channels) == 1 and channels <= expected, (channels, expected)
+    assert not stack.http.bodies("/pagerduty", PERFORMANCE) and not stack.http.bodies("/slack/security", PERFORMANCE)
+    assert not stack.smtp.naming(PERFORMANCE)
+
+
+def test_ftns_warning_reaches_blockchain_team(stack):
+    channels = _arrived(stack, lambda: stack.http.slack_channels(FTNS), "the FTNS warning on Slack")
+    assert channels == {"#prsm-blockchain"}
+
+
+def test_watchdog_reaches_deadmans_switch_only(stack):
+    hooks = _arrived(stack, lambda: stack.http.bodies("/deadmans", "Watchdog"), "the Watchdog heartbeat")
+    assert hooks[0]["receiver"] == "deadmans-switch"
+    assert not stack.http.slack_channels("Watchdog") and not stack.http.bodies("/pagerduty", "Watchdog")
