@@ -87,7 +87,7 @@ SLOS = {slo.name: slo for slo in default_slos()}
 
 
 def _page_bound_minutes(slo: SLO) -> int:
-    # 100 % errors after a clean hour: the 1h error ratio reaches 14.4 x budget after this long.
+    # 100 % errors after clean traffic: the 1h error ratio reaches 14.4 x budget after this long.
     return math.ceil(14.4 * slo.error_budget * 60) + 2
 
 
@@ -104,8 +104,9 @@ def _labels(slo: SLO, alert: str) -> dict:
 def _scenarios(slo: SLO) -> list[dict]:
     budget, bound = slo.error_budget, _page_bound_minutes(slo)
     return [
-        # Total outage after a clean hour: quiet before, paging within the bound.
-        _scenario(slo, [(60, 0.0), (bound + 1, 1.0)], [(FAST, "59m", False), (FAST, f"{60 + bound}m", True)]),
+        # Total outage after 6 clean hours (so the 6h window is not just the outage): quiet
+        # before, paging within the bound.
+        _scenario(slo, [(360, 0.0), (bound + 1, 1.0)], [(FAST, "359m", False), (FAST, f"{360 + bound}m", True)]),
         # 2.5x burn (budget gone in 40 % of the window): a ticket, not a page.
         _scenario(slo, [(180, 2.5 * budget)], [(SLOW, "3h", True), (FAST, "3h", False)]),
         # Half the budget rate: nothing at all.

@@ -195,3 +195,24 @@ def test_smoke_every_stack_file_builds(stack_file):
     stack = stack_file.split(".")[1]
     run = run_program(stack_config(stack, **{"observability:secrets": dict(SECRETS)}), stack=stack)
     assert run.records and run.namespace["stack"].services
+
+
+def test_alertmanager_carries_zoneinfo_for_its_time_intervals(dev):
+    """The upstream image has no zoneinfo; without it Alertmanager refuses `location` at start-up."""
+    import base64
+    from importlib import resources
+
+    container = dev.named(CONTAINER, "alertmanager")
+    env = dict(e.split("=", 1) for e in container.inputs["envs"])
+    assert env["ZONEINFO"] == "/etc/alertmanager/zoneinfo"
+    uploads = {u["file"]: u for u in container.inputs["uploads"]}
+    tz = uploads["/etc/alertmanager/zoneinfo/America/New_York"]
+    expected = resources.files("tzdata").joinpath("zoneinfo", "America", "New_York").read_bytes()
+    assert base64.b64decode(tz["contentBase64"]) == expected and expected.startswith(b"TZif")
+
+
+def test_no_zoneinfo_without_locations():
+    run = run_program({"observability:alertmanager": {"time_intervals": [], "routes": []}})
+    container = run.named(CONTAINER, "alertmanager")
+    assert not any(u["file"].startswith("/etc/alertmanager/zoneinfo") for u in container.inputs["uploads"])
+    assert not any(e.startswith("ZONEINFO=") for e in container.inputs["envs"])

@@ -124,15 +124,15 @@ def stack(tmp_path_factory):
     try:
         http, smtp, metrics = HttpReceiver(), SmtpSink(), MetricsEndpoint(_metrics)
         started += [http, smtp, metrics]
-        cfg, secrets, _ = load(_config(http))
-        config = _config(http)["observability:secrets"]
+        config = _config(http)
+        cfg, secrets, _ = load(config)
         prom_port, am_port, dead_port = free_port(), free_port(), free_port()
 
         # The secrets are "mounted" at an absolute temp dir: secret_dir is the mount point the renderer
         # is given (normally /run/secrets/alertmanager), not a rewrite of what it renders.
         secret_dir = root / "secrets"
         secret_dir.mkdir()
-        for name, value in config.items():
+        for name, value in config["observability:secrets"].items():
             (secret_dir / name).write_text(value + "\n")
         am_dir, prom_dir = root / "alertmanager", root / "prometheus"
         am_dir.mkdir()
@@ -176,7 +176,10 @@ def test_prometheus_runs_the_rendered_rule_files(stack):
     def groups():
         with urllib.request.urlopen(f"{stack.prom_url}/api/v1/rules", timeout=5) as response:
             return json.load(response)["data"]["groups"]
-    loaded = wait_until(lambda: [g for g in groups() if g["lastEvaluation"] > "0001"] and groups(), WAIT, "rule groups")
+    def evaluated():  # every group has run once (an unevaluated group reports year 0001)
+        current = groups()
+        return current if all(not g["lastEvaluation"].startswith("0001") for g in current) else None
+    loaded = wait_until(evaluated, WAIT, "every rule group to be evaluated", stack.describe)
     assert {"prsm.critical", "prsm.security", "stack.meta", "e2e-fast"} <= {g["name"] for g in loaded}
     broken = [(r["name"], r["lastError"]) for g in loaded for r in g["rules"] if r["health"] == "err"]
     assert not broken, broken

@@ -45,6 +45,8 @@ def _unwrap(value: Any, path: str, secrets: list[str], reveal: bool) -> Any:
         return {k: _unwrap(v, f"{path}.{k}" if path else k, secrets, reveal) for k, v in value.items()}
     if isinstance(value, list):
         return [_unwrap(v, f"{path}[{i}]", secrets, reveal) for i, v in enumerate(value)]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Structs carry every number as a double
     return value
 
 

@@ -63,7 +63,7 @@ def workload_policy(w: Workload, namespace: pulumi.Input[str], labels: dict, sel
                          match_labels={**{k: v for k, v in selector.items() if k != NAME_LABEL}, NAME_LABEL: source}))
                      for source in sources]
         rules.append(net.NetworkPolicyIngressRuleArgs(
-            _from=peers, ports=[net.NetworkPolicyPortArgs(port=port.port, protocol=port.protocol)]))
+            from_=peers, ports=[net.NetworkPolicyPortArgs(port=port.port, protocol=port.protocol)]))
     if not rules:
         return None  # nothing may reach it: the namespace's default deny already says so
     return net.NetworkPolicy(

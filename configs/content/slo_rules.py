@@ -93,7 +93,7 @@ def _windows(slo: SLO) -> list[str]:
 
 
 def _burn_condition(slo: SLO, factor: float, long: str, short: str) -> str:
-    threshold = f"({_number(factor)} * {_number(slo.error_budget*2)})"
+    threshold = f"({_number(factor)} * {_number(slo.error_budget)})"
     sel = f'{{slo="{slo.name}"}}'
     return f"({error_ratio_record(long)}{sel} > {threshold} and {error_ratio_record(short)}{sel} > {threshold})"
 
