@@ -48,12 +48,19 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
             for i, name in enumerate(getattr(route, field)):
                 if name not in intervals:
                     errors.append((f"{path}.{field}[{i}]", f"undefined time interval {name!r}"))
+    missing: dict[str, list[str]] = {}
     for index, receiver in enumerate(am.receivers):
         for field, secret in receiver.secret_names():
             if secret not in secrets:
-                where = f"alertmanager.receivers[{index}].{field}"
-                message = f"secret {secret!r} is not set (pulumi config set --secret --path 'observability:secrets.{secret}' ...)"
-                (errors if am.require_secrets else warnings).append((where, message))
+                missing.setdefault(secret, []).append(f"alertmanager.receivers[{index}].{field}")
+    for secret, places in sorted(missing.items()):
+        hint = f"pulumi config set --secret --path 'observability:secrets.{secret}' ..."
+        if am.require_secrets:
+            errors += [(place, f"secret {secret!r} is not set ({hint})") for place in places]
+        else:
+            message = f"secret {secret!r} is not set, so that integration is left out ({hint}); also used by {', '.join(places[1:])}" \
+                if len(places) > 1 else f"secret {secret!r} is not set, so that integration is left out ({hint})"
+            warnings.append((places[0], message))
     has_email = any(r.email for r in am.receivers)
     password = am.smtp.auth_password_secret
     if has_email and password and password not in secrets:

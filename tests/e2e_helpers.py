@@ -123,6 +123,9 @@ class SmtpSink(_Server):
     def naming(self, text: str) -> list[dict]:
         return [m for m in list(self.messages) if text in m["data"]]
 
+    def describe(self) -> str:
+        return "\n".join(f"smtp {m['rcpt']}: {m['data'][:120]!r}" for m in list(self.messages)) or "(no e-mail)"
+
 
 class MetricsEndpoint(_Server):
     """Serves text exposition whose counters grow on every scrape, so rate()/increase() see traffic."""

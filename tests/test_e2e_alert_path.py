@@ -152,14 +152,16 @@ def stack(tmp_path_factory):
         am = Process([alertmanager_bin, *alertmanager_args(cfg, str(am_dir), str(root / "am-data"), ["--cluster.listen-address="]),
                       f"--web.listen-address=127.0.0.1:{am_port}"], root / "alertmanager.log", root)
         started.append(am)
+        # Ready before Prometheus starts: a first notification lost to a refused connection is only
+        # resent after --rules.alert.resend-delay (1m), which would lose the immediate Watchdog.
+        am.wait_ready(f"http://127.0.0.1:{am_port}/-/ready", WAIT)
         prom = Process([prometheus_bin, *prometheus_args(cfg, str(prom_dir), str(root / "prom-data")),
                         f"--web.listen-address=127.0.0.1:{prom_port}"], root / "prometheus.log", root)
         started.append(prom)
-        am.wait_ready(f"http://127.0.0.1:{am_port}/-/ready", WAIT)
         prom.wait_ready(f"http://127.0.0.1:{prom_port}/-/ready", WAIT)
         yield SimpleNamespace(http=http, smtp=smtp, cfg=cfg, am_yml=am_dir / "alertmanager.yml",
                               prom_url=f"http://127.0.0.1:{prom_port}", inside_before=inside_before,
-                              describe=lambda: "\n".join([http.describe(), f"smtp: {smtp.messages}",
+                              describe=lambda: "\n".join([http.describe(), smtp.describe(),
                                                           am.tail(), prom.tail()]))
     finally:
         for item in reversed(started):  # processes first, then the servers they talk to
