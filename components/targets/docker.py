@@ -71,7 +71,7 @@ class DockerTarget:
         env = [f"{k}={v}" for k, v in sorted(w.env.items())]
         secret_env = [pulumi.Output.secret(value).apply(lambda v, k=k: f"{k}={v}")
                       for k, value in sorted(w.secret_env.items())]
-        container = docker.Container(
+        docker.Container(
             f"{w.service}",
             name=name,
             image=image.image_id,
@@ -101,5 +101,4 @@ class DockerTarget:
         external = None
         if ports:
             external = f"http://{settings.publish_address}:{host_port}"
-        self.container = container
         return Endpoints(internal_url=internal, external_url=external)

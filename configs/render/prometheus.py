@@ -94,8 +94,10 @@ def render_prometheus(cfg: StackConfig, topology: Topology) -> dict[str, str]:
 
 def prometheus_args(cfg: StackConfig, config_dir: str, data_dir: str) -> list[str]:
     # Retention is a flag: promtool 2.42 rejects storage settings in the file, and flags work everywhere.
+    # No --web.enable-lifecycle: a config change replaces the container or rolls the pods, and an
+    # unauthenticated /-/quit endpoint would be an open door.
     args = [f"--config.file={config_dir}/prometheus.yml", f"--storage.tsdb.path={data_dir}",
-            f"--storage.tsdb.retention.time={cfg.prometheus.retention}", "--web.enable-lifecycle"]
+            f"--storage.tsdb.retention.time={cfg.prometheus.retention}"]
     if cfg.prometheus.retention_size:
         args.append(f"--storage.tsdb.retention.size={cfg.prometheus.retention_size}")
     return args + list(cfg.prometheus.extra_args)
