@@ -88,7 +88,7 @@ SLOS = {slo.name: slo for slo in default_slos()}
 
 def _page_bound_minutes(slo: SLO) -> int:
     # 100 % errors after clean traffic: the 1h error ratio reaches 14.4 x budget after this long.
-    return math.ceil(14.4 * slo.error_budget * 60) + 2
+    return math.ceil(14.4 * slo.error_budget * 60) + 1
 
 
 def _scenario(slo: SLO, segments, checks: list[tuple[str, str, bool]]) -> dict:
@@ -120,8 +120,9 @@ def test_every_slo_alert_and_default_slo_is_exercised():
 
 
 def test_fast_burn_pages_within_ten_minutes_for_high_objectives():
+    # The scenarios assert the page at this bound; objectives of 0.95 inherently need ~45 min.
     assert _page_bound_minutes(SLOS["api_availability"]) <= 5
-    assert _page_bound_minutes(SLOS["ftns_transaction_success"]) <= 11
+    assert _page_bound_minutes(SLOS["ftns_transaction_success"]) <= 10
 
 
 def test_burn_rate_alerts_page_ticket_and_stay_quiet(tmp_path):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from configs.models.base import duration_seconds
-from configs.models.slo import SLO, AvailabilitySLI, GaugeSLI, LatencySLI, RatioSLI
+from configs.models.slo import PAGE_BURN_RATE, SLO, AvailabilitySLI, GaugeSLI, LatencySLI, RatioSLI
 
 RATE_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/slo"
@@ -16,7 +16,7 @@ RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/slo"
 # budget) at the cost that more of a short window's budget is spent before the page: a burn of
 # 14.4 over 1h is 60 % of a 24h budget, and for objective 0.95 (max burn 20) a total outage needs
 # ~43 min to page. The SLO model rejects objectives where 14.4 is unreachable.
-PAGE_CONDITIONS = ((14.4, "1h", "5m"), (6.0, "6h", "30m"))
+PAGE_CONDITIONS = ((PAGE_BURN_RATE, "1h", "5m"), (6.0, "6h", "30m"))
 TICKET_CONDITIONS = ((3.0, "1d", "2h"), (1.0, "3d", "6h"))
 
 
