@@ -199,3 +199,14 @@ def test_kubernetes_lists_every_alertmanager_replica_and_discovers_pods():
     pods = {job["job_name"]: job for job in prom["scrape_configs"]}["kubernetes-pods"]
     assert pods["relabel_configs"][0]["source_labels"] == ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"]
     assert prom["global"]["external_labels"]["replica"] == "${POD_NAME}"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_libyaml_and_pure_python_emitters_agree(stack, monkeypatch, secrets_config):
+    """Renders are byte-identical whether or not PyYAML was built with libyaml."""
+    import configs.render.common as common
+
+    config = stack_config(stack, **secrets_config)
+    fast = rendered(config)
+    monkeypatch.setattr(common, "_DUMPER", yaml.SafeDumper)
+    assert rendered(config) == fast
