@@ -84,9 +84,11 @@ def main(argv: list[str]) -> int:
     if result.returncode > 1:
         print(result.stderr, file=sys.stderr)
         return 2
-    (out / "render.diff").write_text(result.stdout)
+    # File times say nothing about the change and differ on every run.
+    diff = re.sub(r"^((?:---|\+\+\+) \S+)\t.*$", r"\1", result.stdout, flags=re.M)
+    (out / "render.diff").write_text(diff)
     all_stacks = sorted(set(stacks(base)) | set(stacks(head)))
-    text = comment(result.stdout, os.environ.get("GITHUB_BASE_REF", "base"), all_stacks, base_failed, head_failed)
+    text = comment(diff, os.environ.get("GITHUB_BASE_REF", "base"), all_stacks, base_failed, head_failed)
     (out / "comment.md").write_text(text)
     for variable, content in (("GITHUB_STEP_SUMMARY", text), ("GITHUB_OUTPUT", f"head_failed={' '.join(head_failed)}\n")):
         if os.environ.get(variable):
