@@ -2,6 +2,8 @@
 DaemonSet, its Services, and the PodDisruptionBudget, Ingress, RBAC and NetworkPolicy it needs."""
 from __future__ import annotations
 
+import base64
+
 from typing import Optional
 
 import pulumi
@@ -74,10 +76,12 @@ class KubernetesTarget:
         needs += cluster_rbac(w, self.namespace, self.prefix, self._labels(w), opts)
         names = {"config_map": f"{w.service}-config", "secret_files": f"{w.service}-secret-files",
                  "secret_env": f"{w.service}-secret-env"}
-        if w.config_files:
-            keys = object_keys(w.config_files)
+        if w.config_files or w.binary_files:
+            keys = object_keys([*w.config_files, *w.binary_files])
+            binary = {keys[p]: base64.b64encode(b).decode() for p, b in w.binary_files.items()}
             needs.append(core.ConfigMap(names["config_map"], metadata=self._meta(names["config_map"], w),
-                                        data={keys[p]: c for p, c in w.config_files.items()}, opts=opts()))
+                                        data={keys[p]: c for p, c in w.config_files.items()},
+                                        binary_data=binary or None, opts=opts()))
         # Secret material only in Secrets: string_data stays a secret Output in state and in the diff.
         for kind, values, keyed in (("secret_files", w.secret_files, object_keys(w.secret_files)),
                                     ("secret_env", w.secret_env, {k: k for k in w.secret_env})):

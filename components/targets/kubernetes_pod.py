@@ -34,7 +34,8 @@ def object_keys(paths) -> dict[str, str]:
 
 def config_checksum(w: Workload) -> str:
     """Plain: config files are not secret, and the diff then says which service's config changed."""
-    return hashlib.sha256(json.dumps(w.config_files, sort_keys=True).encode()).hexdigest()
+    files = {**w.config_files, **{p: hashlib.sha256(b).hexdigest() for p, b in w.binary_files.items()}}
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
 def secret_checksum(w: Workload) -> Optional[pulumi.Output]:
@@ -94,8 +95,9 @@ def volumes(w: Workload, names: dict[str, str], data: Optional[core.VolumeArgs])
     """(pod volumes, container mounts). `names`: config_map / secret_files object names; `data`: the data
     volume when it is not a claim template (a StatefulSet's claims are added by name alone)."""
     vols, mounts = [], []
-    if w.config_files:
-        items = [core.KeyToPathArgs(key=key, path=path) for path, key in object_keys(w.config_files).items()]
+    if w.config_files or w.binary_files:
+        files = [*w.config_files, *w.binary_files]
+        items = [core.KeyToPathArgs(key=key, path=path) for path, key in object_keys(files).items()]
         vols.append(core.VolumeArgs(name=CONFIG_VOLUME, config_map=core.ConfigMapVolumeSourceArgs(
             name=names["config_map"], items=items, default_mode=0o444)))
         mounts.append(core.VolumeMountArgs(name=CONFIG_VOLUME, mount_path=w.config_dir, read_only=True))
