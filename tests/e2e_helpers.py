@@ -41,6 +41,8 @@ def wait_until(check, timeout: float, what: str, describe=lambda: ""):
 
 
 class _Server:
+    last = 0.0  # time.monotonic() of the last request received
+
     def start(self, server: socketserver.BaseServer) -> None:
         self.server = server
         self.port = server.server_address[1]
@@ -57,12 +59,13 @@ class HttpReceiver(_Server):
 
     def __init__(self):
         self.requests: list[tuple[str, dict]] = []
-        received = self.requests
+        received, receiver = self.requests, self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 received.append((self.path, json.loads(body or b"{}")))
+                receiver.last = time.monotonic()
                 # PagerDuty's Events API v2 answers 202; Slack and webhooks 200.
                 self.send_response(202 if self.path == "/pagerduty" else 200)
                 self.end_headers()
@@ -89,12 +92,15 @@ class _ThreadingTCPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True  # a connection left open by a client must not keep the test process alive
 
 
+_SMTP_OK = (b"EHLO", b"HELO", b"MAIL", b"RCPT", b"RSET", b"NOOP")
+
+
 class SmtpSink(_Server):
     """The smallest SMTP server Alertmanager's Go client talks to: no STARTTLS, no AUTH advertised."""
 
     def __init__(self):
         self.messages: list[dict] = []
-        messages = self.messages
+        messages, sink = self.messages, self
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
@@ -106,6 +112,7 @@ class SmtpSink(_Server):
                         self.wfile.write(b"354 end with .\r\n")
                         data = b"".join(iter(self.rfile.readline, b".\r\n"))
                         messages.append({**mail, "data": data.decode(errors="replace")})
+                        sink.last = time.monotonic()
                         reply = b"250 queued"
                     elif verb == b"QUIT":
                         self.wfile.write(b"221 bye\r\n")
@@ -115,7 +122,7 @@ class SmtpSink(_Server):
                             mail["from"] = line[5:].decode().strip()
                         elif verb == b"RCPT":
                             mail["rcpt"].append(line[5:].decode().strip())
-                        reply = b"250 ok" if verb in (b"EHLO", b"HELO", b"MAIL", b"RCPT", b"RSET", b"NOOP") else b"502 no"
+                        reply = b"250 ok" if verb in _SMTP_OK else b"502 not implemented"
                     self.wfile.write(reply + b"\r\n")
 
         self.start(_ThreadingTCPServer(("127.0.0.1", 0), Handler))

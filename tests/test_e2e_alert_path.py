@@ -4,9 +4,12 @@ configs on loopback, and a firing rule must reach the right stand-in receiver (i
 What differs from a deployment, and why (everything else is the renderers' output as is):
 - addresses and ports: scrape and alerting targets, the SMTP smarthost, PagerDuty's events URL and the
   Slack/webhook URLs in the secret files point at local stand-ins;
+- a second Alertmanager whose business_hours interval is forced to the branch "now" is not in, so
+  both branches of the performance route are delivered on every run;
 - speed: scrape/evaluation interval 1s (15s, and 5s for prsm-api), every route's group_wait 1s
   (10s at the root, 30s for security-team), and the four seed alerts used here are also loaded as
   copies without `for` (1m-5m as shipped): the shipped groups stay loaded, unchanged;
+- Prometheus flag --rules.alert.resend-delay=1s (see below); listen addresses on loopback;
 - smtp_require_tls false: the local SMTP sink offers no STARTTLS.
 """
 from __future__ import annotations
@@ -31,10 +34,12 @@ from e2e_helpers import HttpReceiver, MetricsEndpoint, Process, SmtpSink, amtool
 
 pytestmark = pytest.mark.e2e
 
-CRITICAL, SECURITY, PERFORMANCE, FTNS = "UnauthorizedAPIAccess", "SuspiciousLoginPattern", "HighLatency", "FTNSTransactionBacklog"
+# Seed alerts: critical+security, warning+security, warning+performance, warning+ftns.
+CRITICAL, SECURITY = "UnauthorizedAPIAccess", "SuspiciousLoginPattern"
+PERFORMANCE, FTNS = "HighLatency", "FTNSTransactionBacklog"
 ROUTING_KEY = "e2e-routing-key"
-WAIT = 30  # seconds for any one thing to happen; the module takes ~10s in all
-GRACE = 2.0  # > every group_wait (1s): a misrouted copy would have arrived by then
+WAIT = 30  # seconds for any one thing to happen; the module takes ~13s in all
+GRACE = 2.0  # > every group_wait (1s): a misrouted copy arrives within it of the right one
 
 
 def _metrics(scrape: int) -> str:
@@ -56,7 +61,7 @@ def _fast_copies() -> list[dict]:
                                            for name in (CRITICAL, SECURITY, PERFORMANCE, FTNS)]}]
 
 
-def _config(http: HttpReceiver) -> dict:
+def _config(http: HttpReceiver, alertmanager: dict | None = None) -> dict:
     # The seed receivers, with PagerDuty's `url` set through the config model like any user would.
     defaults, _, _ = load({})
     receivers = [r.model_dump(by_alias=True, exclude_none=True) for r in defaults.alertmanager.receivers]
@@ -68,12 +73,13 @@ def _config(http: HttpReceiver) -> dict:
             "slack_webhook_url": f"{http.url}/slack/main", "security_slack_webhook": f"{http.url}/slack/security",
             "pagerduty_routing_key": ROUTING_KEY, "smtp_password": "e2e-smtp-password"},
         # The dead-man's-switch webhook is set so the shipped Watchdog rule has somewhere to arrive.
-        "observability:alertmanager": {"receivers": receivers, "deadmans_switch": {"url": f"{http.url}/deadmans"}},
+        "observability:alertmanager": {"receivers": receivers, "deadmans_switch": {"url": f"{http.url}/deadmans"},
+                                       **(alertmanager or {})},
         "observability:prometheus": {"rule_groups": _fast_copies()},
     }
 
 
-def _loopback_prometheus(doc: dict, targets: dict[str, str], dead: str, alertmanager: str) -> dict:
+def _loopback_prometheus(doc: dict, targets: dict[str, str], dead: str, alertmanagers: list[str]) -> dict:
     doc["global"].update(scrape_interval="1s", evaluation_interval="1s")
     for job in doc["scrape_configs"]:
         job.pop("scrape_interval", None)
@@ -81,7 +87,7 @@ def _loopback_prometheus(doc: dict, targets: dict[str, str], dead: str, alertman
             # Services not started here (grafana, loki, ...) get a closed port: down, as in a partial
             # stack; their *Down alerts wait 1m+ and never fire within this test.
             static["targets"] = [targets.get(job["job_name"], dead)]
-    doc["alerting"]["alertmanagers"][0]["static_configs"] = [{"targets": [alertmanager]}]
+    doc["alerting"]["alertmanagers"][0]["static_configs"] = [{"targets": alertmanagers}]
     return doc
 
 
@@ -94,6 +100,10 @@ def _loopback_alertmanager(doc: dict, smtp_port: int) -> dict:
             route["group_wait"] = "1s"
         routes.extend(route.get("routes", []))
     return doc
+
+
+def _minutes(clock: str) -> int:
+    return int(clock[:2]) * 60 + int(clock[3:])
 
 
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -109,11 +119,37 @@ def in_business_hours(cfg, when: datetime) -> bool:
             first, _, last = item.lower().partition(":")
             days.update(range(DAYS.index(first), DAYS.index(last or first) + 1))
         minute = local.hour * 60 + local.minute
-        clock = [(int(t.start_time[:2]) * 60 + int(t.start_time[3:]), int(t.end_time[:2]) * 60 + int(t.end_time[3:]))
-                 for t in spec.times]
+        clock = [(_minutes(t.start_time), _minutes(t.end_time)) for t in spec.times]
         if local.weekday() in days and any(start <= minute < end for start, end in clock):
             return True
     return False
+
+
+def _opposite_hours(inside_now: bool) -> dict:
+    """A business_hours interval giving the branch the shipped one does not give right now."""
+    spec = {"years": ["1970"]} if inside_now else {"times": [{"start_time": "00:00", "end_time": "24:00"}]}
+    return {"time_intervals": [{"name": "business_hours", "time_intervals": [spec]}]}
+
+
+def _alertmanager(binary_path: str, root, name: str, config: dict, smtp_port: int, started: list):
+    """Render, write secrets and start one Alertmanager: (config model, alertmanager.yml, address, process)."""
+    cfg, secrets, _ = load(config)
+    # The secrets are "mounted" at an absolute temp dir: secret_dir is the mount point the renderer
+    # is given (normally /run/secrets/alertmanager), not a rewrite of what it renders.
+    secret_dir, config_dir = root / f"{name}-secrets", root / name
+    secret_dir.mkdir()
+    config_dir.mkdir()
+    for secret, value in config["observability:secrets"].items():
+        (secret_dir / secret).write_text(value + "\n")
+    doc = _loopback_alertmanager(alertmanager_yml(cfg, secrets.names(), str(secret_dir)), smtp_port)
+    (config_dir / "alertmanager.yml").write_text(to_yaml(doc))
+    port = free_port()
+    process = Process([binary_path, *alertmanager_args(cfg, str(config_dir), str(root / f"{name}-data"),
+                                                       ["--cluster.listen-address="]),
+                       f"--web.listen-address=127.0.0.1:{port}"], root / f"{name}.log", root)
+    started.append(process)
+    process.wait_ready(f"http://127.0.0.1:{port}/-/ready", WAIT)
+    return cfg, config_dir / "alertmanager.yml", f"127.0.0.1:{port}", process
 
 
 @pytest.fixture(scope="module")
@@ -122,56 +158,49 @@ def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     started: list = []
     try:
-        http, smtp, metrics = HttpReceiver(), SmtpSink(), MetricsEndpoint(_metrics)
-        started += [http, smtp, metrics]
+        http, flipped_http, smtp, metrics = HttpReceiver(), HttpReceiver(), SmtpSink(), MetricsEndpoint(_metrics)
+        started += [http, flipped_http, smtp, metrics]
         config = _config(http)
-        cfg, secrets, _ = load(config)
-        prom_port, am_port, dead_port = free_port(), free_port(), free_port()
+        cfg, am_yml, am_address, am = _alertmanager(alertmanager_bin, root, "alertmanager", config, smtp.port,
+                                                    started)
+        inside_before = in_business_hours(cfg, datetime.now(timezone.utc))
+        # A second Alertmanager, fed by the same Prometheus, whose business_hours give the other branch
+        # now: both branches are delivered live on every run, whatever the time.
+        flipped = _config(http=flipped_http, alertmanager=_opposite_hours(inside_before))
+        _, _, flipped_address, flipped_am = _alertmanager(alertmanager_bin, root, "flipped", flipped, smtp.port,
+                                                          started)
 
-        # The secrets are "mounted" at an absolute temp dir: secret_dir is the mount point the renderer
-        # is given (normally /run/secrets/alertmanager), not a rewrite of what it renders.
-        secret_dir = root / "secrets"
-        secret_dir.mkdir()
-        for name, value in config["observability:secrets"].items():
-            (secret_dir / name).write_text(value + "\n")
-        am_dir, prom_dir = root / "alertmanager", root / "prometheus"
-        am_dir.mkdir()
-        am_doc = _loopback_alertmanager(alertmanager_yml(cfg, secrets.names(), str(secret_dir)), smtp.port)
-        (am_dir / "alertmanager.yml").write_text(to_yaml(am_doc))
-
-        for relative, content in service_files(cfg, "prometheus", secrets.names()).items():
+        prom_dir, prom_port = root / "prometheus", free_port()
+        for relative, content in service_files(cfg, "prometheus", set(config["observability:secrets"])).items():
             (prom_dir / relative).parent.mkdir(parents=True, exist_ok=True)
             (prom_dir / relative).write_text(content)  # rules/*.yml next to prometheus.yml, as referenced
-        targets = {"prometheus": f"127.0.0.1:{prom_port}", "alertmanager": f"127.0.0.1:{am_port}",
+        targets = {"prometheus": f"127.0.0.1:{prom_port}", "alertmanager": am_address,
                    "prsm-api": f"127.0.0.1:{metrics.port}"}
         prom_doc = yaml.safe_load((prom_dir / "prometheus.yml").read_text())
-        prom_doc = _loopback_prometheus(prom_doc, targets, f"127.0.0.1:{dead_port}", targets["alertmanager"])
+        prom_doc = _loopback_prometheus(prom_doc, targets, f"127.0.0.1:{free_port()}", [am_address, flipped_address])
         (prom_dir / "prometheus.yml").write_text(to_yaml(prom_doc))
-
-        inside_before = in_business_hours(cfg, datetime.now(timezone.utc))
-        am = Process([alertmanager_bin, *alertmanager_args(cfg, str(am_dir), str(root / "am-data"), ["--cluster.listen-address="]),
-                      f"--web.listen-address=127.0.0.1:{am_port}"], root / "alertmanager.log", root)
-        started.append(am)
-        # Ready before Prometheus starts: a first notification lost to a refused connection is only
-        # resent after --rules.alert.resend-delay (1m), which would lose the immediate Watchdog.
-        am.wait_ready(f"http://127.0.0.1:{am_port}/-/ready", WAIT)
+        # resend-delay 1s (1m by default): the Watchdog fires at the first evaluation, before Prometheus'
+        # notifier has its Alertmanagers from discovery, so that send is dropped and only retried later.
         prom = Process([prometheus_bin, *prometheus_args(cfg, str(prom_dir), str(root / "prom-data")),
-                        f"--web.listen-address=127.0.0.1:{prom_port}"], root / "prometheus.log", root)
+                        f"--web.listen-address=127.0.0.1:{prom_port}", "--rules.alert.resend-delay=1s"],
+                       root / "prometheus.log", root)
         started.append(prom)
         prom.wait_ready(f"http://127.0.0.1:{prom_port}/-/ready", WAIT)
-        yield SimpleNamespace(http=http, smtp=smtp, cfg=cfg, am_yml=am_dir / "alertmanager.yml",
+        yield SimpleNamespace(http=http, flipped_http=flipped_http, smtp=smtp, cfg=cfg, am_yml=am_yml,
                               prom_url=f"http://127.0.0.1:{prom_port}", inside_before=inside_before,
-                              describe=lambda: "\n".join([http.describe(), smtp.describe(),
-                                                          am.tail(), prom.tail()]))
+                              describe=lambda: "\n".join([http.describe(), "flipped:", flipped_http.describe(),
+                                                          smtp.describe(), am.tail(), flipped_am.tail(), prom.tail()]))
     finally:
         for item in reversed(started):  # processes first, then the servers they talk to
             item.stop()
 
 
 def _arrived(stack, check, what: str):
-    found = wait_until(check, WAIT, what, stack.describe)
-    time.sleep(GRACE)
-    return found
+    """Wait for `check`, then until every stand-in has been quiet for GRACE: all copies are in."""
+    wait_until(check, WAIT, what, stack.describe)
+    last = max(server.last for server in (stack.http, stack.flipped_http, stack.smtp))
+    time.sleep(max(0.0, last + GRACE - time.monotonic()))
+    return check()
 
 
 def test_prometheus_runs_the_rendered_rule_files(stack):
@@ -196,8 +225,9 @@ def test_critical_alert_reaches_pagerduty_not_security_team(stack):
 
 
 def test_security_alert_reaches_security_team(stack):
-    slack = _arrived(stack, lambda: stack.http.bodies("/slack/security", SECURITY), "the security alert on Slack")
-    mail = wait_until(lambda: stack.smtp.naming(SECURITY), WAIT, "the security e-mail", stack.describe)
+    _arrived(stack, lambda: stack.http.bodies("/slack/security", SECURITY) and stack.smtp.naming(SECURITY),
+             "the security alert on Slack and by e-mail")
+    slack, mail = stack.http.bodies("/slack/security", SECURITY), stack.smtp.naming(SECURITY)
     assert slack[0]["channel"] == "#security-alerts"
     assert "<security-team@company.com>" in mail[0]["rcpt"][0]
     assert f"Subject: PRSM Security Alert: {SECURITY}" in mail[0]["data"]
@@ -206,14 +236,20 @@ def test_security_alert_reaches_security_team(stack):
 
 def test_performance_warning_follows_business_hours(stack):
     labels = {"alertname": PERFORMANCE, "severity": "warning", "category": "performance"}
-    # Both branches, whatever the time: matching ignores time intervals, muting decides at send time.
+    # Matching ignores time (both routes match); the mute/active intervals decide at send time.
     assert amtool_routes(stack.am_yml, labels) == ["performance-team", "default"]
-    channels = _arrived(stack, lambda: stack.http.slack_channels(PERFORMANCE), "the performance warning on Slack")
+    _arrived(stack, lambda: stack.http.slack_channels(PERFORMANCE) and stack.flipped_http.slack_channels(PERFORMANCE),
+             "the performance warning on Slack from both Alertmanagers")
+    live, flipped = stack.http.slack_channels(PERFORMANCE), stack.flipped_http.slack_channels(PERFORMANCE)
     inside_after = in_business_hours(stack.cfg, datetime.now(timezone.utc))
-    expected = {"#prsm-performance" if inside else "#prsm-alerts" for inside in (stack.inside_before, inside_after)}
-    # Outside business hours: the default channel and nothing else (no PagerDuty, no security team).
-    assert len(channels) == 1 and channels <= expected, (channels, expected)
-    assert not stack.http.bodies("/pagerduty", PERFORMANCE) and not stack.http.bodies("/slack/security", PERFORMANCE)
+    channel = {True: "#prsm-performance", False: "#prsm-alerts"}
+    # The shipped interval, read for the current time (either branch if the test straddled a boundary).
+    expected = {channel[inside] for inside in (stack.inside_before, inside_after)}
+    assert len(live) == 1 and live <= expected, (live, expected)
+    # The other branch: outside business hours the default channel and nothing else, and vice versa.
+    assert flipped == {channel[not stack.inside_before]}, flipped
+    for receiver in (stack.http, stack.flipped_http):
+        assert not receiver.bodies("/pagerduty", PERFORMANCE) and not receiver.bodies("/slack/security", PERFORMANCE)
     assert not stack.smtp.naming(PERFORMANCE)
 
 
