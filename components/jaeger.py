@@ -27,7 +27,10 @@ class Jaeger(ServiceComponent):
             health=HealthCheck("/status", health, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{health}/status")),
             kind="stateful" if badger else "stateless",
             metrics_port="metrics",
-            user="10001:10001",
+            # A new Docker volume takes the owner of the image's directory at its mount point; the image has
+            # no /badger, so the volume would be root's and the Jaeger user could not write. Kubernetes
+            # sets fsGroup instead.
+            user="0:0" if badger and cfg.common.target == "docker" else "10001:10001",
         )
         if not badger:
             workload.data_dir = None  # memory storage: nothing to keep

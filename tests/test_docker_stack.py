@@ -216,3 +216,18 @@ def test_no_zoneinfo_without_locations():
     container = run.named(CONTAINER, "alertmanager")
     assert not any(u["file"].startswith("/etc/alertmanager/zoneinfo") for u in container.inputs["uploads"])
     assert not any(e.startswith("ZONEINFO=") for e in container.inputs["envs"])
+
+
+def test_every_container_drops_all_capabilities(dev):
+    for container in dev.of_type(CONTAINER):
+        assert container.inputs["capabilities"]["drops"] == ["ALL"], container.name
+        assert "no-new-privileges:true" in container.inputs["securityOpts"], container.name
+
+
+def test_jaeger_badger_keeps_traces_on_a_retained_volume():
+    run = run_program({"observability:jaeger": {"storage": "badger"}})
+    volume = run.named(VOLUME, "jaeger-data")
+    assert volume.retain_on_delete
+    container = run.named(CONTAINER, "jaeger")
+    assert {v.get("containerPath") for v in container.inputs["volumes"]} == {"/badger"}
+    assert container.inputs["user"] == "0:0"  # the image has no /badger for the volume to inherit an owner from

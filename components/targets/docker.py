@@ -91,7 +91,8 @@ class DockerTarget:
             wait=True,
             wait_timeout=180,
             destroy_grace_seconds=30,
-            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]) if w.user != "0:0" else None,
+            # Root-run containers (promtail) only read root-owned files, which needs no capability either.
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
             security_opts=["no-new-privileges:true"],
             log_opts={"max-size": "50m", "max-file": "3"},
             labels=self._labels({"observability.service": w.service}),
