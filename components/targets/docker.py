@@ -28,14 +28,14 @@ class DockerTarget:
             self.provider = docker.Provider("docker", host=settings.host, opts=pulumi.ResourceOptions(parent=parent))
         self.network = docker.Network(
             "network", name=f"{self.prefix}-{settings.network}", driver="bridge",
-            labels=self._labels({}), opts=self._opts(parent))
+            labels=self._labels({}, docker.NetworkLabelArgs), opts=self._opts(parent))
 
     def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
 
-    def _labels(self, labels: dict[str, str]) -> list[docker.outputs.ContainerLabel]:
+    def _labels(self, labels: dict[str, str], kind=docker.ContainerLabelArgs) -> list:
         merged = {**self.cfg.common.labels, **labels, "observability.stack": self.prefix}
-        return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(merged.items())]
+        return [kind(label=k, value=v) for k, v in sorted(merged.items())]
 
     def _uploads(self, w: Workload) -> list[docker.ContainerUploadArgs]:
         uploads = [docker.ContainerUploadArgs(file=w.config_path(path), content=content, permissions="0444")
@@ -60,7 +60,7 @@ class DockerTarget:
                                               read_only=m.read_only) for m in w.host_mounts]
         if w.data_dir:
             # Retained: neither a replaced container nor `pulumi destroy` takes the data with it.
-            volume = docker.Volume(f"{w.service}-data", name=f"{name}-data", labels=self._labels({}),
+            volume = docker.Volume(f"{w.service}-data", name=f"{name}-data", labels=self._labels({}, docker.VolumeLabelArgs),
                                    opts=self._opts(parent, retain_on_delete=True))
             volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=w.data_dir))
         settings = self.cfg.common.docker
