@@ -51,8 +51,9 @@ def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     return sections, secrets, problems
 
 
-def load(config: Mapping[str, Any]) -> tuple[StackConfig, Secrets, list[str]]:
-    """Validate everything, raise one ConfigError listing every problem, or return (config, secrets, warnings)."""
+def load(config: Mapping[str, Any], project_root: str = ".") -> tuple[StackConfig, Secrets, list[str]]:
+    """Validate everything, raise one ConfigError listing every problem, or return (config, secrets, warnings).
+    Relative paths in the config (grafana.dashboards_dir) are resolved against project_root."""
     sections, secret_values, problems = split_config(config)
     try:
         stack = StackConfig.model_validate(sections)
@@ -61,7 +62,7 @@ def load(config: Mapping[str, Any]) -> tuple[StackConfig, Secrets, list[str]]:
             message = item["msg"].removeprefix("Value error, ")
             problems.append((format_loc(item["loc"]) or "(root)", message))
         raise ConfigError(problems) from None
-    errors, warnings = cross_check(stack, set(secret_values))
+    errors, warnings = cross_check(stack, set(secret_values), project_root)
     if problems or errors:
         raise ConfigError(problems + errors)
     notes = [f"{NAMESPACE}:{path}: {message}" for path, message in warnings]

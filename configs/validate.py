@@ -1,6 +1,7 @@
 """Checks that span fields or sections, which field validators cannot see."""
 from __future__ import annotations
 
+import os
 from collections import Counter
 from typing import Iterator
 
@@ -123,7 +124,19 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     return errors
 
 
-def cross_check(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], list[Problem]]:
+def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
+    if not (cfg.grafana.enabled and cfg.grafana.dashboards_dir):
+        return []
+    from .content.dashboards import load_user_dashboards
+
+    try:
+        load_user_dashboards(os.path.join(project_root, cfg.grafana.dashboards_dir))
+    except ValueError as error:
+        return [("grafana.dashboards_dir", str(error))]
+    return []
+
+
+def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) of a config whose sections each validated on their own."""
     am_errors, warnings = _alertmanager(cfg, secrets)
-    return am_errors + _prometheus(cfg) + _topology(cfg, secrets), warnings
+    return am_errors + _prometheus(cfg) + _topology(cfg, secrets) + _grafana(cfg, project_root), warnings

@@ -1,8 +1,10 @@
 """The dev stack on the Docker target, run through the real program under Pulumi's mocks."""
+import json
 import re
 import shlex
 
 import pytest
+import yaml
 
 from conftest import SECRETS, stack_config
 from tools.mockrun import SECRET_MARK, run_program
@@ -231,3 +233,26 @@ def test_jaeger_badger_keeps_traces_on_a_retained_volume():
     container = run.named(CONTAINER, "jaeger")
     assert {v.get("containerPath") for v in container.inputs["volumes"]} == {"/badger"}
     assert container.inputs["user"] == "0:0"  # the image has no /badger for the volume to inherit an owner from
+
+
+def test_user_dashboards_are_provisioned_from_the_configured_directory():
+    run = run_program({"observability:grafana": {"dashboards_dir": "tests/fixtures/dashboards"}})
+    uploads = {u["file"]: u.get("content") for u in run.named(CONTAINER, "grafana").inputs["uploads"]}
+    board = json.loads(uploads["/etc/grafana/dashboards/custom/team-api.json"])
+    assert board["title"] == "Team API" and "dashboard" not in board  # API exports are unwrapped
+    providers = yaml.safe_load(uploads["/etc/grafana/provisioning/dashboards/dashboards.yaml"])["providers"]
+    assert {"name": "Custom", "path": "/etc/grafana/dashboards/custom"} in [
+        {"name": p["name"], "path": p["options"]["path"]} for p in providers]
+
+
+def test_bad_user_dashboard_is_a_config_error(tmp_path):
+    from configs.errors import ConfigError
+    from configs.load import load
+
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(ConfigError) as info:
+        load({"observability:grafana": {"dashboards_dir": str(tmp_path)}})
+    assert info.value.problems[0][0] == "grafana.dashboards_dir" and "broken.json" in info.value.problems[0][1]
+    with pytest.raises(ConfigError) as info:
+        load({"observability:grafana": {"dashboards_dir": "no/such/dir"}})
+    assert "does not exist" in str(info.value)

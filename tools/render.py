@@ -47,7 +47,7 @@ def _write(path: Path, content: str) -> Path:
 
 def render(stack: str, out: Path) -> Run:
     config = from_stack_file(ROOT / f"Pulumi.{stack}.yaml")
-    load(config)  # fail here, with every problem listed, before the program runs
+    load(config, str(ROOT))  # fail here, with every problem listed, before the program runs
     run = run_program(config, stack=stack)
     if out.exists():
         shutil.rmtree(out)
