@@ -60,8 +60,7 @@ def dashboards(cfg: StackConfig, project_root: str = ".") -> dict[str, dict[str,
 def grafana_ini(cfg: StackConfig, config_dir: str) -> str:
     ini = configparser.ConfigParser(interpolation=None)
     ini["paths"] = {"provisioning": f"{config_dir}/provisioning"}
-    ini["security"] = {"admin_user": cfg.grafana.admin_user, "disable_gravatar": "true",
-                       "cookie_samesite": "strict", "disable_initial_admin_creation": "false"}
+    ini["security"] = {"admin_user": cfg.grafana.admin_user, "disable_gravatar": "true"}
     ini["auth.anonymous"] = {"enabled": "false"}
     ini["users"] = {"allow_sign_up": "false", "allow_org_create": "false"}
     ini["analytics"] = {"reporting_enabled": "false", "check_for_updates": "false"}
