@@ -204,3 +204,17 @@ def test_alertmanager_zoneinfo_reaches_the_pod_as_binary_data():
     items = {i["key"]: i["path"] for i in config_volume["configMap"]["items"]}
     mount = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == config_volume["name"]][0]
     assert f'{mount["mountPath"]}/{items["zoneinfo__America__New_York"]}' == f'{env["ZONEINFO"]}/America/New_York'
+
+
+def test_secret_checksum_is_keyed_not_a_bare_hash_of_the_secret():
+    """Anyone who can read a pod template must not be able to brute-force the password from it."""
+    import hashlib
+    import json as js
+
+    run = run_prod(reveal=True)
+    annotation = pod_annotations(workloads(run)["grafana"])["checksum/secrets"]
+    bare = hashlib.sha256(js.dumps({"file:admin_password": SECRETS["grafana_admin_password"]}, sort_keys=True)
+                          .encode()).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", annotation) and annotation != bare
+    key = run.named("random:index/randomPassword:RandomPassword", "checksum-key")
+    assert key.parent == run.named("observability:index:ObservabilityStack", "observability").urn

@@ -65,7 +65,9 @@ def test_every_object_uses_the_stack_provider(monkeypatch):
     run = run_prod(config)
     provider = run.named(PROVIDER, "kubernetes")
     assert provider.parent == run.named(STACK_TYPE, "observability").urn
-    assert provider.inputs == {"kubeconfig": "/etc/kube/config", "context": "prod-ctx", "renderYamlToDirectory": "/tmp/out"}
+    # upsert: the retained namespace and claims are adopted by the next `pulumi up` after a destroy.
+    assert provider.inputs == {"kubeconfig": "/etc/kube/config", "context": "prod-ctx", "renderYamlToDirectory": "/tmp/out",
+                               "upsertExistingObjects": "true"}
     objects = k8s_records(run)
     assert objects and all(seen[(r.type, r.name)].startswith(provider.urn + "::") for r in objects)
 

@@ -210,3 +210,33 @@ def test_libyaml_and_pure_python_emitters_agree(stack, monkeypatch, secrets_conf
     fast = rendered(config)
     monkeypatch.setattr(common, "_DUMPER", yaml.SafeDumper)
     assert rendered(config) == fast
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_job_an_alert_selects_is_scraped(stack, secrets_config):
+    """An alert on `up{job="x"}` or `absent(...)` for a job the stack never scrapes fires forever."""
+    import re
+
+    files = rendered(stack_config(stack, **secrets_config))["prometheus"]
+    jobs = {job["job_name"] for job in yaml.safe_load(files["prometheus.yml"])["scrape_configs"]}
+    selected = set()
+    for name, content in files.items():
+        if name.startswith("rules/"):
+            for group in yaml.safe_load(content)["groups"]:
+                for rule in group["rules"]:
+                    selected |= set(re.findall(r'job="([^"]+)"', rule["expr"]))
+    assert selected and selected <= jobs, f"alerts select unscraped jobs: {sorted(selected - jobs)}"
+
+
+def test_kubernetes_scrapes_every_prometheus_replica_and_drops_the_replica_label_from_alerts():
+    prom = yaml.safe_load(rendered(stack_config("prod"))["prometheus"]["prometheus.yml"])
+    jobs = {job["job_name"]: job for job in prom["scrape_configs"]}
+    assert jobs["prometheus"]["static_configs"][0]["targets"] == [
+        "prometheus-0.prometheus-headless:9090", "prometheus-1.prometheus-headless:9090"]
+    assert prom["alerting"]["alert_relabel_configs"] == [{"action": "labeldrop", "regex": "replica"}]
+    promtail = jobs["promtail"]
+    assert promtail["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["observability"]}}]
+    assert {"action": "keep", "regex": "promtail",
+            "source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]} in promtail["relabel_configs"]
+    single = yaml.safe_load(rendered({})["prometheus"]["prometheus.yml"])
+    assert "alert_relabel_configs" not in single["alerting"]

@@ -8,6 +8,7 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from configs.models.stack import StackConfig
 
@@ -36,7 +37,13 @@ class KubernetesTarget:
             "kubernetes", kubeconfig=self.settings.kubeconfig, context=self.settings.context,
             # Preview without a cluster: the provider writes manifests instead of applying them.
             render_yaml_to_directory=self.settings.render_yaml_to,
+            # The namespace and claims outlive `pulumi destroy` (retained); the next `pulumi up` must
+            # adopt them instead of failing on "already exists".
+            upsert_existing_objects=True,
             opts=pulumi.ResourceOptions(parent=parent))
+        # Keys the secrets' checksum annotation (see kubernetes_pod.secret_checksum); kept in state, secret.
+        self.checksum_key = random.RandomPassword(
+            "checksum-key", length=32, special=False, opts=pulumi.ResourceOptions(parent=parent)).result
         self.namespace: pulumi.Input[str] = self.prefix
         if self.settings.create_namespace:
             # Retained: deleting a namespace deletes every claim in it, and the claims must outlive
@@ -126,7 +133,7 @@ class KubernetesTarget:
                 service_name=f"{w.service}-headless", replicas=w.replicas, selector=selector,
                 # Replicas are peers, not a chain: start them together (Alertmanager's gossip needs the others).
                 pod_management_policy="Parallel",
-                template=pod_template(w, labels, self._selector(w), names),
+                template=pod_template(w, labels, self._selector(w), names, self.checksum_key),
                 volume_claim_templates=claims,
                 # The claims outlive the StatefulSet and scale-downs: data goes only when a person deletes it.
                 persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
@@ -138,14 +145,9 @@ class KubernetesTarget:
                 # Per node (promtail's read positions): survives pod restarts so logs are not sent twice.
                 data = core.VolumeArgs(name=DATA_VOLUME, host_path=core.HostPathVolumeSourceArgs(
                     path=f"/var/lib/{self.prefix}-{w.service}", type="DirectoryOrCreate"))
-            annotations = {}
-            if w.metrics_port:
-                # One pod per node and no single address: Prometheus finds these pods by discovery.
-                port = next(p for p in w.ports if p.name == w.metrics_port)
-                annotations = {"prometheus.io/scrape": "true", "prometheus.io/port": str(port.port),
-                               "prometheus.io/path": "/metrics"}
+            # Prometheus finds these pods through its own job for the service (configs/render/prometheus.py).
             return apps.DaemonSet(w.service, metadata=metadata, spec=apps.DaemonSetSpecArgs(
-                selector=selector, template=pod_template(w, labels, self._selector(w), names, data, annotations)),
+                selector=selector, template=pod_template(w, labels, self._selector(w), names, self.checksum_key, data)),
                 opts=opts(depends_on=needs))
         data, strategy = None, None
         if w.data_dir:
@@ -158,7 +160,7 @@ class KubernetesTarget:
             strategy = apps.DeploymentStrategyArgs(type="Recreate")
         return apps.Deployment(w.service, metadata=metadata, spec=apps.DeploymentSpecArgs(
             replicas=w.replicas, selector=selector, strategy=strategy,
-            template=pod_template(w, labels, self._selector(w), names, data)),
+            template=pod_template(w, labels, self._selector(w), names, self.checksum_key, data)),
             opts=opts(depends_on=needs))
 
     def _claim_spec(self, w: Workload) -> core.PersistentVolumeClaimSpecArgs:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from typing import Optional
@@ -38,16 +39,22 @@ def config_checksum(w: Workload) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
-def secret_checksum(w: Workload) -> Optional[pulumi.Output]:
-    """A hash of the secret values. It stays a secret Output: a bare sha256 of a short password can be
-    brute-forced offline, so it must not appear in plain state, diffs or rendered manifests."""
+def secret_checksum(w: Workload, key: pulumi.Input[str]) -> Optional[pulumi.Output]:
+    """An HMAC of the secret values under a per-stack random key. A bare sha256 of a short password
+    can be brute-forced offline by anyone who can read the pod template, which is more people than
+    can read Secrets; keyed, the annotation says only "changed". It stays a secret Output anyway."""
     values = {**{f"file:{k}": v for k, v in w.secret_files.items()},
               **{f"env:{k}": v for k, v in w.secret_env.items()}}
     if not values:
         return None
     names = sorted(values)
-    return pulumi.Output.secret(pulumi.Output.all(*[values[n] for n in names]).apply(
-        lambda vs: hashlib.sha256(json.dumps(dict(zip(names, vs)), sort_keys=True).encode()).hexdigest()))
+
+    def digest(args: list) -> str:
+        secret_key, *secret_values = args
+        message = json.dumps(dict(zip(names, secret_values)), sort_keys=True).encode()
+        return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+    return pulumi.Output.secret(pulumi.Output.all(key, *[values[n] for n in names]).apply(digest))
 
 
 def _seconds(duration: str) -> int:
@@ -121,13 +128,13 @@ def volumes(w: Workload, names: dict[str, str], data: Optional[core.VolumeArgs])
     return vols, mounts
 
 
-def pod_template(w: Workload, labels: dict, selector: dict, names: dict[str, str],
+def pod_template(w: Workload, labels: dict, selector: dict, names: dict[str, str], checksum_key: pulumi.Input[str],
                  data: Optional[core.VolumeArgs] = None, annotations: Optional[dict] = None
                  ) -> core.PodTemplateSpecArgs:
     pod_security, container_security = _security(w)
     vols, mounts = volumes(w, names, data)
     annotations = {"checksum/config": config_checksum(w), **(annotations or {})}
-    secrets = secret_checksum(w)
+    secrets = secret_checksum(w, checksum_key)
     if secrets is not None:
         annotations["checksum/secrets"] = secrets
     container = core.ContainerArgs(

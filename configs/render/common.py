@@ -52,6 +52,7 @@ class Topology:
     target: str
     alertmanager_replicas: int = 1
     prometheus_replicas: int = 1
+    namespace: str = "observability"
 
     def host(self, service: str) -> str:
         # Docker: network aliases; Kubernetes: Services in the same namespace. Both resolve the bare name.
@@ -60,16 +61,21 @@ class Topology:
     def url(self, service: str, port_name: str | None = None) -> str:
         return f"http://{self.host(service)}:{PORTS[port_name or service]}"
 
+    def instances(self, service: str) -> list[str]:
+        """host:port of every replica, one by one: Prometheus must notify each Alertmanager itself, and
+        scraping replicas through their Service would hide a dead one behind a live one."""
+        port = PORTS[service]
+        replicas = {"alertmanager": self.alertmanager_replicas, "prometheus": self.prometheus_replicas}.get(service, 1)
+        if self.target == "kubernetes" and replicas > 1:
+            return [f"{service}-{i}.{service}-headless:{port}" for i in range(replicas)]
+        return [f"{service}:{port}"]
+
     def alertmanagers(self) -> list[str]:
-        """Every Alertmanager instance, listed one by one: Prometheus must notify each replica itself."""
-        port = PORTS["alertmanager"]
-        if self.target == "kubernetes" and self.alertmanager_replicas > 1:
-            return [f"alertmanager-{i}.alertmanager-headless:{port}" for i in range(self.alertmanager_replicas)]
-        return [f"alertmanager:{port}"]
+        return self.instances("alertmanager")
 
     @classmethod
     def of(cls, cfg: StackConfig) -> "Topology":
-        return cls(cfg.common.target, cfg.alertmanager.replicas, cfg.prometheus.replicas)
+        return cls(cfg.common.target, cfg.alertmanager.replicas, cfg.prometheus.replicas, cfg.common.name_prefix)
 
 
 # libyaml's emitter when PyYAML has it (a third of a run was the pure-Python one); both emit the

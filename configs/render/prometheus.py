@@ -35,14 +35,32 @@ def _self_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
     jobs = []
     for service in cfg.enabled():
         port_name, path = _SELF_TARGETS[service]
-        if service == "alertmanager":
-            targets = topology.alertmanagers()
+        if service in ("alertmanager", "prometheus"):
+            targets = topology.instances(service)
         elif service == "promtail" and topology.target == "kubernetes":
-            continue  # a DaemonSet: one pod per node, found by pod discovery below
+            jobs.append(_daemon_job(service, topology))
+            continue
         else:
             targets = [f"{topology.host(service)}:{PORTS[port_name]}"]
         jobs.append({"job_name": service, "metrics_path": path, "static_configs": [{"targets": targets}]})
     return jobs
+
+
+def _daemon_job(service: str, topology: Topology) -> dict:
+    """A DaemonSet has one pod per node and no single address: find its pods in the stack's namespace.
+    The job keeps the service's name, so `up{job="promtail"}` means the same on every target."""
+    return {
+        "job_name": service,
+        "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [topology.namespace]}}],
+        "relabel_configs": [
+            {"source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], "action": "keep",
+             "regex": service},
+            {"source_labels": ["__meta_kubernetes_pod_container_port_number"], "action": "keep",
+             "regex": str(PORTS[service])},
+            {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
+            {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+        ],
+    }
 
 
 def _pod_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
@@ -82,6 +100,9 @@ def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
         config["global"]["external_labels"] = labels
     if cfg.alertmanager.enabled:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": topology.alertmanagers()}]}]}
+        if "replica" in labels:
+            # Both copies of an HA pair send every alert; without the label Alertmanager sees one alert.
+            config["alerting"]["alert_relabel_configs"] = [{"action": "labeldrop", "regex": "replica"}]
     return config
 
 
