@@ -17,8 +17,11 @@ CASES = [
     ({"alertname": "Watchdog", "severity": "none", "category": "stack"}, ["deadmans-switch"]),
     ({"alertname": "Watchdog", "severity": "critical"}, ["deadmans-switch"]),
     ({"alertname": "PRSMAPIDown", "severity": "critical", "category": "availability"}, ["pagerduty-critical"]),
-    # Critical wins over the security team: the page goes out, the security route is never reached.
-    ({"alertname": "UnauthorizedAPIAccess", "severity": "critical", "category": "security"}, ["pagerduty-critical"]),
+    # Critical pages and goes on: the team owning the category hears of it too.
+    ({"alertname": "UnauthorizedAPIAccess", "severity": "critical", "category": "security"},
+     ["pagerduty-critical", "security-team"]),
+    ({"alertname": "HighErrorRate", "severity": "critical", "category": "performance"},
+     ["pagerduty-critical", "performance-team", "default"]),
     ({"alertname": "SuspiciousLoginPattern", "severity": "warning", "category": "security"}, ["security-team"]),
     ({"alertname": "HighLatency", "severity": "warning", "category": "performance"}, ["performance-team", "default"]),
     # The second performance route has no `continue`: an ftns-labelled performance alert stops there.

@@ -176,7 +176,11 @@ def test_remote_docker_host_uses_a_provider():
     run = run_program({"observability:common": {"docker": {"host": "ssh://deploy@metrics-host"}}})
     provider = run.named("pulumi:providers:docker", "docker")
     assert provider.inputs["host"] == "ssh://deploy@metrics-host"
-    assert all(c.inputs for c in run.of_type(CONTAINER))
+    docker_resources = [r for r in run.records if r.type.startswith("docker:")]
+    assert docker_resources and all(r.provider.startswith(provider.urn + "::") for r in docker_resources)
+    local = run_program({})
+    assert not local.of_type("pulumi:providers:docker")
+    assert all(r.provider == "" for r in local.records if r.type.startswith("docker:"))
 
 
 def test_config_change_changes_container_inputs():

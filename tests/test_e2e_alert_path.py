@@ -216,12 +216,15 @@ def test_prometheus_runs_the_rendered_rule_files(stack):
     assert not broken, broken
 
 
-def test_critical_alert_reaches_pagerduty_not_security_team(stack):
+def test_critical_security_alert_pages_and_reaches_security_team(stack):
     pages = _arrived(stack, lambda: stack.http.bodies("/pagerduty", CRITICAL), "the critical alert at PagerDuty")
     # The routing key is the secret file's content: Alertmanager read routing_key_file.
     assert pages[0]["routing_key"] == ROUTING_KEY and pages[0]["event_action"] == "trigger"
-    assert stack.http.slack_channels(CRITICAL) == {"#prsm-critical"}  # pagerduty-critical's Slack half
-    assert not stack.http.bodies("/slack/security", CRITICAL) and not stack.smtp.naming(CRITICAL)
+    # The critical route continues, so the security team hears of it on Slack and by e-mail too.
+    _arrived(stack, lambda: stack.http.bodies("/slack/security", CRITICAL) and stack.smtp.naming(CRITICAL),
+             "the critical security alert at the security team")
+    # ...and nowhere else: not the default channel.
+    assert stack.http.slack_channels(CRITICAL) == {"#prsm-critical", "#security-alerts"}
 
 
 def test_security_alert_reaches_security_team(stack):

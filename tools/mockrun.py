@@ -33,6 +33,8 @@ class Record:
     retain_on_delete: bool
     protect: bool
     custom: bool
+    # "<provider urn>::<id>" when the resource names an explicit provider, "" for the default one.
+    provider: str = ""
     # Paths in `inputs` whose value arrived wrapped as a Pulumi secret.
     secret_paths: list[str] = field(default_factory=list)
 
@@ -65,7 +67,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.records.append(Record(
                 type=request.type, name=request.name, urn=response.urn, parent=request.parent,
                 inputs=inputs, retain_on_delete=bool(request.retainOnDelete), protect=bool(request.protect),
-                custom=bool(request.custom), secret_paths=secrets))
+                custom=bool(request.custom), provider=request.provider, secret_paths=secrets))
         return response
 
 

@@ -16,7 +16,7 @@ from tools.mockrun import ROOT, Run, run_program
 
 def resource_rows(run: Run) -> list[dict]:
     rows = [{"type": r.type, "name": r.name, "urn": r.urn, "parent": r.parent, "inputs": r.inputs,
-             "options": {"retain_on_delete": r.retain_on_delete, "protect": r.protect},
+             "options": {"retain_on_delete": r.retain_on_delete, "protect": r.protect}, "provider": r.provider,
              "secret_inputs": sorted(r.secret_paths)} for r in run.records]
     return sorted(rows, key=lambda row: row["urn"])
 

@@ -227,8 +227,10 @@ def _seed_receivers() -> list[Receiver]:
 
 def _seed_routes() -> list[Route]:
     return [
+        # `continue`: a critical alert pages and still reaches the team that owns its category
+        # (a privilege escalation must reach the security team, not only the on-call pager).
         Route(receiver="pagerduty-critical", matchers=['severity="critical"'],
-              group_wait="0s", repeat_interval="5m"),
+              group_wait="0s", repeat_interval="5m", continue_=True),
         Route(receiver="security-team", matchers=['category="security"'], group_wait="30s"),
         # Outside business hours the first route is muted and the second hands the alert to the
         # default channel: matching ignores time, so without `continue` it would be dropped.
