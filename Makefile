@@ -16,7 +16,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# Grafana's LogQL grammar, which the tests parse the Loki rules with.
+tools/logql/node_modules/.installed: tools/logql/package.json tools/logql/package-lock.json
+	npm ci --prefix tools/logql --no-audit --no-fund --silent
+	touch $@
+
+setup: $(VENV)/.installed tools/logql/node_modules/.installed
 
 test: setup
 	$(PY) -m pytest -q
