@@ -26,13 +26,13 @@ setup: $(VENV)/.installed tools/logql/node_modules/.installed
 test: setup
 	$(PY) -m pytest -q
 
-render: setup
+render: $(VENV)/.installed
 	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
 
-preflight: setup
+preflight: $(VENV)/.installed
 	$(PY) -m tools.preflight --stack $(STACK)
 
-bench: setup
+bench: $(VENV)/.installed
 	$(PY) -m tools.bench
 
 check-tools:
@@ -44,12 +44,12 @@ check-tools:
 $(STATE_DIR)/passphrase:
 	@mkdir -p $(STATE_DIR) && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
-up: check-tools setup $(STATE_DIR)/passphrase
+up: check-tools $(VENV)/.installed $(STATE_DIR)/passphrase
 	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
 	pulumi stack select $(STACK) 2>/dev/null || pulumi stack init $(STACK) --secrets-provider passphrase; \
 	pulumi up --yes --stack $(STACK) && pulumi stack output urls --json --stack $(STACK)
 
-down: check-tools setup $(STATE_DIR)/passphrase
+down: check-tools $(VENV)/.installed $(STATE_DIR)/passphrase
 	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
 	pulumi destroy --yes --stack $(STACK); \
 	echo "Data volumes are kept (retain on delete): docker volume ls --filter label=observability.stack"
