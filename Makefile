@@ -9,7 +9,7 @@ STATE_DIR ?= $(HOME)/.pulumi-observability
 export PULUMI_BACKEND_URL ?= file://$(STATE_DIR)
 export PULUMI_SKIP_UPDATE_CHECK = true
 
-.PHONY: setup test render up down preflight bench check-tools clean
+.PHONY: setup test render up down password preflight bench check-tools clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ down: check-tools $(VENV)/.installed $(STATE_DIR)/passphrase
 	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
 	pulumi destroy --yes --stack $(STACK); \
 	echo "Data volumes are kept (retain on delete): docker volume ls --filter label=observability.stack"
+
+password: check-tools
+	@PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase} \
+	pulumi stack output grafana_admin_password --show-secrets --stack $(STACK)
 
 clean:
 	rm -rf build .pytest_cache

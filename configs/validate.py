@@ -62,6 +62,9 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
             message = f"secret {secret!r} is not set, so that integration is left out ({hint}); also used by {', '.join(places[1:])}" \
                 if len(places) > 1 else f"secret {secret!r} is not set, so that integration is left out ({hint})"
             warnings.append((places[0], message))
+    if am.deadmans_switch is None:
+        warnings.append(("alertmanager.deadmans_switch", "not set: the always-firing Watchdog alert goes nowhere, "
+                         "so nothing outside the stack notices when the alert pipeline itself stops"))
     has_email = any(r.email for r in am.receivers)
     password = am.smtp.auth_password_secret
     if has_email and password and password not in secrets:

@@ -120,6 +120,9 @@ def test_empty_config_is_a_working_dev_stack():
     assert config.enabled() == ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"]
     # Unset notification secrets are warnings on dev, naming what to set.
     assert any("slack_webhook_url" in w for w in warnings)
+    assert any(w.startswith("observability:alertmanager.deadmans_switch: not set") for w in warnings)
+    _, _, configured = load({"observability:alertmanager": {"deadmans_switch": {"url": "https://hc.example/ping"}}})
+    assert not any("deadmans_switch" in w for w in configured)
 
 
 def test_program_stops_before_registering_anything(monkeypatch):
