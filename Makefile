@@ -9,6 +9,8 @@ STATE_DIR ?= $(HOME)/.pulumi-observability
 export PULUMI_BACKEND_URL ?= file://$(STATE_DIR)
 export PULUMI_SKIP_UPDATE_CHECK = true
 
+
+.PHONY: grafana-password
 .PHONY: setup test render up down password preflight bench check-tools clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -47,7 +49,15 @@ $(STATE_DIR)/passphrase:
 up: check-tools $(VENV)/.installed $(STATE_DIR)/passphrase
 	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
 	pulumi stack select $(STACK) 2>/dev/null || pulumi stack init $(STACK) --secrets-provider passphrase; \
+	$(MAKE) --no-print-directory grafana-password; \
 	pulumi up --yes --stack $(STACK) && pulumi stack output urls --json --stack $(STACK)
+
+# Grafana applies its admin password only to a new data volume, and the volume outlives `make down`:
+# a password kept in the stack's encrypted config (not a generated one in state) stays valid.
+grafana-password:
+	@pulumi config get --path 'observability:secrets.grafana_admin_password' --stack $(STACK) >/dev/null 2>&1 || \
+	$(PY) -c "import secrets, sys; sys.stdout.write(secrets.token_urlsafe(24))" | \
+	pulumi config set --secret --path 'observability:secrets.grafana_admin_password' --stack $(STACK)
 
 down: check-tools $(VENV)/.installed $(STATE_DIR)/passphrase
 	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
