@@ -5,6 +5,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ def tools_dir(tmp_path: Path, names: list[str]) -> Path:
         path = bin_dir / name
         path.write_text(FAKE)
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    for real in ("make", "bash", "sh", "python3", "env", "mkdir", "cat", "basename", "echo", "touch"):
+    # The interpreter running the tests, not whatever `python3` is on PATH (a pyenv shim needs pyenv).
+    (bin_dir / "python3").symlink_to(sys.executable)
+    for real in ("make", "bash", "sh", "env", "mkdir", "cat", "basename", "echo", "touch"):
         found = shutil.which(real)
         if found and not (bin_dir / real).exists():
             (bin_dir / real).symlink_to(found)
