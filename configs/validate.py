@@ -59,8 +59,9 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
         if am.require_secrets:
             errors += [(place, f"secret {secret!r} is not set ({hint})") for place in places]
         else:
-            message = f"secret {secret!r} is not set, so that integration is left out ({hint}); also used by {', '.join(places[1:])}" \
-                if len(places) > 1 else f"secret {secret!r} is not set, so that integration is left out ({hint})"
+            message = f"secret {secret!r} is not set, so that integration is left out ({hint})"
+            if len(places) > 1:
+                message += f"; also used by {', '.join(places[1:])}"
             warnings.append((places[0], message))
     if am.deadmans_switch is None:
         warnings.append(("alertmanager.deadmans_switch", "not set: the always-firing Watchdog alert goes nowhere, "

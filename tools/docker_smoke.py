@@ -45,7 +45,7 @@ def archive(uploads: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def create(inputs: dict, network: str, image: str | None = None) -> str:
+def create(inputs: dict, network: str, image: str) -> str:
     name = inputs["name"]
     args = ["create", "--name", name, "--network", network, "--network-alias", inputs["networksAdvanced"][0]["aliases"][0],
             "--user", inputs["user"], "--memory", f"{inputs['memory']}m", "--cpus", inputs["cpus"],
@@ -61,7 +61,8 @@ def create(inputs: dict, network: str, image: str | None = None) -> str:
         args += ["--volume", f"{source}:{volume['containerPath']}{':ro' if volume.get('readOnly') else ''}"]
     for port in inputs.get("ports", []):
         args += ["--publish", f"{port['ip']}:{port['external']}:{port['internal']}"]
-    docker(*args, image or inputs["image"].removeprefix("sha256:mock-").replace("-image", ""), *inputs["command"])
+    # `image` is the pinned reference: under the mocks the container's own input is a placeholder id.
+    docker(*args, image, *inputs["command"])
     docker("cp", "-", f"{name}:/", stdin=archive(inputs["uploads"]))
     return name
 
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     names, failed = [], 0
     try:
         for service in args.services:
-            inputs = dict(containers[service])
+            inputs = containers[service]
             names.append(create(inputs, network, overrides.get(service, images[service])))
             docker("start", inputs["name"])
         deadline = time.time() + 90

@@ -29,19 +29,19 @@ def write_files(run: Run, out: Path) -> list[Path]:
         for relative, content in sorted(spec.config_files.items()):
             written.append(_write(out / "files" / service / relative, content))
         for relative, data in sorted(spec.binary_files.items()):
-            path = out / "files" / service / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            written.append(path)
+            written.append(_write(out / "files" / service / relative, data))
         for name in sorted(spec.secret_files):
             # Placeholder only: the value stays in Pulumi's encrypted config and state.
             written.append(_write(out / "files" / service / "secrets" / name, PLACEHOLDER + "\n"))
     return written
 
 
-def _write(path: Path, content: str) -> Path:
+def _write(path: Path, content: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
     return path
 
 

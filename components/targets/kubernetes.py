@@ -14,7 +14,7 @@ from configs.models.stack import StackConfig
 
 from ..service import Endpoints
 from ..workload import Port, Workload
-from .kubernetes_pod import DATA_VOLUME, object_keys, pod_template
+from .kubernetes_pod import DATA_VOLUME, config_keys, object_keys, pod_template
 from .kubernetes_security import NAME_LABEL, cluster_rbac, default_deny, workload_policy
 
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
@@ -84,7 +84,7 @@ class KubernetesTarget:
         names = {"config_map": f"{w.service}-config", "secret_files": f"{w.service}-secret-files",
                  "secret_env": f"{w.service}-secret-env"}
         if w.config_files or w.binary_files:
-            keys = object_keys([*w.config_files, *w.binary_files])
+            keys = config_keys(w)
             binary = {keys[p]: base64.b64encode(b).decode() for p, b in w.binary_files.items()}
             needs.append(core.ConfigMap(names["config_map"], metadata=self._meta(names["config_map"], w),
                                         data={keys[p]: c for p, c in w.config_files.items()},

@@ -33,6 +33,11 @@ def object_keys(paths) -> dict[str, str]:
     return keys
 
 
+def config_keys(w: Workload) -> dict[str, str]:
+    """Keys of the ConfigMap holding the text and binary config files; its volume items use the same."""
+    return object_keys([*w.config_files, *w.binary_files])
+
+
 def config_checksum(w: Workload) -> str:
     """Plain: config files are not secret, and the diff then says which service's config changed."""
     files = {**w.config_files, **{p: hashlib.sha256(b).hexdigest() for p, b in w.binary_files.items()}}
@@ -103,8 +108,7 @@ def volumes(w: Workload, names: dict[str, str], data: Optional[core.VolumeArgs])
     volume when it is not a claim template (a StatefulSet's claims are added by name alone)."""
     vols, mounts = [], []
     if w.config_files or w.binary_files:
-        files = [*w.config_files, *w.binary_files]
-        items = [core.KeyToPathArgs(key=key, path=path) for path, key in object_keys(files).items()]
+        items = [core.KeyToPathArgs(key=key, path=path) for path, key in config_keys(w).items()]
         vols.append(core.VolumeArgs(name=CONFIG_VOLUME, config_map=core.ConfigMapVolumeSourceArgs(
             name=names["config_map"], items=items, default_mode=0o444)))
         mounts.append(core.VolumeMountArgs(name=CONFIG_VOLUME, mount_path=w.config_dir, read_only=True))

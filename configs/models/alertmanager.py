@@ -15,6 +15,12 @@ _MATCHER = re.compile(r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
+def _http_url(value: Optional[str]) -> Optional[str]:
+    if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
 def _matchers(value: list[str]) -> list[str]:
     for matcher in value:
         if not _MATCHER.match(matcher):
@@ -49,12 +55,7 @@ class PagerDutyConfig(Model):
     # (https://events.eu.pagerduty.com/v2/enqueue) or a local stand-in in tests.
     url: Optional[str] = None
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _check_url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
 
 
 class EmailConfig(Model):
@@ -78,12 +79,7 @@ class WebhookConfig(Model):
     bearer_token_secret: Optional[str] = None
     send_resolved: bool = True
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _check_url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
 
 
 class Receiver(Model):
