@@ -4,6 +4,8 @@ This is exactly what `pulumi up` would register (the same code path, with the en
 so tests and `make render` inspect the real thing without a CLI, credentials or a cluster."""
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import runpy
 from dataclasses import dataclass, field
@@ -14,12 +16,13 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_MARK = "<secret>"
 PROJECT = "observability"
+_THREAD_LOOPS: set[asyncio.AbstractEventLoop] = set()
 
 
 @dataclass
@@ -33,6 +36,8 @@ class Record:
     retain_on_delete: bool
     protect: bool
     custom: bool
+    # Input paths the engine leaves as they are in state (`ignore_changes`).
+    ignore_changes: list[str] = field(default_factory=list)
     # "<provider urn>::<id>" when the resource names an explicit provider, "" for the default one.
     provider: str = ""
     # Paths in `inputs` whose value arrived wrapped as a Pulumi secret.
@@ -58,7 +63,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.records: list[Record] = []
         self.reveal_secrets = reveal_secrets
 
+    # The SDK calls the monitor from worker threads, and the mock monitor gives each thread an event
+    # loop of its own (to deserialize resource references) that nothing closes: they are kept here
+    # so that close_event_loop can close them with the main one.
+    def Invoke(self, request):
+        _THREAD_LOOPS.add(_ensure_event_loop())
+        return super().Invoke(request)
+
+    def ReadResource(self, request):
+        _THREAD_LOOPS.add(_ensure_event_loop())
+        return super().ReadResource(request)
+
     def RegisterResource(self, request):
+        _THREAD_LOOPS.add(_ensure_event_loop())
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.object)
@@ -67,7 +84,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.records.append(Record(
                 type=request.type, name=request.name, urn=response.urn, parent=request.parent,
                 inputs=inputs, retain_on_delete=bool(request.retainOnDelete), protect=bool(request.protect),
-                custom=bool(request.custom), provider=request.provider, secret_paths=secrets))
+                custom=bool(request.custom), provider=request.provider, secret_paths=secrets,
+                ignore_changes=list(request.ignoreChanges)))
         return response
 
 
@@ -78,10 +96,21 @@ _COMPUTED = {
 }
 
 
+def _autoname(args: pulumi.runtime.MockResourceArgs) -> dict:
+    """The Kubernetes provider names an object without metadata.name `<resource name>-<8 random hex>`;
+    here the suffix is derived from the name, so two runs agree."""
+    metadata = args.inputs.get("metadata")
+    if not args.typ.startswith("kubernetes:") or not isinstance(metadata, dict) or metadata.get("name"):
+        return {}
+    suffix = hashlib.sha256(args.name.encode()).hexdigest()[:8]
+    return {"metadata": {**metadata, "name": f"{args.name}-{suffix}"}}
+
+
 class StackMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
         state.update(_COMPUTED.get(args.typ, lambda a: {})(args))
+        state.update(_autoname(args))
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -118,5 +147,35 @@ def run_program(config: dict[str, Any], stack: str = "dev", reveal_secrets: bool
     def body():
         namespace.update(runpy.run_path(str(program or ROOT / "__main__.py"), run_name="__pulumi__"))
 
-    _sync_await(run_pulumi_func(body))
+    try:
+        _sync_await(run_pulumi_func(body))
+    finally:
+        close_event_loop()
     return Run(monitor.records, namespace)
+
+
+def close_event_loop() -> None:
+    """Close the loop the SDK ran the program on, here and now. Left to the garbage collector, it is
+    closed during interpreter shutdown, after its selector's file descriptor may already be gone, and
+    `BaseEventLoop.__del__` prints a ValueError traceback after a successful run. The next run gets a
+    new loop (the SDK creates one when none is set)."""
+    for loop in list(_THREAD_LOOPS):
+        # Never run: a set-aside loop that only needs its selector closed.
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+        _THREAD_LOOPS.discard(loop)
+    policy = asyncio.get_event_loop_policy()
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_closed() and not loop.is_running():
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+    policy.set_event_loop(None)
