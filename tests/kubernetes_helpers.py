@@ -18,6 +18,7 @@ WORKLOADS = (STS, DEPLOY, DS)
 SVC, CM, SECRET = "kubernetes:core/v1:Service", "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"
 PVC, NS, SA = "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+PVC_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch"
 NETPOL, INGRESS = "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:networking.k8s.io/v1:Ingress"
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
 BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubernetes_helpers import (BINDING, CM, COMPONENT, DEPLOY, DS, INGRESS, NETPOL, NS, PDB, PROVIDER, PVC, ROLE, SA,
+from kubernetes_helpers import (BINDING, CM, COMPONENT, DEPLOY, DS, INGRESS, NETPOL, NS, PDB, PROVIDER, PVC, PVC_PATCH, ROLE, SA,
                                 SECRET, SERVICES, STACK_TYPE, STS, SVC, container, k8s_records, merge,
                                 pod_spec, prod_config, resolve, run_prod, workloads)
 from tools import mockrun
@@ -18,13 +18,15 @@ def prod():
 EXPECTED = {
     "prometheus": {(SA, "prometheus"), (ROLE, "prometheus"), (BINDING, "prometheus"), (CM, "prometheus-config"),
                    (STS, "prometheus"), (SVC, "prometheus"), (SVC, "prometheus-headless"), (PDB, "prometheus"),
-                   (NETPOL, "prometheus")},
+                   (NETPOL, "prometheus"), (PVC_PATCH, "prometheus-data-0"), (PVC_PATCH, "prometheus-data-1")},
     "alertmanager": {(SA, "alertmanager"), (CM, "alertmanager-config"), (SECRET, "alertmanager-secret-files"),
                      (STS, "alertmanager"), (SVC, "alertmanager"), (SVC, "alertmanager-headless"),
-                     (PDB, "alertmanager"), (NETPOL, "alertmanager")},
+                     (PDB, "alertmanager"), (NETPOL, "alertmanager"), (PVC_PATCH, "alertmanager-data-0"),
+                     (PVC_PATCH, "alertmanager-data-1"), (PVC_PATCH, "alertmanager-data-2")},
     "grafana": {(SA, "grafana"), (CM, "grafana-config"), (SECRET, "grafana-secret-files"), (PVC, "grafana-data"),
                 (DEPLOY, "grafana"), (SVC, "grafana"), (NETPOL, "grafana")},
-    "loki": {(SA, "loki"), (CM, "loki-config"), (STS, "loki"), (SVC, "loki"), (SVC, "loki-headless"), (NETPOL, "loki")},
+    "loki": {(SA, "loki"), (CM, "loki-config"), (STS, "loki"), (SVC, "loki"), (SVC, "loki-headless"), (NETPOL, "loki"),
+             (PVC_PATCH, "loki-data-0")},
     "promtail": {(SA, "promtail"), (ROLE, "promtail"), (BINDING, "promtail"), (CM, "promtail-config"),
                  (DS, "promtail"), (SVC, "promtail"), (NETPOL, "promtail")},
     "jaeger": {(SA, "jaeger"), (CM, "jaeger-config"), (DEPLOY, "jaeger"), (SVC, "jaeger"), (NETPOL, "jaeger")},
@@ -65,9 +67,9 @@ def test_every_object_uses_the_stack_provider(monkeypatch):
     run = run_prod(config)
     provider = run.named(PROVIDER, "kubernetes")
     assert provider.parent == run.named(STACK_TYPE, "observability").urn
-    # upsert: the retained namespace and claims are adopted by the next `pulumi up` after a destroy.
-    assert provider.inputs == {"kubeconfig": "/etc/kube/config", "context": "prod-ctx", "renderYamlToDirectory": "/tmp/out",
-                               "upsertExistingObjects": "true"}
+    # No upsert option: this provider release adopts existing objects on create (server-side apply);
+    # tests/engine shows the retained namespace and claims taken over by the next `pulumi up`.
+    assert provider.inputs == {"kubeconfig": "/etc/kube/config", "context": "prod-ctx", "renderYamlToDirectory": "/tmp/out"}
     objects = k8s_records(run)
     assert objects and all(seen[(r.type, r.name)].startswith(provider.urn + "::") for r in objects)
 
@@ -128,6 +130,17 @@ def test_claims_are_retained(prod):
         assert claim["metadata"]["name"] in mounted
         # Not retained itself: a retained object with a fixed name could never be replaced.
         assert not record.retain_on_delete
+        # The API server refuses changes to the claim templates, which the provider would turn into a
+        # delete and create of the StatefulSet: the templates stay as created, patches carry changes.
+        assert record.ignore_changes == ["spec.volumeClaimTemplates"]
+        patches = sorted((r for r in prod.of_type(PVC_PATCH) if r.name.startswith(f"{name}-data-")), key=lambda r: r.name)
+        assert [p.inputs["metadata"]["name"] for p in patches] == \
+            [f"data-{name}-{i}" for i in range(spec["replicas"])]
+        for patch in patches:
+            assert patch.retain_on_delete and patch.inputs["metadata"]["namespace"] == "observability"
+            assert patch.inputs["metadata"]["labels"] == claim["metadata"]["labels"]
+            assert patch.inputs["spec"]["resources"]["requests"] == claim["spec"]["resources"]["requests"]
+            assert patch.inputs["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
     grafana = prod.named(PVC, "grafana-data")
     assert grafana.retain_on_delete
     volumes = {v["name"]: v for v in pod_spec(prod.named(DEPLOY, "grafana"))["volumes"]}

@@ -29,7 +29,8 @@ def to_manifest(record, secret_keys: dict[str, list[str]]) -> dict:
     Pulumi-internal keys (`__...`) are dropped."""
     obj = {k: copy.deepcopy(v) for k, v in record.inputs.items() if not k.startswith("__")}
     if obj.get("kind") == "Secret":
-        _mask_secret(obj, secret_keys.get(obj.get("metadata", {}).get("name"), []))
+        # Secrets are auto-named by the provider: keyed by their resource name.
+        _mask_secret(obj, secret_keys.get(obj.get("metadata", {}).get("name") or record.name, []))
     return obj
 
 

@@ -8,13 +8,12 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from configs.models.stack import StackConfig
 
 from ..service import Endpoints
 from ..workload import Port, Workload
-from .kubernetes_pod import DATA_VOLUME, config_keys, object_keys, pod_template
+from .kubernetes_pod import DATA_VOLUME, config_digest, config_keys, object_keys, pod_template
 from .kubernetes_security import NAME_LABEL, cluster_rbac, default_deny, workload_policy
 
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
@@ -31,25 +30,24 @@ class KubernetesTarget:
         self.settings = cfg.common.kubernetes
         self.prefix = cfg.common.name_prefix
         self.enabled = cfg.enabled()
-        # Secret name -> its keys: `make render` shows which keys a Secret has, never their values.
+        # Secret resource name -> its keys: `make render` shows which keys a Secret has, never their values.
         self.secret_keys: dict[str, list[str]] = {}
+        # This provider release creates with a server-side apply, which adopts an object that already
+        # exists: the namespace and claims that `pulumi destroy` retained are taken over by the next
+        # `pulumi up` (tests/engine shows it). The flip side: renaming a resource without an alias
+        # would adopt the live object, then delete it with the old resource; the retained objects are
+        # safe from that (their delete never reaches the cluster), the others need the alias.
         self.provider = k8s.Provider(
             "kubernetes", kubeconfig=self.settings.kubeconfig, context=self.settings.context,
             # Preview without a cluster: the provider writes manifests instead of applying them.
             render_yaml_to_directory=self.settings.render_yaml_to,
-            # The namespace and claims outlive `pulumi destroy` (retained); the next `pulumi up` must
-            # adopt them instead of failing on "already exists".
-            upsert_existing_objects=True,
             opts=pulumi.ResourceOptions(parent=parent))
-        # Keys the secrets' checksum annotation (see kubernetes_pod.secret_checksum); kept in state, secret.
-        self.checksum_key = random.RandomPassword(
-            "checksum-key", length=32, special=False, opts=pulumi.ResourceOptions(parent=parent)).result
         self.namespace: pulumi.Input[str] = self.prefix
         if self.settings.create_namespace:
             # Retained: deleting a namespace deletes every claim in it, and the claims must outlive
             # `pulumi destroy`. Remove the namespace by hand to drop the data.
             ns = core.Namespace("namespace", metadata=meta.ObjectMetaArgs(name=self.prefix, labels=self._labels()),
-                                opts=self._opts(parent, retain_on_delete=True))
+                                opts=self._retained_opts(parent))
             self.namespace = ns.metadata.name  # an Output: every namespaced object waits for it
         if self.settings.network_policies:
             default_deny(self.namespace, self._labels(), self._opts(parent))
@@ -57,6 +55,9 @@ class KubernetesTarget:
     # --- helpers --------------------------------------------------------------------------------
     def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
+
+    def _retained_opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=parent, provider=self.provider, retain_on_delete=True, **kw)
 
     def _labels(self, w: Optional[Workload] = None) -> dict[str, str]:
         base = dict(w.labels) if w else dict(self.cfg.common.labels)
@@ -66,7 +67,7 @@ class KubernetesTarget:
         # Minimal and stable: a selector cannot change after creation.
         return {NAME_LABEL: w.service, INSTANCE_LABEL: self.prefix}
 
-    def _meta(self, name: str, w: Workload, **kw) -> meta.ObjectMetaArgs:
+    def _meta(self, name: Optional[str], w: Workload, **kw) -> meta.ObjectMetaArgs:
         return meta.ObjectMetaArgs(name=name, namespace=self.namespace, labels=self._labels(w), **kw)
 
     def _ingress_host(self, w: Workload) -> Optional[str]:
@@ -81,23 +82,30 @@ class KubernetesTarget:
         needs: list[pulumi.Resource] = [core.ServiceAccount(
             w.service, metadata=self._meta(w.service, w), automount_service_account_token=False, opts=opts())]
         needs += cluster_rbac(w, self.namespace, self.prefix, self._labels(w), opts)
-        names = {"config_map": f"{w.service}-config", "secret_files": f"{w.service}-secret-files",
-                 "secret_env": f"{w.service}-secret-env"}
+        # Resource name -> object name. The ConfigMap's name carries its content's digest and the
+        # Secrets are auto-named (a name derived from secret content would leak it): a changed file is
+        # a new object, created before the pods move to it (see kubernetes_pod.config_digest).
+        names: dict[str, pulumi.Input[str]] = {}
         if w.config_files or w.binary_files:
             keys = config_keys(w)
             binary = {keys[p]: base64.b64encode(b).decode() for p, b in w.binary_files.items()}
-            needs.append(core.ConfigMap(names["config_map"], metadata=self._meta(names["config_map"], w),
-                                        data={keys[p]: c for p, c in w.config_files.items()},
-                                        binary_data=binary or None, opts=opts()))
+            config_map = core.ConfigMap(
+                f"{w.service}-config", metadata=self._meta(f"{w.service}-config-{config_digest(w)}", w),
+                data={keys[p]: c for p, c in w.config_files.items()}, binary_data=binary or None, opts=opts())
+            names["config_map"] = config_map.metadata.name
+            needs.append(config_map)
         # Secret material only in Secrets: string_data stays a secret Output in state and in the diff.
         for kind, values, keyed in (("secret_files", w.secret_files, object_keys(w.secret_files)),
                                     ("secret_env", w.secret_env, {k: k for k in w.secret_env})):
             if values:
-                self.secret_keys[names[kind]] = sorted(keyed[k] for k in values)
-                needs.append(core.Secret(names[kind], metadata=self._meta(names[kind], w), type="Opaque",
-                                         string_data={keyed[k]: pulumi.Output.secret(v) for k, v in values.items()},
-                                         opts=opts()))
-        self._workload(w, names, needs, opts)
+                resource_name = f"{w.service}-{kind.replace('_', '-')}"
+                self.secret_keys[resource_name] = sorted(keyed[k] for k in values)
+                secret = core.Secret(resource_name, metadata=self._meta(None, w), type="Opaque",
+                                     string_data={keyed[k]: pulumi.Output.secret(v) for k, v in values.items()},
+                                     opts=opts())
+                names[kind] = secret.metadata.name
+                needs.append(secret)
+        self._workload(w, names, needs, opts, parent)
         self._services(w, opts)
         if w.replicas > 1 and w.kind != "daemon":
             # Voluntary disruptions (node drains) take one replica at a time.
@@ -120,7 +128,7 @@ class KubernetesTarget:
             external = f"{'https' if self.settings.ingress.tls_secret else 'http'}://{host}"
         return Endpoints(internal_url=internal, external_url=external)
 
-    def _workload(self, w: Workload, names: dict, needs: list, opts) -> pulumi.CustomResource:
+    def _workload(self, w: Workload, names: dict, needs: list, opts, parent: pulumi.Resource) -> pulumi.CustomResource:
         selector = meta.LabelSelectorArgs(match_labels=self._selector(w))
         labels = {**self._labels(w), **self._selector(w)}
         metadata = self._meta(w.service, w)
@@ -129,16 +137,22 @@ class KubernetesTarget:
             if w.data_dir:
                 claims = [core.PersistentVolumeClaimArgs(metadata=meta.ObjectMetaArgs(name=DATA_VOLUME, labels=labels),
                                                          spec=self._claim_spec(w))]
-            return apps.StatefulSet(w.service, metadata=metadata, spec=apps.StatefulSetSpecArgs(
+            statefulset = apps.StatefulSet(w.service, metadata=metadata, spec=apps.StatefulSetSpecArgs(
                 service_name=f"{w.service}-headless", replicas=w.replicas, selector=selector,
                 # Replicas are peers, not a chain: start them together (Alertmanager's gossip needs the others).
                 pod_management_policy="Parallel",
-                template=pod_template(w, labels, self._selector(w), names, self.checksum_key),
+                template=pod_template(w, labels, self._selector(w), names),
                 volume_claim_templates=claims,
                 # The claims outlive the StatefulSet and scale-downs: data goes only when a person deletes it.
                 persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
                     when_deleted="Retain", when_scaled="Retain")),
-                opts=opts(depends_on=needs))
+                # The API server refuses any change to volumeClaimTemplates, so the provider would replace
+                # (delete, then create) the StatefulSet for a new label or size. The template stays as
+                # created; the claims' patches below carry later label and size changes to the claims.
+                opts=opts(depends_on=needs, ignore_changes=["spec.volumeClaimTemplates"]))
+            if w.data_dir:
+                self._claim_patches(w, labels, statefulset, parent)
+            return statefulset
         if w.kind == "daemon":
             data = None
             if w.data_dir:
@@ -147,12 +161,12 @@ class KubernetesTarget:
                     path=f"/var/lib/{self.prefix}-{w.service}", type="DirectoryOrCreate"))
             # Prometheus finds these pods through its own job for the service (configs/render/prometheus.py).
             return apps.DaemonSet(w.service, metadata=metadata, spec=apps.DaemonSetSpecArgs(
-                selector=selector, template=pod_template(w, labels, self._selector(w), names, self.checksum_key, data)),
+                selector=selector, template=pod_template(w, labels, self._selector(w), names, data)),
                 opts=opts(depends_on=needs))
         data, strategy = None, None
         if w.data_dir:
             claim = core.PersistentVolumeClaim(f"{w.service}-data", metadata=self._meta(f"{w.service}-data", w),
-                                               spec=self._claim_spec(w), opts=opts(retain_on_delete=True))
+                                               spec=self._claim_spec(w), opts=self._retained_opts(parent))
             needs.append(claim)
             data = core.VolumeArgs(name=DATA_VOLUME, persistent_volume_claim=core.PersistentVolumeClaimVolumeSourceArgs(
                 claim_name=f"{w.service}-data"))
@@ -160,8 +174,24 @@ class KubernetesTarget:
             strategy = apps.DeploymentStrategyArgs(type="Recreate")
         return apps.Deployment(w.service, metadata=metadata, spec=apps.DeploymentSpecArgs(
             replicas=w.replicas, selector=selector, strategy=strategy,
-            template=pod_template(w, labels, self._selector(w), names, self.checksum_key, data)),
+            template=pod_template(w, labels, self._selector(w), names, data)),
             opts=opts(depends_on=needs))
+
+    def _claim_patches(self, w: Workload, labels: dict, statefulset: apps.StatefulSet, parent) -> None:
+        """One server-side-apply patch per replica's claim (`data-<service>-<i>`, made by the StatefulSet
+        controller): the current labels and requested size. A larger size is an in-place expansion where
+        the storage class allows it; the API server refuses it otherwise, and says so in `pulumi up`."""
+        for i in range(w.replicas):
+            core.PersistentVolumeClaimPatch(
+                f"{w.service}-data-{i}",
+                metadata=meta.ObjectMetaPatchArgs(
+                    name=f"{DATA_VOLUME}-{w.service}-{i}", namespace=self.namespace, labels=labels,
+                    # The controller manager created the claim; taking over its size field needs force.
+                    annotations={"pulumi.com/patchForce": "true"}),
+                spec=core.PersistentVolumeClaimSpecPatchArgs(
+                    resources=core.VolumeResourceRequirementsPatchArgs(requests={"storage": w.data_size})),
+                # Deleting a patch only gives up its fields; retained all the same, as the claims are.
+                opts=self._opts(parent, depends_on=[statefulset], retain_on_delete=True))
 
     def _claim_spec(self, w: Workload) -> core.PersistentVolumeClaimSpecArgs:
         return core.PersistentVolumeClaimSpecArgs(

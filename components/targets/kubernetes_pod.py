@@ -1,8 +1,7 @@
-"""The pod template of a Workload on Kubernetes: container, volumes, probes, security, checksums."""
+"""The pod template of a Workload on Kubernetes: container, volumes, probes, security."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
 from typing import Optional
@@ -38,28 +37,12 @@ def config_keys(w: Workload) -> dict[str, str]:
     return object_keys([*w.config_files, *w.binary_files])
 
 
-def config_checksum(w: Workload) -> str:
-    """Plain: config files are not secret, and the diff then says which service's config changed."""
+def config_digest(w: Workload) -> str:
+    """Names the service's ConfigMap (`<service>-config-<digest>`), as kustomize's generators do: a
+    changed file is a new ConfigMap, created before the pods move to it and deleted after, so no pod
+    ever mounts a missing or half-updated config, and the pod template's change rolls the pods."""
     files = {**w.config_files, **{p: hashlib.sha256(b).hexdigest() for p, b in w.binary_files.items()}}
-    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-
-
-def secret_checksum(w: Workload, key: pulumi.Input[str]) -> Optional[pulumi.Output]:
-    """An HMAC of the secret values under a per-stack random key. A bare sha256 of a short password
-    can be brute-forced offline by anyone who can read the pod template, which is more people than
-    can read Secrets; keyed, the annotation says only "changed". It stays a secret Output anyway."""
-    values = {**{f"file:{k}": v for k, v in w.secret_files.items()},
-              **{f"env:{k}": v for k, v in w.secret_env.items()}}
-    if not values:
-        return None
-    names = sorted(values)
-
-    def digest(args: list) -> str:
-        secret_key, *secret_values = args
-        message = json.dumps(dict(zip(names, secret_values)), sort_keys=True).encode()
-        return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
-
-    return pulumi.Output.secret(pulumi.Output.all(key, *[values[n] for n in names]).apply(digest))
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def _seconds(duration: str) -> int:
@@ -132,15 +115,13 @@ def volumes(w: Workload, names: dict[str, str], data: Optional[core.VolumeArgs])
     return vols, mounts
 
 
-def pod_template(w: Workload, labels: dict, selector: dict, names: dict[str, str], checksum_key: pulumi.Input[str],
-                 data: Optional[core.VolumeArgs] = None, annotations: Optional[dict] = None
-                 ) -> core.PodTemplateSpecArgs:
+def pod_template(w: Workload, labels: dict, selector: dict, names: dict[str, pulumi.Input[str]],
+                 data: Optional[core.VolumeArgs] = None) -> core.PodTemplateSpecArgs:
+    """`names`: the ConfigMap's and Secrets' object names. They change with their content (see
+    config_digest; Secrets are auto-named and replaced on change), which rolls the pods: no checksum
+    annotation is needed, and none derived from a secret value can leak it."""
     pod_security, container_security = _security(w)
     vols, mounts = volumes(w, names, data)
-    annotations = {"checksum/config": config_checksum(w), **(annotations or {})}
-    secrets = secret_checksum(w, checksum_key)
-    if secrets is not None:
-        annotations["checksum/secrets"] = secrets
     container = core.ContainerArgs(
         name=w.service,
         image=w.image,
@@ -164,7 +145,7 @@ def pod_template(w: Workload, labels: dict, selector: dict, names: dict[str, str
                     label_selector=meta.LabelSelectorArgs(match_labels=selector),
                     topology_key="kubernetes.io/hostname"))]))
     return core.PodTemplateSpecArgs(
-        metadata=meta.ObjectMetaArgs(labels=labels, annotations=annotations),
+        metadata=meta.ObjectMetaArgs(labels=labels),
         spec=core.PodSpecArgs(
             service_account_name=w.service,
             # Only services that call the API (discovery) get a token in the pod.
