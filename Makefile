@@ -11,7 +11,7 @@ export PULUMI_SKIP_UPDATE_CHECK = true
 
 
 .PHONY: grafana-password
-.PHONY: setup test render up down password preflight bench check-tools clean
+.PHONY: setup test test-fast render up down password preflight bench check-tools clean engine engine-path cluster cluster-down
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,29 @@ tools/logql/node_modules/.installed: tools/logql/package.json tools/logql/packag
 
 setup: $(VENV)/.installed tools/logql/node_modules/.installed
 
-test: setup
+# The real Pulumi CLI, Kubernetes provider and cluster binaries, built from Go modules into
+# ~/.cache/observability-engine (cold: about 25 minutes on 2 cores; then seconds).
+engine:
+	@$(PYTHON) tools/engine/build.py
+
+# The one directory holding every built binary: PATH="$$(make -s engine-path):$$PATH"
+engine-path:
+	@$(PYTHON) tools/engine/build.py --path
+
+# A local API server (etcd, kube-apiserver, controller manager, scheduler, kwok nodes) on loopback;
+# prints its kubeconfig, whose context `observability-local` a stack's common.kubernetes.context names.
+cluster: engine
+	@$(PYTHON) tools/engine/cluster.py up
+
+cluster-down:
+	@$(PYTHON) tools/engine/cluster.py down
+
+test: setup engine
 	$(PY) -m pytest -q
+
+# Everything but the real-engine tests (no Go build needed).
+test-fast: setup
+	$(PY) -m pytest -q -m "not engine"
 
 render: $(VENV)/.installed
 	$(PY) -m tools.render --stack $(STACK) --out $(OUT)

@@ -1,0 +1,112 @@
+"""The real Pulumi engine, the real Kubernetes provider and a real API server, for tests.
+
+The program runs as an Automation API inline program (tools/engine/inline.py says why): the CLI
+built from github.com/pulumi/pulumi/pkg/v3, the provider built from its module, a local file backend
+with a passphrase, and the cluster of tools/engine/cluster.py.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+import yaml
+from pulumi import automation as auto
+
+from tools.engine import build, inline
+from tools.engine.cluster import CONTEXT, LocalCluster, object_path as k8s_path  # noqa: F401
+
+PASSPHRASE = "engine-tests-passphrase"
+# What a replacement looks like in the engine's events; "replace" is the step that stands for the pair.
+REPLACING = {"replace", "create-replacement", "delete-replaced"}
+
+
+def require_engine() -> Path:
+    missing = [b for b in ("pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver",
+                           "kube-controller-manager", "kube-scheduler", "kwok") if not (build.BIN / b).exists()]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not built: run `make engine` (CI does)")
+    return build.BIN
+
+
+def engine_env(home: Path) -> dict[str, str]:
+    return inline.engine_env(f"file://{home / 'state'}", home / "pulumi-home",
+                             PULUMI_CONFIG_PASSPHRASE=PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
+
+
+@dataclass
+class Events:
+    """Resource steps the engine reported, in order: (op, type, name)."""
+
+    steps: list[tuple[str, str, str]] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+
+    def __call__(self, event: auto.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            meta = event.resource_pre_event.metadata
+            self.steps.append((str(meta.op.value), meta.type, meta.urn.rsplit("::", 1)[-1]))
+        if event.diagnostic_event is not None:
+            self.diagnostics.append(event.diagnostic_event.message)
+
+    def ops(self, *types: str) -> list[tuple[str, str, str]]:
+        return [s for s in self.steps if s[0] != "same" and (not types or s[1] in types)]
+
+
+class EngineStack:
+    """One stack of the real program, in its own work directory and backend, on the local cluster."""
+
+    def __init__(self, home: Path, name: str, config: dict[str, Any], secrets: Optional[dict[str, str]] = None):
+        self.home, self.name = home, name
+        work_dir = home / "project"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        (home / "state").mkdir(exist_ok=True)
+        self.stack = inline.open_stack(name, work_dir, engine_env(home))
+        self.stack_file = work_dir / f"Pulumi.{name}.yaml"
+        self.set_config(config)
+        for key, value in (secrets or {}).items():
+            self.stack.set_config(f"observability:secrets.{key}", auto.ConfigValue(value, secret=True), path=True)
+
+    def set_config(self, config: dict[str, Any]) -> None:
+        """Replace every plain `observability:*` value; secrets set through set_config stay."""
+        document = yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else {}
+        document = document or {}
+        kept = {k: v for k, v in (document.get("config") or {}).items() if k == "observability:secrets"}
+        document["config"] = {**copy.deepcopy(config), **kept}
+        self.stack_file.write_text(yaml.safe_dump(document, sort_keys=True))
+
+    def config(self) -> dict[str, Any]:
+        document = yaml.safe_load(self.stack_file.read_text()) or {}
+        return {k: v for k, v in (document.get("config") or {}).items() if k != "observability:secrets"}
+
+    def preview(self, **kw) -> tuple[auto.PreviewResult, Events]:
+        events = Events()
+        return self.stack.preview(on_event=events, color="never", **kw), events
+
+    def up(self, **kw) -> tuple[auto.UpResult, Events]:
+        events = Events()
+        return self.stack.up(on_event=events, color="never", **kw), events
+
+    def destroy(self, **kw) -> Events:
+        events = Events()
+        self.stack.destroy(on_event=events, color="never", **kw)
+        return events
+
+    def state_text(self) -> str:
+        """The backend's state file as stored (export_stack shows secrets decrypted)."""
+        return (self.home / "state" / ".pulumi" / "stacks" / "observability" / f"{self.name}.json").read_text()
+
+    def resources(self) -> list[dict]:
+        """The stack's state: every resource with its outputs (secrets still encrypted)."""
+        deployment = self.stack.export_stack().deployment or {}
+        return deployment.get("resources") or []
+
+
+def kubeconfig_config(cluster: LocalCluster) -> dict[str, Any]:
+    return {"kubeconfig": str(cluster.kubeconfig), "context": CONTEXT}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, indent=1, sort_keys=True, default=str)

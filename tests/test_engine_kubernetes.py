@@ -1,0 +1,216 @@
+"""The prod-shaped stack through the real Pulumi engine and Kubernetes provider, on a real API server.
+
+What the mocks cannot show: the provider's diffs (update or replace), the API server's validation and
+defaults, the awaits (kwok makes the pods ready), deletes with foreground propagation (the controller
+manager's garbage collector) and what `pulumi destroy` leaves behind. The tests run in file order on
+one cluster and one stack, each step building on the state the previous one left.
+"""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from pulumi import automation as auto
+
+from conftest import SECRETS, stack_config
+from engine_helpers import REPLACING, EngineStack, LocalCluster, dumps, k8s_path, kubeconfig_config, require_engine
+
+pytestmark = pytest.mark.engine
+
+NS = "observability"
+STS, DEPLOY, DS = "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"
+CM, SECRET = "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"
+PVC, NAMESPACE = "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1:Namespace"
+PVC_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch"
+# Objects holding data or the namespace around it: never replaced or deleted by a config change.
+KEEP = (STS, PVC, NAMESPACE, PVC_PATCH)
+CLAIMS = ["data-prometheus-0", "data-prometheus-1", "data-alertmanager-0", "data-alertmanager-1",
+          "data-alertmanager-2", "data-loki-0", "grafana-data"]
+
+
+def prod_config(cluster) -> dict:
+    config = {k: v for k, v in stack_config("prod").items() if k != "observability:secrets"}
+    common = copy.deepcopy(config["observability:common"])
+    common["kubernetes"] = {**common.get("kubernetes", {}), **kubeconfig_config(cluster)}
+    config["observability:common"] = common
+    return config
+
+
+def with_section(config: dict, section: str, **values) -> dict:
+    changed = copy.deepcopy(config)
+    changed[f"observability:{section}"] = {**changed.get(f"observability:{section}", {}), **values}
+    return changed
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    require_engine()
+    local = LocalCluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        local.up()
+        yield local
+    finally:
+        local.down()
+
+
+@pytest.fixture(scope="module")
+def prod(cluster, tmp_path_factory):
+    stack = EngineStack(tmp_path_factory.mktemp("engine"), "prod", prod_config(cluster), SECRETS)
+    yield stack
+
+
+def live_objects(stack: EngineStack) -> dict[tuple[str, str], dict]:
+    """(type, resource name) -> the object's outputs in state, for every Kubernetes object (no patches)."""
+    found = {}
+    for resource in stack.resources():
+        kind = resource["type"]
+        if kind.startswith("kubernetes:") and not kind.endswith("Patch"):
+            found[(kind, resource["urn"].rsplit("::", 1)[-1])] = resource.get("outputs") or {}
+    return found
+
+
+def test_a_bad_config_fails_preview_with_the_clean_message_and_registers_nothing(cluster, tmp_path):
+    bad = with_section(prod_config(cluster), "prometheus", retention="30 days", replicas=0)
+    stack = EngineStack(tmp_path, "bad", bad)
+    with pytest.raises(auto.CommandError) as raised:
+        stack.preview()
+    message = str(raised.value)
+    assert "invalid stack config (2 problems)" in message, message
+    assert "observability:prometheus.retention: '30 days' is not a duration" in message, message
+    assert "observability:prometheus.replicas" in message, message
+    assert "Traceback" not in message, message
+    assert stack.resources() == [], "nothing is registered"
+    assert not cluster.exists(f"/api/v1/namespaces/{NS}")
+
+
+def test_preview_then_up_creates_every_object_in_the_api_server(prod, cluster):
+    preview, _ = prod.preview()
+    assert preview.change_summary.get(auto.OpType.CREATE, 0) > 40, preview.change_summary
+    up, _ = prod.up()
+    assert up.summary.result == "succeeded"
+    objects = live_objects(prod)
+    assert len(objects) > 40
+    for (kind, name), outputs in objects.items():
+        metadata = outputs["metadata"]
+        path = k8s_path(outputs["apiVersion"], outputs["kind"], metadata["name"], metadata.get("namespace"))
+        live = cluster.get(path)
+        assert live["kind"] == outputs["kind"] and live["metadata"]["uid"] == metadata["uid"], (kind, name)
+        if kind not in (NAMESPACE, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+                        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"):
+            assert live["metadata"]["namespace"] == NS, (kind, name)
+    # The awaits completed on real readiness: every replica ready, on kwok's nodes.
+    for name, replicas in (("prometheus", 2), ("alertmanager", 3), ("loki", 1)):
+        status = cluster.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/{name}")["status"]
+        assert status.get("readyReplicas") == replicas, (name, status)
+    for name in ("grafana", "jaeger"):
+        status = cluster.get(f"/apis/apps/v1/namespaces/{NS}/deployments/{name}")["status"]
+        assert status.get("availableReplicas") == 1, (name, status)
+    promtail = cluster.get(f"/apis/apps/v1/namespaces/{NS}/daemonsets/promtail")["status"]
+    assert promtail["numberReady"] == promtail["desiredNumberScheduled"] == 2
+    for claim in CLAIMS:
+        assert cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")["status"]["phase"] == "Bound"
+    outputs = prod.stack.outputs()
+    assert outputs["grafana_admin_password"].secret
+    state = prod.state_text()
+    assert '"ciphertext"' in state and SECRETS["grafana_admin_password"] not in state
+
+
+def test_a_preview_right_after_up_has_no_changes(prod):
+    result, events = prod.preview(expect_no_changes=True)
+    assert set(result.change_summary) == {auto.OpType.SAME}, (result.change_summary, events.ops())
+
+
+@pytest.mark.parametrize("section,values", [
+    ("prometheus", {"retention": "15d"}),
+    ("prometheus", {"scrape_jobs": [{"job_name": "my-app", "targets": ["my-app:8080"]}]}),
+    ("alertmanager", {"group_wait": "45s"}),
+    ("grafana", {"root_url": "https://grafana.example.com/"}),
+    ("common", {"labels": {"environment": "prod", "team": "sre"}}),
+    ("prometheus", {"storage_size": "80Gi"}),
+    ("loki", {"storage_size": "80Gi"}),
+], ids=["retention", "scrape-job", "route-timing", "grafana-setting", "common-labels", "prometheus-size", "loki-size"])
+def test_a_config_change_updates_in_place_and_replaces_nothing_that_holds_data(prod, section, values):
+    base = prod.config()
+    prod.set_config(with_section(base, section, **values))
+    try:
+        result, events = prod.preview()
+    finally:
+        prod.set_config(base)
+    changes = events.ops()
+    assert changes, f"{section}={values} changed nothing"
+    dangerous = [s for s in changes if s[1] in KEEP and (s[0] in REPLACING or s[0] == "delete")]
+    assert not dangerous, dumps(changes)
+    # ConfigMaps and Secrets are replaced create-before-delete (new name), never delete-before-create.
+    for op, kind, name in changes:
+        if op in REPLACING:
+            assert kind in (CM, SECRET, "kubernetes:policy/v1:PodDisruptionBudget"), (op, kind, name)
+
+
+def test_a_config_file_change_rolls_the_pods_without_a_gap(prod, cluster):
+    base = prod.config()
+    before = cluster.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/prometheus")
+    old = _config_map(before)
+    prod.set_config(with_section(base, "prometheus", external_labels={"cluster": "prod-eu"}))  # prometheus.yml
+    _, events = prod.up()
+    # ("replace" is the engine's marker step between the two halves of a replacement.)
+    order = [(op, name) for op, kind, name in events.ops(CM, STS)
+             if name in ("prometheus", "prometheus-config") and op != "replace"]
+    # The new ConfigMap exists before the StatefulSet moves to it; the old one goes after.
+    assert order == [("create-replacement", "prometheus-config"), ("update", "prometheus"),
+                     ("delete-replaced", "prometheus-config")], order
+    after = cluster.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/prometheus")
+    new = _config_map(after)
+    assert new != old and cluster.exists(f"/api/v1/namespaces/{NS}/configmaps/{new}")
+    assert not cluster.exists(f"/api/v1/namespaces/{NS}/configmaps/{old}")
+    assert after["metadata"]["uid"] == before["metadata"]["uid"], "the StatefulSet was updated, not replaced"
+    assert after["status"].get("readyReplicas") == 2
+    prod.preview(expect_no_changes=True)
+
+
+def test_a_rotated_secret_reaches_the_pods_through_a_new_secret(prod, cluster):
+    before = cluster.get(f"/apis/apps/v1/namespaces/{NS}/deployments/grafana")
+    old = _secret(before)
+    prod.stack.set_config("observability:secrets.grafana_admin_password",
+                          auto.ConfigValue("a-rotated-password", secret=True), path=True)
+    _, events = prod.up()
+    order = [(op, kind.rsplit(":", 1)[-1]) for op, kind, name in events.ops(SECRET, DEPLOY)
+             if name.startswith("grafana") and op != "replace"]
+    assert order == [("create-replacement", "Secret"), ("update", "Deployment"), ("delete-replaced", "Secret")], order
+    after = cluster.get(f"/apis/apps/v1/namespaces/{NS}/deployments/grafana")
+    new = _secret(after)
+    assert new != old and cluster.exists(f"/api/v1/namespaces/{NS}/secrets/{new}")
+    assert not cluster.exists(f"/api/v1/namespaces/{NS}/secrets/{old}")
+    assert "a-rotated-password" not in prod.state_text()
+    assert "a-rotated-password" not in dumps(after)
+
+
+def test_destroy_keeps_the_data_and_the_next_up_adopts_it(prod, cluster):
+    uids = {claim: cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")["metadata"]["uid"]
+            for claim in CLAIMS}
+    namespace_uid = cluster.get(f"/api/v1/namespaces/{NS}")["metadata"]["uid"]
+    prod.destroy()
+    assert prod.resources() == [] or all(r["type"].startswith("pulumi:") for r in prod.resources())
+    for claim, uid in uids.items():
+        live = cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")
+        assert live["metadata"]["uid"] == uid and live["status"]["phase"] == "Bound", claim
+    assert cluster.get(f"/api/v1/namespaces/{NS}")["metadata"]["uid"] == namespace_uid
+    for path in ("/apis/apps/v1/namespaces/observability/statefulsets/prometheus",
+                 "/apis/apps/v1/namespaces/observability/deployments/grafana"):
+        assert not cluster.exists(path), path
+    up, _ = prod.up()
+    assert up.summary.result == "succeeded"
+    for claim, uid in uids.items():
+        live = cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")
+        assert live["metadata"]["uid"] == uid, f"{claim} was recreated, not reused"
+    assert cluster.get(f"/api/v1/namespaces/{NS}")["metadata"]["uid"] == namespace_uid
+    prod.preview(expect_no_changes=True)
+
+
+def _config_map(statefulset: dict) -> str:
+    volumes = statefulset["spec"]["template"]["spec"]["volumes"]
+    return next(v["configMap"]["name"] for v in volumes if "configMap" in v)
+
+
+def _secret(deployment: dict) -> str:
+    volumes = deployment["spec"]["template"]["spec"]["volumes"]
+    return next(v["secret"]["secretName"] for v in volumes if "secret" in v)

@@ -1,0 +1,194 @@
+"""Build the real engine and cluster binaries from Go modules into a cache outside the repository.
+
+    python3 tools/engine/build.py            # build what is missing, then link it into bin/
+    python3 tools/engine/build.py --path     # print the directory holding every binary
+
+Each binary is built once per pinned version and wrapper-module content, into
+``$OBS_ENGINE_CACHE/builds/<name>-<version>-<digest>/`` (default cache ``~/.cache/observability-engine``),
+then linked into ``$OBS_ENGINE_CACHE/bin``: a second run with the same pins does nothing. Standard
+library only, so it runs before the project's virtualenv exists.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = Path(os.environ.get("OBS_ENGINE_CACHE", Path.home() / ".cache" / "observability-engine"))
+BIN = CACHE / "bin"
+
+PULUMI = "v3.274.1"
+KUBERNETES_PROVIDER = "v4.25.0"  # module pseudo-version v4.0.0-20260115033456-f47bc2d6f199
+KUBERNETES = "v1.37.2"
+ETCD = "v3.6.16"
+KWOK = "v0.8.0"
+
+_K8S_MINOR = KUBERNETES.lstrip("v").split(".")[1]
+_K8S_LDFLAGS = " ".join(
+    f"-X k8s.io/component-base/version.{key}={value}"
+    for key, value in (
+        ("gitVersion", KUBERNETES),
+        ("gitMajor", "1"),
+        ("gitMinor", _K8S_MINOR),
+        ("gitTreeState", "clean"),
+        ("buildDate", "1970-01-01T00:00:00Z"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Build:
+    name: str  # wrapper module directory under tools/engine/
+    version: str
+    binaries: dict[str, str]  # output name -> Go package
+    ldflags: str = ""
+    tags: str = ""
+    embeds: dict[str, str] = field(default_factory=dict)  # file in the wrapper -> how to make it
+    # Data files the binary needs at run time: (module, output file, paths in the module), concatenated
+    # as YAML documents next to the binary and linked into BIN.
+    assets: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+
+BUILDS = (
+    Build(
+        "pulumi",
+        PULUMI,
+        {"pulumi": "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"},
+        ldflags=f"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version={PULUMI}",
+        tags="osusergo,grpcnotrace",
+    ),
+    Build(
+        "kubernetes-provider",
+        KUBERNETES_PROVIDER,
+        {"pulumi-resource-kubernetes": "."},
+        ldflags="-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version="
+        + KUBERNETES_PROVIDER.lstrip("v"),
+        embeds={"schema-embed.json": "schema", "terraform-mapping-embed.json": "mapping"},
+    ),
+    Build("etcd", ETCD, {"etcd": "go.etcd.io/etcd/server/v3"}),
+    Build(
+        "kubernetes",
+        KUBERNETES,
+        {
+            "kube-apiserver": "k8s.io/kubernetes/cmd/kube-apiserver",
+            "kube-controller-manager": "k8s.io/kubernetes/cmd/kube-controller-manager",
+            "kube-scheduler": "k8s.io/kubernetes/cmd/kube-scheduler",
+        },
+        ldflags=_K8S_LDFLAGS,
+    ),
+    Build("kwok", KWOK, {"kwok": "sigs.k8s.io/kwok/cmd/kwok"}, assets=(
+        # kwok's "fast" stages (kustomize/stage/fast): nodes ready with leases, pods ready at once.
+        ("sigs.k8s.io/kwok", "kwok-stages.yaml", (
+            "kustomize/stage/node/fast/node-initialize.yaml",
+            "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+            "kustomize/stage/pod/fast/pod-ready.yaml",
+            "kustomize/stage/pod/fast/pod-complete.yaml",
+            "kustomize/stage/pod/fast/pod-delete.yaml")),)),
+)
+
+
+def _go_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # A dependency that wants a newer Go fails fast instead of fetching a toolchain.
+    env.setdefault("GOTOOLCHAIN", "local")
+    env["GOFLAGS"] = "-mod=readonly -trimpath"
+    env.setdefault("CGO_ENABLED", "0")
+    return env
+
+
+def _digest(build: Build) -> str:
+    h = hashlib.sha256(json.dumps([build.version, build.binaries, build.ldflags, build.tags, build.assets]).encode())
+    for path in sorted((HERE / build.name).iterdir()):
+        if path.suffix in (".mod", ".sum", ".go"):
+            h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _module_dir(workdir: Path, module: str) -> Path:
+    out = subprocess.run(
+        ["go", "list", "-m", "-f", "{{.Dir}}", module],
+        cwd=workdir, env=_go_env(), check=True, capture_output=True, text=True,
+    )
+    return Path(out.stdout.strip())
+
+
+def _write_provider_embeds(workdir: Path, build: Build) -> None:
+    """What the provider's `go generate` step does: the tracked schema, with its version set."""
+    src = _module_dir(workdir, "github.com/pulumi/pulumi-kubernetes/provider/v4") / "cmd" / "pulumi-resource-kubernetes"
+    schema = json.loads((src / "schema.json").read_text())
+    schema["version"] = build.version.lstrip("v")
+    (workdir / "schema-embed.json").write_text(json.dumps(schema))
+    mapping = json.loads((src / "terraform-mapping.json").read_text())
+    (workdir / "terraform-mapping-embed.json").write_text(json.dumps(mapping))
+
+
+def _build(build: Build, dest: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"engine-{build.name}-") as tmp:
+        workdir = Path(tmp)
+        for path in (HERE / build.name).iterdir():
+            if path.suffix in (".mod", ".sum", ".go"):
+                shutil.copy(path, workdir / path.name)
+        if build.embeds:
+            _write_provider_embeds(workdir, build)
+        staging = dest.with_name(dest.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for binary, package in build.binaries.items():
+            started = time.monotonic()
+            cmd = ["go", "build", "-o", str(staging / binary), "-ldflags", f"-s -w {build.ldflags}".strip()]
+            if build.tags:
+                cmd += ["-tags", build.tags]
+            print(f"engine: building {binary} {build.version} ...", flush=True)
+            subprocess.run(cmd + [package], cwd=workdir, env=_go_env(), check=True)
+            print(f"engine: built {binary} in {time.monotonic() - started:.0f}s", flush=True)
+        for module, output, paths in build.assets:
+            source = _module_dir(workdir, module)
+            documents = [(source / path).read_text().strip() for path in paths]
+            (staging / output).write_text("\n---\n".join(documents) + "\n")
+        staging.rename(dest)
+
+
+def ensure(builds=BUILDS) -> Path:
+    """Build what is missing and link every binary into BIN; returns BIN."""
+    BIN.mkdir(parents=True, exist_ok=True)
+    for build in builds:
+        dest = CACHE / "builds" / f"{build.name}-{build.version}-{_digest(build)}"
+        if not dest.is_dir():
+            _build(build, dest)
+        for binary in [*build.binaries, *(output for _, output, _ in build.assets)]:
+            link = BIN / binary
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(dest / binary)
+    return BIN
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--path", action="store_true", help="print the binaries' directory and exit")
+    parser.add_argument("only", nargs="*", help="build only these wrapper modules")
+    args = parser.parse_args(argv)
+    if args.path:
+        print(BIN)
+        return 0
+    builds = [b for b in BUILDS if not args.only or b.name in args.only]
+    try:
+        ensure(builds)
+    except subprocess.CalledProcessError as error:
+        print(f"engine: build failed: {' '.join(map(str, error.cmd))}", file=sys.stderr)
+        return 1
+    print(BIN)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
