@@ -55,8 +55,9 @@ render: $(VENV)/.installed
 preflight: $(VENV)/.installed
 	$(PY) -m tools.preflight --stack $(STACK)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed engine
 	$(PY) -m tools.bench
+	$(PY) -m tools.bench_engine
 
 check-tools:
 	@command -v pulumi >/dev/null 2>&1 || { echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (e.g. curl -fsSL https://get.pulumi.com | sh)"; exit 1; }

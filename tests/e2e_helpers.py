@@ -3,7 +3,6 @@ endpoint, and real Prometheus/Alertmanager processes. Everything binds 127.0.0.1
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import socketserver
 import subprocess
@@ -15,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from upstream import tool
 
-def binary(*names: str) -> str:
-    """The first installed name; missing binaries fail the test (CI installs them), never skip it."""
-    for name in names:
-        if path := shutil.which(name):
-            return path
-    pytest.fail(f"{' / '.join(names)} is not installed; the e2e test needs it (CI installs it)")
+
+def binary(name: str) -> str:
+    """The pinned build of promtool/prometheus/amtool, Debian's Alertmanager server (tests/upstream.py)."""
+    return tool(name)
 
 
 def free_port() -> int:

@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from upstream import tool
 
 
 def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail("promtool is not installed; these tests need it (CI installs it)")
-    return path
+    return tool("promtool")
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:

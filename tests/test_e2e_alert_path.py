@@ -154,7 +154,7 @@ def _alertmanager(binary_path: str, root, name: str, config: dict, smtp_port: in
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    prometheus_bin, alertmanager_bin = binary("prometheus"), binary("prometheus-alertmanager", "alertmanager")
+    prometheus_bin, alertmanager_bin = binary("prometheus"), binary("alertmanager")
     root = tmp_path_factory.mktemp("e2e")
     started: list = []
     try:

@@ -9,7 +9,7 @@ import yaml
 
 from components.targets.kubernetes_pod import object_keys
 from conftest import SECRETS
-from kubernetes_helpers import (CM, SECRET, STS, SVC, container, merge, pod_annotations, pod_spec, prod_config, run_prod,
+from kubernetes_helpers import (CM, SECRET, STS, SVC, container, merge, pod_spec, prod_config, run_prod,
                                 workloads)
 from tools.mockrun import SECRET_MARK
 

@@ -98,6 +98,11 @@ def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
     }
     if labels:
         config["global"]["external_labels"] = labels
+    # Prometheus 3 deprecates the --storage.tsdb.retention.* flags for this section of the file.
+    retention = {"time": cfg.prometheus.retention}
+    if cfg.prometheus.retention_size:
+        retention["size"] = cfg.prometheus.retention_size
+    config["storage"] = {"tsdb": {"retention": retention}}
     if cfg.alertmanager.enabled:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": topology.alertmanagers()}]}]}
         if "replica" in labels:
@@ -114,11 +119,8 @@ def render_prometheus(cfg: StackConfig, topology: Topology) -> dict[str, str]:
 
 
 def prometheus_args(cfg: StackConfig, config_dir: str, data_dir: str) -> list[str]:
-    # Retention is a flag: promtool 2.42 rejects storage settings in the file, and flags work everywhere.
-    # No --web.enable-lifecycle: a config change replaces the container or rolls the pods, and an
-    # unauthenticated /-/quit endpoint would be an open door.
-    args = [f"--config.file={config_dir}/prometheus.yml", f"--storage.tsdb.path={data_dir}",
-            f"--storage.tsdb.retention.time={cfg.prometheus.retention}"]
-    if cfg.prometheus.retention_size:
-        args.append(f"--storage.tsdb.retention.size={cfg.prometheus.retention_size}")
+    # Retention is in prometheus.yml (storage.tsdb.retention). No --web.enable-lifecycle: a config
+    # change replaces the container or rolls the pods, and an unauthenticated /-/quit endpoint
+    # would be an open door.
+    args = [f"--config.file={config_dir}/prometheus.yml", f"--storage.tsdb.path={data_dir}"]
     return args + list(cfg.prometheus.extra_args)

@@ -31,6 +31,10 @@ KUBERNETES_PROVIDER = "v4.25.0"  # module pseudo-version v4.0.0-20260115033456-f
 KUBERNETES = "v1.37.2"
 ETCD = "v3.6.16"
 KWOK = "v0.8.0"
+# The upstream tools at the releases the stack deploys (configs/models: Prometheus v3.14.0 is module
+# v0.314.0). The Alertmanager server embeds UI assets its module lacks from v0.32 on: amtool only.
+PROMETHEUS = "v0.314.0"
+ALERTMANAGER = "v0.34.0"
 
 _K8S_MINOR = KUBERNETES.lstrip("v").split(".")[1]
 _K8S_LDFLAGS = " ".join(
@@ -85,6 +89,20 @@ BUILDS = (
         },
         ldflags=_K8S_LDFLAGS,
     ),
+    Build(
+        "prometheus",
+        PROMETHEUS,
+        {"promtool": "github.com/prometheus/prometheus/cmd/promtool",
+         "prometheus": "github.com/prometheus/prometheus/cmd/prometheus"},
+        ldflags=" ".join(f"-X github.com/prometheus/common/version.{k}={v}" for k, v in (
+            ("Version", "3." + PROMETHEUS.split(".")[1][1:] + "." + PROMETHEUS.split(".")[2]),
+            ("Revision", "module-" + PROMETHEUS), ("Branch", "module")))),
+    Build(
+        "alertmanager",
+        ALERTMANAGER,
+        {"amtool": "github.com/prometheus/alertmanager/cmd/amtool"},
+        ldflags=" ".join(f"-X github.com/prometheus/common/version.{k}={v}" for k, v in (
+            ("Version", ALERTMANAGER.lstrip("v")), ("Revision", "module-" + ALERTMANAGER), ("Branch", "module")))),
     Build("kwok", KWOK, {"kwok": "sigs.k8s.io/kwok/cmd/kwok"}, assets=(
         # kwok's "fast" stages (kustomize/stage/fast): nodes ready with leases, pods ready at once.
         ("sigs.k8s.io/kwok", "kwok-stages.yaml", (
@@ -147,9 +165,9 @@ def _build(build: Build, dest: Path) -> None:
             cmd = ["go", "build", "-o", str(staging / binary), "-ldflags", f"-s -w {build.ldflags}".strip()]
             if build.tags:
                 cmd += ["-tags", build.tags]
-            print(f"engine: building {binary} {build.version} ...", flush=True)
+            print(f"engine: building {binary} {build.version} ...", file=sys.stderr, flush=True)
             subprocess.run(cmd + [package], cwd=workdir, env=_go_env(), check=True)
-            print(f"engine: built {binary} in {time.monotonic() - started:.0f}s", flush=True)
+            print(f"engine: built {binary} in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
         for module, output, paths in build.assets:
             source = _module_dir(workdir, module)
             documents = [(source / path).read_text().strip() for path in paths]
@@ -186,7 +204,6 @@ def main(argv: list[str] | None = None) -> int:
     except subprocess.CalledProcessError as error:
         print(f"engine: build failed: {' '.join(map(str, error.cmd))}", file=sys.stderr)
         return 1
-    print(BIN)
     return 0
 
 
