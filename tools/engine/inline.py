@@ -52,12 +52,13 @@ def program() -> Callable[[], None]:
 
 
 def open_stack(name: str, work_dir: Path, env: dict[str, str]) -> auto.Stack:
+    # Project settings passed here are written to Pulumi.yaml: only where there is none yet.
+    settings = None if (work_dir / "Pulumi.yaml").exists() else auto.ProjectSettings(name=PROJECT, runtime="python")
     return auto.create_or_select_stack(
         stack_name=name, project_name=PROJECT, program=program(),
         opts=auto.LocalWorkspaceOptions(
             work_dir=str(work_dir), env_vars=env, secrets_provider="passphrase",
-            pulumi_command=auto.PulumiCommand(root=str(build.BIN.parent)),
-            project_settings=auto.ProjectSettings(name=PROJECT, runtime="python")))
+            pulumi_command=auto.PulumiCommand(root=str(build.BIN.parent)), project_settings=settings))
 
 
 def main(argv: Optional[list[str]] = None) -> int:
