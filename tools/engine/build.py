@@ -132,11 +132,15 @@ def _digest(build: Build) -> str:
 
 
 def _module_dir(workdir: Path, module: str) -> Path:
+    """Where the wrapper's version of `module` is unpacked (`go list -m` alone does not download it)."""
     out = subprocess.run(
-        ["go", "list", "-m", "-f", "{{.Dir}}", module],
+        ["go", "mod", "download", "-json", module],
         cwd=workdir, env=_go_env(), check=True, capture_output=True, text=True,
     )
-    return Path(out.stdout.strip())
+    directory = json.loads(out.stdout).get("Dir")
+    if not directory:
+        raise RuntimeError(f"{module}: no module directory in `go mod download` output: {out.stdout}")
+    return Path(directory)
 
 
 def _write_provider_embeds(workdir: Path, build: Build) -> None:
