@@ -171,7 +171,7 @@ def test_registry_override_rewrites_every_image():
     run = run_program({"observability:common": {"image_registry": "mirror.local:5000"}})
     names = [r.inputs["name"] for r in run.of_type(IMAGE)]
     assert names and all(n.startswith("mirror.local:5000/") for n in names)
-    assert "mirror.local:5000/prom/prometheus:v3.14.0" in names
+    assert "mirror.local:5000/prom/prometheus:v3.16.0" in names
 
 
 def test_remote_docker_host_uses_a_provider():

@@ -196,11 +196,16 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", f"Hot spots, {label} (cProfile of one warm evaluation, cumulative):", "", "```",
                   profile.get("profile", profile.get("error", "")).strip(), "```"]
     lines += ["", f"Whole bench: {time.perf_counter() - started:.0f} s."]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(text)
+    write_report(OUT, lines)
     return 0
+
+
+def write_report(path: Path, lines: list[str]) -> None:
+    """The Markdown table, printed and kept under build/."""
+    text = "\n".join(lines) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import yaml
 from configs.load import from_stack_file
 from tools.engine import inline
 from tools.engine.cluster import CONTEXT, LocalCluster, object_path
+from tools.bench import write_report
 from tools.manifests import manifests
 from tools.mockrun import ROOT, run_program
 
@@ -101,10 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     noop = rows["`pulumi preview`, no changes"]
     verdict = "met" if noop <= TARGET_NOOP_SECONDS else "missed"
     lines += ["", f"No-op preview target ({TARGET_NOOP_SECONDS:.0f} s on this machine): {verdict}."]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(text)
+    write_report(OUT, lines)
     return 0
 
 

@@ -252,7 +252,7 @@ DEADMANS_SWITCH = "deadmans-switch"
 
 
 class Alertmanager(RetainedService):
-    image: Image = Image(repository="prom/alertmanager", tag="v0.34.0")
+    image: Image = Image(repository="prom/alertmanager", tag="v0.35.0")
     retention: Duration = "120h"
     host_port: Optional[int] = 9093
     resolve_timeout: Duration = "5m"

@@ -75,7 +75,7 @@ def _seed_jobs() -> list[ScrapeJob]:
 
 
 class Prometheus(RetainedService):
-    image: Image = Image(repository="prom/prometheus", tag="v3.14.0")
+    image: Image = Image(repository="prom/prometheus", tag="v3.16.0")
     requests: Resources = Resources(cpu="250m", memory="512Mi")
     limits: Resources = Resources(cpu="1", memory="2Gi")
     retention: Duration = "30d"

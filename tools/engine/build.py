@@ -31,10 +31,12 @@ KUBERNETES_PROVIDER = "v4.25.0"  # module pseudo-version v4.0.0-20260115033456-f
 KUBERNETES = "v1.37.2"
 ETCD = "v3.6.16"
 KWOK = "v0.8.0"
-# The upstream tools at the releases the stack deploys (configs/models: Prometheus v3.14.0 is module
-# v0.314.0). The Alertmanager server embeds UI assets its module lacks from v0.32 on: amtool only.
-PROMETHEUS = "v0.314.0"
-ALERTMANAGER = "v0.34.0"
+# The upstream tools at the releases the stack deploys (configs/models: Prometheus v3.16.0 is module
+# v0.316.0). The Alertmanager server embeds UI assets its module lacks from v0.32 on: amtool only.
+PROMETHEUS = "v0.316.0"
+ALERTMANAGER = "v0.35.0"
+# Jaeger v2 from its module: v1.76.0 is Jaeger v2.13.0, the newest v2 tag that is a valid module version.
+JAEGER = "v1.76.0"
 
 _K8S_MINOR = KUBERNETES.lstrip("v").split(".")[1]
 _K8S_LDFLAGS = " ".join(
@@ -103,6 +105,7 @@ BUILDS = (
         {"amtool": "github.com/prometheus/alertmanager/cmd/amtool"},
         ldflags=" ".join(f"-X github.com/prometheus/common/version.{k}={v}" for k, v in (
             ("Version", ALERTMANAGER.lstrip("v")), ("Revision", "module-" + ALERTMANAGER), ("Branch", "module")))),
+    Build("jaeger", JAEGER, {"jaeger": "github.com/jaegertracing/jaeger/cmd/jaeger"}),
     Build("kwok", KWOK, {"kwok": "sigs.k8s.io/kwok/cmd/kwok"}, assets=(
         # kwok's "fast" stages (kustomize/stage/fast): nodes ready with leases, pods ready at once.
         ("sigs.k8s.io/kwok", "kwok-stages.yaml", (
