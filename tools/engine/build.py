@@ -105,7 +105,9 @@ BUILDS = (
         {"amtool": "github.com/prometheus/alertmanager/cmd/amtool"},
         ldflags=" ".join(f"-X github.com/prometheus/common/version.{k}={v}" for k, v in (
             ("Version", ALERTMANAGER.lstrip("v")), ("Revision", "module-" + ALERTMANAGER), ("Branch", "module")))),
-    Build("jaeger", JAEGER, {"jaeger": "github.com/jaegertracing/jaeger/cmd/jaeger"}),
+    Build("jaeger", JAEGER, {"jaeger": "github.com/jaegertracing/jaeger/cmd/jaeger"},
+          ldflags="-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v2.13.0"
+                  f" -X github.com/jaegertracing/jaeger/internal/version.commitSHA=module-{JAEGER}"),
     Build("kwok", KWOK, {"kwok": "sigs.k8s.io/kwok/cmd/kwok"}, assets=(
         # kwok's "fast" stages (kustomize/stage/fast): nodes ready with leases, pods ready at once.
         ("sigs.k8s.io/kwok", "kwok-stages.yaml", (
