@@ -208,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         print(BIN)
         return 0
     builds = [b for b in BUILDS if not args.only or b.name in args.only]
+    missing = [b for b in builds if not (CACHE / "builds" / f"{b.name}-{b.version}-{_digest(b)}").is_dir()]
+    if missing and shutil.which("go") is None:
+        print("engine: Go 1.26 is needed to build " + ", ".join(b.name for b in missing)
+              + " (https://go.dev/doc/install; Debian 12's golang package is too old)", file=sys.stderr)
+        return 1
     try:
         ensure(builds)
     except subprocess.CalledProcessError as error:
