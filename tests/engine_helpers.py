@@ -6,7 +6,6 @@ with a passphrase, and the cluster of tools/engine/cluster.py.
 """
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,6 @@ import yaml
 from pulumi import automation as auto
 
 from tools.engine import build, inline
-from tools.engine.cluster import CONTEXT, LocalCluster, object_path as k8s_path  # noqa: F401
 
 PASSPHRASE = "engine-tests-passphrase"
 # What a replacement looks like in the engine's events; "replace" is the step that stands for the pair.
@@ -30,11 +28,6 @@ def require_engine() -> Path:
     if missing:
         pytest.fail(f"{', '.join(missing)} not built: run `make engine` (CI does)")
     return build.BIN
-
-
-def engine_env(home: Path) -> dict[str, str]:
-    return inline.engine_env(f"file://{home / 'state'}", home / "pulumi-home",
-                             PULUMI_CONFIG_PASSPHRASE=PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
 
 
 @dataclass
@@ -60,26 +53,16 @@ class EngineStack:
 
     def __init__(self, home: Path, name: str, config: dict[str, Any], secrets: Optional[dict[str, str]] = None):
         self.home, self.name = home, name
-        work_dir = home / "project"
-        work_dir.mkdir(parents=True, exist_ok=True)
-        (home / "state").mkdir(exist_ok=True)
-        self.stack = inline.open_stack(name, work_dir, engine_env(home))
-        self.stack_file = work_dir / f"Pulumi.{name}.yaml"
+        self.stack, self.stack_file = inline.scratch_stack(home, name, PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
         self.set_config(config)
-        for key, value in (secrets or {}).items():
-            self.stack.set_config(f"observability:secrets.{key}", auto.ConfigValue(value, secret=True), path=True)
+        inline.set_secrets(self.stack, secrets or {})
 
     def set_config(self, config: dict[str, Any]) -> None:
-        """Replace every plain `observability:*` value; secrets set through set_config stay."""
-        document = yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else {}
-        document = document or {}
-        kept = {k: v for k, v in (document.get("config") or {}).items() if k == "observability:secrets"}
-        document["config"] = {**copy.deepcopy(config), **kept}
-        self.stack_file.write_text(yaml.safe_dump(document, sort_keys=True))
+        inline.write_stack_config(self.stack_file, config)
 
     def config(self) -> dict[str, Any]:
         document = yaml.safe_load(self.stack_file.read_text()) or {}
-        return {k: v for k, v in (document.get("config") or {}).items() if k != "observability:secrets"}
+        return {k: v for k, v in (document.get("config") or {}).items() if k != inline.SECRETS_KEY}
 
     def preview(self, **kw) -> tuple[auto.PreviewResult, Events]:
         events = Events()
@@ -102,10 +85,6 @@ class EngineStack:
         """The stack's state: every resource with its outputs (secrets still encrypted)."""
         deployment = self.stack.export_stack().deployment or {}
         return deployment.get("resources") or []
-
-
-def kubeconfig_config(cluster: LocalCluster) -> dict[str, Any]:
-    return {"kubeconfig": str(cluster.kubeconfig), "context": CONTEXT}
 
 
 def dumps(value: Any) -> str:

@@ -13,7 +13,9 @@ import pytest
 from pulumi import automation as auto
 
 from conftest import SECRETS, stack_config
-from engine_helpers import REPLACING, EngineStack, LocalCluster, dumps, k8s_path, kubeconfig_config, require_engine
+from engine_helpers import REPLACING, EngineStack, dumps, require_engine
+from tools.engine.cluster import CONTEXT, LocalCluster, object_path
+from tools.engine.inline import on_cluster
 
 pytestmark = pytest.mark.engine
 
@@ -29,11 +31,7 @@ CLAIMS = ["data-prometheus-0", "data-prometheus-1", "data-alertmanager-0", "data
 
 
 def prod_config(cluster) -> dict:
-    config = {k: v for k, v in stack_config("prod").items() if k != "observability:secrets"}
-    common = copy.deepcopy(config["observability:common"])
-    common["kubernetes"] = {**common.get("kubernetes", {}), **kubeconfig_config(cluster)}
-    config["observability:common"] = common
-    return config
+    return on_cluster(stack_config("prod"), cluster.kubeconfig, CONTEXT)
 
 
 def with_section(config: dict, section: str, **values) -> dict:
@@ -92,7 +90,7 @@ def test_preview_then_up_creates_every_object_in_the_api_server(prod, cluster):
     assert len(objects) > 40
     for (kind, name), outputs in objects.items():
         metadata = outputs["metadata"]
-        path = k8s_path(outputs["apiVersion"], outputs["kind"], metadata["name"], metadata.get("namespace"))
+        path = object_path(outputs["apiVersion"], outputs["kind"], metadata["name"], metadata.get("namespace"))
         live = cluster.get(path)
         assert live["kind"] == outputs["kind"] and live["metadata"]["uid"] == metadata["uid"], (kind, name)
         if kind not in (NAMESPACE, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import kubernetes
-import yaml
 
 from configs.load import from_stack_file
 from tools.engine import inline
@@ -31,22 +30,6 @@ OUT = ROOT / "build" / "bench-engine.md"
 PASSPHRASE = "bench-passphrase"
 SECRETS = {"grafana_admin_password": "bench-admin-password"}
 TARGET_NOOP_SECONDS = 10.0
-
-
-def prod_config(cluster: LocalCluster) -> dict:
-    config = {k: v for k, v in from_stack_file(ROOT / "Pulumi.prod.yaml").items() if k != "observability:secrets"}
-    common = copy.deepcopy(config["observability:common"])
-    common["kubernetes"] = {**common.get("kubernetes", {}), "kubeconfig": str(cluster.kubeconfig), "context": CONTEXT}
-    config["observability:common"] = common
-    return config
-
-
-def write_stack_file(path: Path, config: dict) -> None:
-    document = yaml.safe_load(path.read_text()) if path.exists() else {}
-    document = document or {}
-    kept = {k: v for k, v in (document.get("config") or {}).items() if k == "observability:secrets"}
-    document["config"] = {**config, **kept}
-    path.write_text(yaml.safe_dump(document, sort_keys=True))
 
 
 def timed(fn) -> float:
@@ -107,26 +90,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(home: Path, cluster: LocalCluster, reps: int) -> dict[str, float]:
-    work_dir = home / "project"
-    work_dir.mkdir()
-    (home / "state").mkdir()
-    env = inline.engine_env(f"file://{home / 'state'}", home / "pulumi-home", PULUMI_CONFIG_PASSPHRASE=PASSPHRASE)
-    stack = inline.open_stack("prod", work_dir, env)
-    stack_file = work_dir / "Pulumi.prod.yaml"
-    config = prod_config(cluster)
-    write_stack_file(stack_file, config)
-    for key, value in SECRETS.items():
-        stack.set_config(f"observability:secrets.{key}", inline.auto.ConfigValue(value, secret=True), path=True)
+    stack, stack_file = inline.scratch_stack(home, "prod", PASSPHRASE)
+    config = inline.on_cluster(from_stack_file(ROOT / "Pulumi.prod.yaml"), cluster.kubeconfig, CONTEXT)
+    inline.write_stack_config(stack_file, config)
+    inline.set_secrets(stack, SECRETS)
     rows: dict[str, float] = {}
     rows["`pulumi up`, create the prod stack (awaits pods ready)"] = timed(lambda: stack.up(color="never"))
     rows["`pulumi preview`, no changes"] = statistics.median(
         timed(lambda: stack.preview(color="never")) for _ in range(reps))
     changed = copy.deepcopy(config)
     changed["observability:prometheus"] = {**changed["observability:prometheus"], "retention": "15d"}
-    write_stack_file(stack_file, changed)
+    inline.write_stack_config(stack_file, changed)
     rows["`pulumi preview`, after one change (retention)"] = statistics.median(
         timed(lambda: stack.preview(color="never")) for _ in range(reps))
-    write_stack_file(stack_file, config)
+    inline.write_stack_config(stack_file, config)
     objects = floor_objects(config)
     client = kubernetes.config.new_client_from_config(config_file=str(cluster.kubeconfig), context=CONTEXT)
     floor_pass(client, objects)  # warm: connections, discovery

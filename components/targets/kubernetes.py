@@ -191,7 +191,7 @@ class KubernetesTarget:
                 spec=core.PersistentVolumeClaimSpecPatchArgs(
                     resources=core.VolumeResourceRequirementsPatchArgs(requests={"storage": w.data_size})),
                 # Deleting a patch only gives up its fields; retained all the same, as the claims are.
-                opts=self._opts(parent, depends_on=[statefulset], retain_on_delete=True))
+                opts=self._retained_opts(parent, depends_on=[statefulset]))
 
     def _claim_spec(self, w: Workload) -> core.PersistentVolumeClaimSpecArgs:
         return core.PersistentVolumeClaimSpecArgs(

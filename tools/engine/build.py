@@ -19,8 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("OBS_ENGINE_CACHE", Path.home() / ".cache" / "observability-engine"))
@@ -58,7 +59,8 @@ class Build:
     binaries: dict[str, str]  # output name -> Go package
     ldflags: str = ""
     tags: str = ""
-    embeds: dict[str, str] = field(default_factory=dict)  # file in the wrapper -> how to make it
+    # Writes generated files the wrapper's main embeds (workdir, build), before `go build`.
+    generate: Optional[Callable[[Path, "Build"], None]] = None
     # Data files the binary needs at run time: (module, output file, paths in the module), concatenated
     # as YAML documents next to the binary and linked into BIN.
     assets: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
@@ -78,7 +80,8 @@ BUILDS = (
         {"pulumi-resource-kubernetes": "."},
         ldflags="-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version="
         + KUBERNETES_PROVIDER.lstrip("v"),
-        embeds={"schema-embed.json": "schema", "terraform-mapping-embed.json": "mapping"},
+        # (A lambda: the function is defined below this table.)
+        generate=lambda workdir, build: _write_provider_embeds(workdir, build),
     ),
     Build("etcd", ETCD, {"etcd": "go.etcd.io/etcd/server/v3"}),
     Build(
@@ -128,12 +131,16 @@ def _go_env() -> dict[str, str]:
     return env
 
 
-def _digest(build: Build) -> str:
+def _wrapper_files(build: Build) -> list[Path]:
+    return sorted(p for p in (HERE / build.name).iterdir() if p.suffix in (".mod", ".sum", ".go"))
+
+
+def _dest(build: Build) -> Path:
+    """The build's cache directory, keyed by its pins and its wrapper module's content."""
     h = hashlib.sha256(json.dumps([build.version, build.binaries, build.ldflags, build.tags, build.assets]).encode())
-    for path in sorted((HERE / build.name).iterdir()):
-        if path.suffix in (".mod", ".sum", ".go"):
-            h.update(path.name.encode() + path.read_bytes())
-    return h.hexdigest()[:12]
+    for path in _wrapper_files(build):
+        h.update(path.name.encode() + path.read_bytes())
+    return CACHE / "builds" / f"{build.name}-{build.version}-{h.hexdigest()[:12]}"
 
 
 def _module_dir(workdir: Path, module: str) -> Path:
@@ -161,11 +168,10 @@ def _write_provider_embeds(workdir: Path, build: Build) -> None:
 def _build(build: Build, dest: Path) -> None:
     with tempfile.TemporaryDirectory(prefix=f"engine-{build.name}-") as tmp:
         workdir = Path(tmp)
-        for path in (HERE / build.name).iterdir():
-            if path.suffix in (".mod", ".sum", ".go"):
-                shutil.copy(path, workdir / path.name)
-        if build.embeds:
-            _write_provider_embeds(workdir, build)
+        for path in _wrapper_files(build):
+            shutil.copy(path, workdir / path.name)
+        if build.generate:
+            build.generate(workdir, build)
         staging = dest.with_name(dest.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -188,7 +194,7 @@ def ensure(builds=BUILDS) -> Path:
     """Build what is missing and link every binary into BIN; returns BIN."""
     BIN.mkdir(parents=True, exist_ok=True)
     for build in builds:
-        dest = CACHE / "builds" / f"{build.name}-{build.version}-{_digest(build)}"
+        dest = _dest(build)
         if not dest.is_dir():
             _build(build, dest)
         for binary in [*build.binaries, *(output for _, output, _ in build.assets)]:
@@ -208,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         print(BIN)
         return 0
     builds = [b for b in BUILDS if not args.only or b.name in args.only]
-    missing = [b for b in builds if not (CACHE / "builds" / f"{b.name}-{b.version}-{_digest(b)}").is_dir()]
+    missing = [b for b in builds if not _dest(b).is_dir()]
     if missing and shutil.which("go") is None:
         print("engine: Go 1.26 is needed to build " + ", ".join(b.name for b in missing)
               + " (https://go.dev/doc/install; Debian 12's golang package is too old)", file=sys.stderr)

@@ -13,11 +13,13 @@ is read from `Pulumi.<stack>.yaml` in the repository. With a Pulumi CLI from pul
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
+import yaml
 from pulumi import automation as auto
 
 from tools.engine import build
@@ -59,6 +61,40 @@ def open_stack(name: str, work_dir: Path, env: dict[str, str]) -> auto.Stack:
         opts=auto.LocalWorkspaceOptions(
             work_dir=str(work_dir), env_vars=env, secrets_provider="passphrase",
             pulumi_command=auto.PulumiCommand(root=str(build.BIN.parent)), project_settings=settings))
+
+
+SECRETS_KEY = "observability:secrets"
+
+
+def scratch_stack(home: Path, name: str, passphrase: str, **env: str) -> tuple[auto.Stack, Path]:
+    """A stack in a throwaway project directory (`home/project`) and file backend (`home/state`):
+    the stack and its `Pulumi.<name>.yaml`."""
+    work_dir = home / "project"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (home / "state").mkdir(exist_ok=True)
+    env = engine_env(f"file://{home / 'state'}", home / "pulumi-home", PULUMI_CONFIG_PASSPHRASE=passphrase, **env)
+    return open_stack(name, work_dir, env), work_dir / f"Pulumi.{name}.yaml"
+
+
+def write_stack_config(stack_file: Path, config: dict[str, Any]) -> None:
+    """Replace every plain `observability:*` value; secrets set through the CLI stay (encrypted)."""
+    document = (yaml.safe_load(stack_file.read_text()) if stack_file.exists() else None) or {}
+    kept = {k: v for k, v in (document.get("config") or {}).items() if k == SECRETS_KEY}
+    document["config"] = {**copy.deepcopy(config), **kept}
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=True))
+
+
+def set_secrets(stack: auto.Stack, secrets: dict[str, str]) -> None:
+    for key, value in secrets.items():
+        stack.set_config(f"{SECRETS_KEY}.{key}", auto.ConfigValue(value, secret=True), path=True)
+
+
+def on_cluster(config: dict[str, Any], kubeconfig: Path, context: str) -> dict[str, Any]:
+    """A stack's plain config (secrets left out), with its Kubernetes provider pointed at a cluster."""
+    config = {k: copy.deepcopy(v) for k, v in config.items() if k != SECRETS_KEY}
+    common = config.setdefault("observability:common", {})
+    common["kubernetes"] = {**common.get("kubernetes", {}), "kubeconfig": str(kubeconfig), "context": context}
+    return config
 
 
 def main(argv: Optional[list[str]] = None) -> int:
