@@ -18,7 +18,7 @@ from upstream import tool
 
 
 def binary(name: str) -> str:
-    """The pinned build of promtool/prometheus/amtool, Debian's Alertmanager server (tests/upstream.py)."""
+    """The engine build of promtool/prometheus/amtool/alertmanager (tests/upstream.py)."""
     return tool(name)
 
 

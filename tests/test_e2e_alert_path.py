@@ -1,5 +1,5 @@
-"""The alert path with real software: Debian's prometheus and prometheus-alertmanager run the rendered
-configs on loopback, and a firing rule must reach the right stand-in receiver (issue 5).
+"""The alert path with real software: the pinned Prometheus v3.16.0 and an Alertmanager v0.31.1 server
+(the newest that builds from its module; tests/upstream.py) run the rendered configs on loopback, and a firing rule must reach the right stand-in receiver (issue 5).
 
 What differs from a deployment, and why (everything else is the renderers' output as is):
 - addresses and ports: scrape and alerting targets, the SMTP smarthost, PagerDuty's events URL and the

@@ -1,10 +1,11 @@
 """Replays the Docker target's recorded resources against a real Docker Engine, for the services
-whose images the engine has (e.g. the stand-ins from shared/tools/stand-in-images.sh), and waits
+whose images the engine has (by default the local images of tools/images.py, built from the engine's
+pinned binaries; `--image service=ref` runs another), and waits
 for each container's own health check. It uses the same inputs pulumi-docker would receive:
 command, user, env, limits, health check, network alias, volumes, and uploads as a tar archive
 carrying each file's owner and mode (the provider also uploads through the archive API).
 
-    python -m tools.docker_smoke prometheus alertmanager
+    python -m tools.images && python -m tools.docker_smoke prometheus alertmanager jaeger
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import tarfile
 import time
 
 from configs.load import from_stack_file
+from tools.images import local_images
 from tools.mockrun import ROOT, run_program
 
 PREFIX = "obs-smoke"
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", action="append", default=[], help="service=image, to run another image")
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
     args = parser.parse_args(argv)
-    overrides = dict(item.split("=", 1) for item in args.image)
+    overrides = {**local_images(), **dict(item.split("=", 1) for item in args.image)}
     config = from_stack_file(ROOT / "Pulumi.dev.yaml")
     config["observability:common"] = {**config.get("observability:common", {}), "name_prefix": PREFIX}
     config["observability:secrets"] = SECRETS

@@ -33,9 +33,11 @@ KUBERNETES = "v1.37.2"
 ETCD = "v3.6.16"
 KWOK = "v0.8.0"
 # The upstream tools at the releases the stack deploys (configs/models: Prometheus v3.16.0 is module
-# v0.316.0). The Alertmanager server embeds UI assets its module lacks from v0.32 on: amtool only.
+# v0.316.0). The Alertmanager server embeds UI assets its module lacks from v0.32 on, so the server
+# is the newest release that builds, for the end-to-end tests and the local image.
 PROMETHEUS = "v0.316.0"
 ALERTMANAGER = "v0.35.0"
+ALERTMANAGER_SERVER = "v0.31.1"
 # Jaeger v2 from its module: v1.76.0 is Jaeger v2.13.0, the newest v2 tag that is a valid module version.
 JAEGER = "v1.76.0"
 
@@ -50,6 +52,12 @@ _K8S_LDFLAGS = " ".join(
         ("buildDate", "1970-01-01T00:00:00Z"),
     )
 )
+
+
+def _prometheus_version(version: str, module_version: str) -> str:
+    """What `--version` prints, set as the Prometheus projects' release builds (promu) set it."""
+    return " ".join(f"-X github.com/prometheus/common/version.{key}={value}" for key, value in (
+        ("Version", version), ("Revision", "module-" + module_version), ("Branch", "module")))
 
 
 @dataclass(frozen=True)
@@ -99,15 +107,17 @@ BUILDS = (
         PROMETHEUS,
         {"promtool": "github.com/prometheus/prometheus/cmd/promtool",
          "prometheus": "github.com/prometheus/prometheus/cmd/prometheus"},
-        ldflags=" ".join(f"-X github.com/prometheus/common/version.{k}={v}" for k, v in (
-            ("Version", "3." + PROMETHEUS.split(".")[1][1:] + "." + PROMETHEUS.split(".")[2]),
-            ("Revision", "module-" + PROMETHEUS), ("Branch", "module")))),
+        ldflags=_prometheus_version("3." + PROMETHEUS.split(".")[1][1:] + "." + PROMETHEUS.split(".")[2], PROMETHEUS)),
     Build(
         "alertmanager",
         ALERTMANAGER,
         {"amtool": "github.com/prometheus/alertmanager/cmd/amtool"},
-        ldflags=" ".join(f"-X github.com/prometheus/common/version.{k}={v}" for k, v in (
-            ("Version", ALERTMANAGER.lstrip("v")), ("Revision", "module-" + ALERTMANAGER), ("Branch", "module")))),
+        ldflags=_prometheus_version(ALERTMANAGER.lstrip("v"), ALERTMANAGER)),
+    Build(
+        "alertmanager-server",
+        ALERTMANAGER_SERVER,
+        {"alertmanager": "github.com/prometheus/alertmanager/cmd/alertmanager"},
+        ldflags=_prometheus_version(ALERTMANAGER_SERVER.lstrip("v"), ALERTMANAGER_SERVER)),
     Build("jaeger", JAEGER, {"jaeger": "github.com/jaegertracing/jaeger/cmd/jaeger"},
           ldflags="-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v2.13.0"
                   f" -X github.com/jaegertracing/jaeger/internal/version.commitSHA=module-{JAEGER}"),
