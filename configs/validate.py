@@ -66,9 +66,15 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
     if am.deadmans_switch is None:
         warnings.append(("alertmanager.deadmans_switch", "not set: the always-firing Watchdog alert goes nowhere, "
                          "so nothing outside the stack notices when the alert pipeline itself stops"))
-    has_email = any(r.email for r in am.receivers)
+    email_receivers = [f"alertmanager.receivers[{i}].email" for i, r in enumerate(am.receivers) if r.email]
+    if email_receivers and am.smtp.smarthost is None:
+        message = ("alertmanager.smtp.smarthost is not set, so that e-mail integration is left out (an unreachable "
+                   "host would fail every send and fire AlertmanagerNotificationsFailing)")
+        if len(email_receivers) > 1:
+            message += f"; also {', '.join(email_receivers[1:])}"
+        (errors if am.require_secrets else warnings).append((email_receivers[0], message))
     password = am.smtp.auth_password_secret
-    if has_email and password and password not in secrets:
+    if am.sends_email and password and password not in secrets:
         message = f"secret {password!r} is not set; e-mail is sent without SMTP authentication"
         (errors if am.require_secrets else warnings).append(("alertmanager.smtp.auth_password_secret", message))
     return errors, warnings

@@ -73,7 +73,9 @@ def _config(http: HttpReceiver, alertmanager: dict | None = None) -> dict:
             "slack_webhook_url": f"{http.url}/slack/main", "security_slack_webhook": f"{http.url}/slack/security",
             "pagerduty_routing_key": ROUTING_KEY, "smtp_password": "e2e-smtp-password"},
         # The dead-man's-switch webhook is set so the shipped Watchdog rule has somewhere to arrive.
+        # A smarthost turns e-mail on (moved to the local SMTP sink below, like the other addresses).
         "observability:alertmanager": {"receivers": receivers, "deadmans_switch": {"url": f"{http.url}/deadmans"},
+                                       "smtp": {"smarthost": "smtp.example.org:587"},
                                        **(alertmanager or {})},
         "observability:prometheus": {"rule_groups": _fast_copies()},
     }

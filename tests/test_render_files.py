@@ -7,10 +7,14 @@ import pytest
 import yaml
 
 from conftest import SECRETS, stack_config
+from configs.errors import ConfigError
 from configs.load import load
 from configs.render.files import all_files
 from tools.render import main as render_main
 from upstream import tool
+
+
+SMARTHOST = {"observability:alertmanager": {"smtp": {"smarthost": "smtp.example.org:587"}}}
 
 
 def rendered(config: dict) -> dict[str, dict[str, str]]:
@@ -98,7 +102,7 @@ def test_no_secret_value_in_any_file(stack, secrets_config):
 
 
 def test_secrets_are_referenced_through_files(secrets_config):
-    files = rendered(secrets_config)
+    files = rendered({**secrets_config, **SMARTHOST})
     am = yaml.safe_load(files["alertmanager"]["alertmanager.yml"])
     receivers = {r["name"]: r for r in am["receivers"]}
     assert receivers["default"]["slack_configs"][0]["api_url_file"] == "/run/secrets/alertmanager/slack_webhook_url"
@@ -109,11 +113,24 @@ def test_secrets_are_referenced_through_files(secrets_config):
 
 
 def test_unset_secret_drops_only_that_integration():
-    am = yaml.safe_load(rendered({})["alertmanager"]["alertmanager.yml"])
+    am = yaml.safe_load(rendered(SMARTHOST)["alertmanager"]["alertmanager.yml"])
     receivers = {r["name"]: r for r in am["receivers"]}
     assert "slack_configs" not in receivers["default"]
     assert receivers["security-team"]["email_configs"][0]["to"] == "security-team@company.com"
     assert "smtp_auth_password_file" not in am["global"]
+
+
+def test_email_without_smarthost_is_left_out_with_a_warning(secrets_config):
+    """An example SMTP host would fail every send and fire the stack's own AlertmanagerNotificationsFailing."""
+    cfg, secrets, warnings = load(secrets_config)
+    am = yaml.safe_load(all_files(cfg, secrets.names())["alertmanager"]["alertmanager.yml"])
+    receivers = {r["name"]: r for r in am["receivers"]}
+    assert "email_configs" not in receivers["security-team"] and "slack_configs" in receivers["security-team"]
+    assert not any(key.startswith("smtp_") for key in am["global"])
+    assert any("alertmanager.receivers[2].email" in w and "smarthost is not set" in w for w in warnings), warnings
+    strict = {**secrets_config, "observability:alertmanager": {"require_secrets": True}}
+    with pytest.raises(ConfigError, match=r"alertmanager.receivers\[2\].email: alertmanager.smtp.smarthost is not set"):
+        load(strict)
 
 
 def test_alertmanager_uses_matchers_never_match():

@@ -178,7 +178,10 @@ class InhibitRule(Model):
 
 
 class Smtp(Model):
-    smarthost: str = "smtp.company.com:587"
+    # No default host: an example one can never deliver, and every failed send counts in
+    # alertmanager_notifications_failed_total, which fires the stack's own AlertmanagerNotificationsFailing.
+    # E-mail integrations are left out (with a warning) until a smarthost is set.
+    smarthost: Optional[str] = None
     from_: str = Field("noreply@company.com", alias="from")
     auth_username: Optional[str] = "noreply@company.com"
     auth_password_secret: Optional[str] = "smtp_password"
@@ -188,7 +191,9 @@ class Smtp(Model):
 
     @field_validator("smarthost")
     @classmethod
-    def _hostport(cls, value: str) -> str:
+    def _hostport(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return value
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ValueError(f"{value!r} is not host:port with a port in 1-65535")
@@ -272,3 +277,8 @@ class Alertmanager(RetainedService):
     # Fail the deploy, instead of warning and dropping the integration, when a receiver's secret is unset.
     require_secrets: bool = False
     storage_size: str = "1Gi"
+
+    @property
+    def sends_email(self) -> bool:
+        """Whether e-mail integrations are rendered: some receiver has one and a smarthost is set."""
+        return self.smtp.smarthost is not None and any(r.email for r in self.receivers)

@@ -10,7 +10,7 @@ from .service import Image, Service
 
 
 class Grafana(Service):
-    image: Image = Image(repository="grafana/grafana", tag="13.1.3")
+    image: Image = Image(repository="grafana/grafana", tag="13.2.2")
     host_port: Optional[int] = 3000
     admin_user: str = "admin"
     # Name of the entry in `observability:secrets`; when unset, a random password is generated.

@@ -8,7 +8,7 @@ from .service import Image, Resources, Service
 
 
 class Promtail(Service):
-    image: Image = Image(repository="grafana/promtail", tag="3.6.7")
+    image: Image = Image(repository="grafana/promtail", tag="3.6.11")
     requests: Resources = Resources(cpu="50m", memory="64Mi")
     limits: Resources = Resources(cpu="250m", memory="256Mi")
     host_port: Optional[int] = None

@@ -24,8 +24,9 @@ def _route(route: Route) -> dict:
     return data
 
 
-def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str) -> dict:
-    """Integrations whose secret is unset are left out: the receiver stays valid, and silent."""
+def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str, email_on: bool) -> dict:
+    """Integrations whose secret (or, for e-mail, smarthost) is unset are left out: the receiver stays
+    valid, and silent."""
     data: dict = {"name": receiver.name}
     slack = receiver.slack
     if slack and slack.webhook_secret in secrets:
@@ -45,7 +46,7 @@ def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str) -> dict:
             entry["url"] = pd.url
         data["pagerduty_configs"] = [entry]
     email = receiver.email
-    if email:
+    if email and email_on:
         entry = {"to": email.to, "send_resolved": email.send_resolved}
         if email.subject:
             entry["headers"] = {"Subject": email.subject}
@@ -86,7 +87,7 @@ def _time_interval(interval: TimeInterval) -> dict:
 def alertmanager_yml(cfg: StackConfig, secrets: set[str], secret_dir: str) -> dict:
     am = cfg.alertmanager
     global_: dict = {"resolve_timeout": am.resolve_timeout}
-    if any(r.email for r in am.receivers):
+    if am.sends_email:
         smtp = am.smtp
         global_.update({"smtp_smarthost": smtp.smarthost, "smtp_from": smtp.from_, "smtp_require_tls": smtp.require_tls})
         if smtp.auth_username:
@@ -100,7 +101,7 @@ def alertmanager_yml(cfg: StackConfig, secrets: set[str], secret_dir: str) -> di
     config = {
         "global": global_,
         "route": route,
-        "receivers": [_receiver(r, secrets, secret_dir) for r in am.receivers] + [watchdog_receiver],
+        "receivers": [_receiver(r, secrets, secret_dir, am.sends_email) for r in am.receivers] + [watchdog_receiver],
     }
     if am.time_intervals:
         config["time_intervals"] = [_time_interval(t) for t in am.time_intervals]
@@ -115,7 +116,7 @@ def used_secrets(cfg: StackConfig, secrets: set[str]) -> list[str]:
     names = {name for r in am.receivers for _, name in r.secret_names() if name in secrets}
     if am.deadmans_switch and am.deadmans_switch.bearer_token_secret in secrets:
         names.add(am.deadmans_switch.bearer_token_secret)
-    if any(r.email for r in am.receivers) and am.smtp.auth_password_secret in secrets:
+    if am.sends_email and am.smtp.auth_password_secret in secrets:
         names.add(am.smtp.auth_password_secret)
     return sorted(names)
 
