@@ -126,12 +126,43 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
         for field in ("access_key_secret", "secret_key_secret"):
             if getattr(s3, field) not in secrets:
                 errors.append((f"loki.storage.s3.{field}", f"secret {getattr(s3, field)!r} is not set"))
-    for name in cfg.common.kubernetes.ingress.hosts:
-        if name not in ("prometheus", "alertmanager", "grafana", "jaeger"):
-            errors.append((f"common.kubernetes.ingress.hosts.{name}", "only prometheus, alertmanager, grafana and jaeger have a UI"))
     for name in sorted(_duplicates([slo.name for slo in cfg.slos])):
         errors.append(("slos", f"SLO {name!r} is defined more than once"))
     return errors
+
+
+# What anyone who reaches the UI can do, for the services without a login of their own.
+_UNAUTHENTICATED = {
+    "prometheus": "read every metric and run arbitrarily expensive queries",
+    "alertmanager": "create silences that mute any alert, and read every alert's labels",
+    "jaeger": "read every trace, with whatever request data its spans carry",
+}
+
+
+def _ingress(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
+    ingress = cfg.common.kubernetes.ingress
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for name in ingress.hosts:
+        if name not in ("prometheus", "alertmanager", "grafana", "jaeger"):
+            errors.append((f"common.kubernetes.ingress.hosts.{name}", "only prometheus, alertmanager, grafana and jaeger have a UI"))
+    if cfg.common.target != "kubernetes" or not ingress.enabled:
+        return errors, warnings
+    for name, risk in _UNAUTHENTICATED.items():
+        if name not in ingress.hosts:
+            continue
+        message = f"{name} has no authentication: anyone who reaches {ingress.hosts[name]} can {risk}"
+        if name in ingress.allow_unauthenticated:
+            warnings.append((f"common.kubernetes.ingress.hosts.{name}", message))
+        else:
+            errors.append((f"common.kubernetes.ingress.hosts.{name}",
+                           f"{message}; put authentication in front of it (for example the ingress controller's "
+                           f"auth annotations) and list it in common.kubernetes.ingress.allow_unauthenticated"))
+    if ingress.hosts and not ingress.tls_secret:
+        warnings.append(("common.kubernetes.ingress.tls_secret",
+                         "not set: the UIs are served over plain HTTP, so Grafana's login password and session "
+                         "cookie cross the network in clear"))
+    return errors, warnings
 
 
 def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
@@ -148,5 +179,7 @@ def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
 
 def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) of a config whose sections each validated on their own."""
-    am_errors, warnings = _alertmanager(cfg, secrets)
-    return am_errors + _prometheus(cfg) + _topology(cfg, secrets) + _grafana(cfg, project_root), warnings
+    am_errors, am_warnings = _alertmanager(cfg, secrets)
+    ingress_errors, ingress_warnings = _ingress(cfg)
+    errors = am_errors + _prometheus(cfg) + _topology(cfg, secrets) + ingress_errors + _grafana(cfg, project_root)
+    return errors, am_warnings + ingress_warnings

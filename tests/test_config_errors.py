@@ -80,7 +80,28 @@ CASES = {
     "bad docker host": ({"observability:common": {"docker": {"host": "example.com:2375"}}},
                         "common.docker.host", "ssh://"),
     "bad quantity": ({"observability:loki": {"limits": {"memory": "1 GB"}}}, "loki.limits.memory", "quantity"),
+    "prometheus exposed without authentication": (
+        {"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
+            "enabled": True, "tls_secret": "t", "hosts": {"prometheus": "p.example.com"}}}}},
+        "common.kubernetes.ingress.hosts.prometheus", "no authentication: anyone who reaches p.example.com can read"),
+    "alertmanager exposed without authentication": (
+        {"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
+            "enabled": True, "tls_secret": "t", "hosts": {"alertmanager": "a.example.com"}}}}},
+        "common.kubernetes.ingress.hosts.alertmanager", "silences"),
 }
+
+
+def test_ingress_risks_allowed_explicitly_are_warnings():
+    ingress = {"enabled": True, "hosts": {"grafana": "g.example.com", "jaeger": "j.example.com"},
+               "allow_unauthenticated": ["jaeger"]}
+    _, _, warnings = load({"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": ingress}}})
+    assert any(w.startswith("observability:common.kubernetes.ingress.hosts.jaeger: jaeger has no authentication")
+               for w in warnings), warnings
+    assert any(w.startswith("observability:common.kubernetes.ingress.tls_secret: not set: the UIs are served over "
+                            "plain HTTP") for w in warnings), warnings
+    _, _, quiet = load({"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
+        **ingress, "hosts": {"grafana": "g.example.com"}, "tls_secret": "obs-tls"}}}})
+    assert not any("ingress" in w for w in quiet), quiet
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -118,6 +118,37 @@ def test_a_preview_right_after_up_has_no_changes(prod):
     assert set(result.change_summary) == {auto.OpType.SAME}, (result.change_summary, events.ops())
 
 
+def test_every_pod_but_the_node_log_collector_passes_the_restricted_pod_security_level(prod, cluster):
+    """The API server's own Pod Security admission judges each live pod template, by a dry-run pod in a
+    namespace that enforces `restricted`: only promtail (node log mounts, root) may fall short."""
+    labels = cluster.get(object_path("v1", "Namespace", NS))["metadata"]["labels"]
+    assert {k: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")} == {
+        "pod-security.kubernetes.io/enforce": "privileged",  # promtail is on in prod
+        "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted"}
+    scratch = "psa-restricted"
+    status, body = cluster.api("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {
+        "name": scratch, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}})
+    assert status == 201, body
+    verdicts = {}
+    for plural in ("statefulsets", "deployments", "daemonsets"):
+        for item in cluster.get(f"/apis/apps/v1/namespaces/{NS}/{plural}")["items"]:
+            spec = copy.deepcopy(item["spec"]["template"]["spec"])
+            name = item["metadata"]["name"]
+            # As the StatefulSet controller does: each claim template becomes the pod's claim volume.
+            spec["volumes"] = spec.get("volumes", []) + [
+                {"name": t["metadata"]["name"], "persistentVolumeClaim": {"claimName": f"{t['metadata']['name']}-{name}-0"}}
+                for t in item["spec"].get("volumeClaimTemplates", [])]
+            if spec.get("serviceAccountName"):  # the ServiceAccount admission wants it to exist
+                cluster.api("POST", f"/api/v1/namespaces/{scratch}/serviceaccounts", {
+                    "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": spec["serviceAccountName"]}})
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+            verdicts[name] = cluster.api("POST", f"/api/v1/namespaces/{scratch}/pods?dryRun=All", pod)
+    assert len(verdicts) == 6, sorted(verdicts)
+    refused = {name: body.get("message", "") for name, (status, body) in verdicts.items() if status != 201}
+    assert set(refused) == {"promtail"}, refused
+    assert "type \"hostPath\"" in refused["promtail"] and "runAsNonRoot" in refused["promtail"], refused["promtail"]
+
+
 @pytest.mark.parametrize("section,values", [
     ("prometheus", {"retention": "15d"}),
     ("prometheus", {"scrape_jobs": [{"job_name": "my-app", "targets": ["my-app:8080"]}]}),

@@ -20,7 +20,8 @@ K8S_VERSION = "1.33"
 VARIANTS = {
     "prod": lambda c: c,
     "ingress": lambda c: merge(c, "common", kubernetes={"ingress": {
-        "enabled": True, "tls_secret": "obs-tls", "hosts": {"grafana": "g.example.com", "jaeger": "j.example.com"}}}),
+        "enabled": True, "tls_secret": "obs-tls", "hosts": {"grafana": "g.example.com", "jaeger": "j.example.com"},
+        "allow_unauthenticated": ["jaeger"]}}),
     "s3-badger-no-policies": lambda c: merge(merge(merge(c, "loki", storage={"type": "s3", "s3": {"bucket": "logs"}}),
                                                    "jaeger", storage="badger"),
                                              "common", kubernetes={"network_policies": False, "storage_class": "fast"}),

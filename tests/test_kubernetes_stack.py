@@ -179,7 +179,8 @@ def test_disabled_service_registers_nothing():
 
 def test_urls_and_ingress():
     ingress = {"enabled": True, "class_name": "traefik", "tls_secret": "obs-tls",
-               "hosts": {"grafana": "grafana.example.com", "prometheus": "prometheus.example.com"}}
+               "hosts": {"grafana": "grafana.example.com", "prometheus": "prometheus.example.com"},
+               "allow_unauthenticated": ["prometheus"]}
     run = run_prod(merge(prod_config(), "common", kubernetes={"ingress": ingress}))
     urls = resolve(run.namespace["stack"].urls)
     assert urls["prometheus"] == {"internal": "http://prometheus.observability.svc:9090",
@@ -196,9 +197,35 @@ def test_urls_and_ingress():
     assert spec["rules"][0]["host"] == "grafana.example.com" and backend == {"name": "grafana", "port": {"number": 3000}}
 
 
+def _grafana_root_url(run) -> str:
+    files = run.named(CM, "grafana-config").inputs["data"]
+    return [line for line in files["grafana.ini"].splitlines() if line.startswith("root_url")][0]
+
+
+def test_grafana_root_url_follows_the_ingress_host():
+    tls = {"enabled": True, "tls_secret": "obs-tls", "hosts": {"grafana": "grafana.example.com"}}
+    assert _grafana_root_url(run_prod(merge(prod_config(), "common", kubernetes={"ingress": tls}))) \
+        == "root_url = https://grafana.example.com/"
+    plain = {"enabled": True, "hosts": {"grafana": "grafana.example.com"}}
+    assert _grafana_root_url(run_prod(merge(prod_config(), "common", kubernetes={"ingress": plain}))) \
+        == "root_url = http://grafana.example.com/"
+    assert _grafana_root_url(run_prod(prod_config())) == "root_url = %(protocol)s://%(domain)s:%(http_port)s/"
+    own = merge(merge(prod_config(), "common", kubernetes={"ingress": tls}), "grafana", root_url="https://g.example.org/")
+    assert _grafana_root_url(run_prod(own)) == "root_url = https://g.example.org/"
+
+
 def test_claims_use_the_configured_storage_class():
     run = run_prod(merge(prod_config(), "common", kubernetes={"storage_class": "fast-ssd"}))
     claims = [t["spec"] for r in run.of_type(STS) for t in r.inputs["spec"]["volumeClaimTemplates"]]
     claims.append(run.named(PVC, "grafana-data").inputs["spec"])
     assert len(claims) == 4 and all(c["storageClassName"] == "fast-ssd" for c in claims)
     assert all(c["accessModes"] == ["ReadWriteOnce"] for c in claims)
+
+
+def test_namespace_enforces_the_restricted_pod_security_level_unless_a_node_collector_runs():
+    def levels(config):
+        labels = run_prod(config).named(NS, "namespace").inputs["metadata"]["labels"]
+        return {k.rsplit("/", 1)[1]: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")}
+    assert levels(prod_config()) == {"enforce": "privileged", "warn": "restricted", "audit": "restricted"}
+    assert levels(merge(prod_config(), "promtail", enabled=False)) == {
+        "enforce": "restricted", "warn": "restricted", "audit": "restricted"}

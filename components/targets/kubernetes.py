@@ -14,7 +14,7 @@ from configs.models.stack import StackConfig
 from ..service import Endpoints
 from ..workload import Port, Workload
 from .kubernetes_pod import DATA_VOLUME, config_digest, config_keys, object_keys, pod_template
-from .kubernetes_security import NAME_LABEL, cluster_rbac, default_deny, workload_policy
+from .kubernetes_security import NAME_LABEL, cluster_rbac, default_deny, pod_security_labels, workload_policy
 
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
 INSTANCE_LABEL = "app.kubernetes.io/instance"
@@ -46,7 +46,9 @@ class KubernetesTarget:
         if self.settings.create_namespace:
             # Retained: deleting a namespace deletes every claim in it, and the claims must outlive
             # `pulumi destroy`. Remove the namespace by hand to drop the data.
-            ns = core.Namespace("namespace", metadata=meta.ObjectMetaArgs(name=self.prefix, labels=self._labels()),
+            # promtail is the one service that mounts node paths.
+            labels = {**self._labels(), **pod_security_labels(node_access=cfg.promtail.enabled)}
+            ns = core.Namespace("namespace", metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels),
                                 opts=self._retained_opts(parent))
             self.namespace = ns.metadata.name  # an Output: every namespaced object waits for it
         if self.settings.network_policies:
@@ -123,10 +125,7 @@ class KubernetesTarget:
                             {ui.name} if host else set(), self.settings.ingress.controller_namespace, opts())
         port = ui or (w.ports[0] if w.ports else None)
         internal = f"http://{w.service}.{self.prefix}.svc:{port.port if port else w.health.port}"
-        external = None
-        if host:
-            external = f"{'https' if self.settings.ingress.tls_secret else 'http'}://{host}"
-        return Endpoints(internal_url=internal, external_url=external)
+        return Endpoints(internal_url=internal, external_url=self.cfg.ingress_url(w.service) if host else None)
 
     def _workload(self, w: Workload, names: dict, needs: list, opts, parent: pulumi.Resource) -> pulumi.CustomResource:
         selector = meta.LabelSelectorArgs(match_labels=self._selector(w))

@@ -18,6 +18,22 @@ NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 ANYONE = "*"
 
 
+PSA = "pod-security.kubernetes.io"
+
+
+def pod_security_labels(node_access: bool) -> dict[str, str]:
+    """Pod Security Admission for the stack's namespace: `restricted`, enforced, where every pod qualifies.
+
+    A log collector on the node (promtail) needs hostPath mounts of the node's log directories and
+    reads them as root; both are refused by the `baseline` level already, so with it the namespace
+    cannot enforce any level. It is then `privileged` for enforcement, with `restricted` still warned
+    and audited, so any other pod that falls short shows in every apply and in the audit log. Move the
+    collector to its own namespace (or disable it) to enforce `restricted` here."""
+    if not node_access:
+        return {f"{PSA}/enforce": "restricted", f"{PSA}/warn": "restricted", f"{PSA}/audit": "restricted"}
+    return {f"{PSA}/enforce": "privileged", f"{PSA}/warn": "restricted", f"{PSA}/audit": "restricted"}
+
+
 def default_deny(namespace: pulumi.Input[str], labels: dict, opts: pulumi.ResourceOptions) -> net.NetworkPolicy:
     """No pod in the namespace accepts a connection that a per-service policy does not allow."""
     return net.NetworkPolicy(

@@ -34,6 +34,9 @@ class IngressSettings(Model):
     tls_secret: Optional[str] = None
     # One host per UI, e.g. {grafana: grafana.example.com}
     hosts: dict[str, str] = Field(default_factory=dict)
+    # Prometheus, Alertmanager and Jaeger have no login of their own: an ingress host for one of them
+    # is refused unless it is listed here (after putting authentication in front, e.g. by annotations).
+    allow_unauthenticated: list[Literal["prometheus", "alertmanager", "jaeger"]] = Field(default_factory=list)
 
 
 class KubernetesSettings(Model):

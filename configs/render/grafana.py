@@ -64,7 +64,10 @@ def grafana_ini(cfg: StackConfig, config_dir: str) -> str:
     ini["auth.anonymous"] = {"enabled": "false"}
     ini["users"] = {"allow_sign_up": "false", "allow_org_create": "false"}
     ini["analytics"] = {"reporting_enabled": "false", "check_for_updates": "false"}
-    ini["server"] = {"root_url": cfg.grafana.root_url or "%(protocol)s://%(domain)s:%(http_port)s/"}
+    # Behind an ingress, Grafana must know its public URL for redirects, login and links it sends out.
+    public = cfg.ingress_url("grafana")
+    ini["server"] = {"root_url": cfg.grafana.root_url or (f"{public}/" if public else
+                                                          "%(protocol)s://%(domain)s:%(http_port)s/")}
     out = io.StringIO()
     ini.write(out)
     return out.getvalue()
