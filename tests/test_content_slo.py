@@ -133,13 +133,20 @@ def test_burn_rate_alerts_page_ticket_and_stay_quiet(tmp_path):
 def test_recording_rules_and_budget(tmp_path):
     groups = slo_rule_groups(default_slos())
     check_rules(tmp_path, groups)
-    for group, slo in zip(groups, default_slos()):
-        assert group["name"] == f"slo.{slo.name}"
-        records = {r["record"] for r in group["rules"] if "record" in r}
+    assert [g["name"] for g in groups] == [name for slo in default_slos() for name in (f"slo.{slo.name}", f"slo.{slo.name}.long")]
+    for slo in default_slos():
+        short, long = (next(g for g in groups if g["name"] == name) for name in (f"slo.{slo.name}", f"slo.{slo.name}.long"))
+        records = {r["record"]: r["expr"] for g in (short, long) for r in g["rules"] if "record" in r}
         for window in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", slo.window):
             assert error_ratio_record(window) in records
         assert ERROR_BUDGET_RECORD in records
-        assert all(r["labels"]["slo"] == slo.name for r in group["rules"])
+        assert all(r["labels"]["slo"] == slo.name for g in (short, long) for r in g["rules"])
+        assert "interval" not in short and long["interval"] == "1m"
+        assert alert_names([short]) == {FAST} and alert_names([long]) == {SLOW}
+        # Days of samples are read only from the SLO's own one-series recordings, never from the SLI's series.
+        for rule in long["rules"]:
+            if "record" in rule:
+                assert "slo:" in rule["expr"] and "prsm_" not in rule["expr"] and "up{" not in rule["expr"], rule
 
 
 @pytest.mark.parametrize("failed_series, remaining", [(True, 0.5), (False, 1.0)])

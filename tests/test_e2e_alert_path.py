@@ -6,7 +6,7 @@ What differs from a deployment, and why (everything else is the renderers' outpu
   Slack/webhook URLs in the secret files point at local stand-ins;
 - a second Alertmanager whose business_hours interval is forced to the branch "now" is not in, so
   both branches of the performance route are delivered on every run;
-- speed: scrape/evaluation interval 1s (15s, and 5s for prsm-api), every route's group_wait 1s
+- speed: scrape/evaluation interval 1s (15s, and 5s for prsm-api; 1m for the SLO long-window groups), every route's group_wait 1s
   (10s at the root, 30s for security-team), and the four seed alerts used here are also loaded as
   copies without `for` (1m-5m as shipped): the shipped groups stay loaded, unchanged;
 - Prometheus flag --rules.alert.resend-delay=1s (see below); listen addresses on loopback;
@@ -175,6 +175,11 @@ def stack(tmp_path_factory):
         prom_dir, prom_port = root / "prometheus", free_port()
         for relative, content in service_files(cfg, "prometheus", set(config["observability:secrets"])).items():
             (prom_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            if relative.startswith("rules/"):  # groups with their own interval (SLO long windows) run at 1s too
+                doc = yaml.safe_load(content)
+                for group in doc["groups"]:
+                    group.pop("interval", None)
+                content = to_yaml(doc)
             (prom_dir / relative).write_text(content)  # rules/*.yml next to prometheus.yml, as referenced
         targets = {"prometheus": f"127.0.0.1:{prom_port}", "alertmanager": am_address,
                    "prsm-api": f"127.0.0.1:{metrics.port}"}

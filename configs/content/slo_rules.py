@@ -4,7 +4,16 @@ from __future__ import annotations
 from configs.models.base import duration_seconds
 from configs.models.slo import PAGE_BURN_RATE, SLO, AvailabilitySLI, GaugeSLI, LatencySLI, RatioSLI
 
-RATE_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+# Windows up to 6h are computed from the SLI's own series every evaluation: the page needs them
+# current to the scrape (a window built from recordings lags by half the recording's window).
+# Longer windows are built from BASE_WINDOW recordings, in a group evaluated every LONG_INTERVAL,
+# as Sloth and Pyrra do: raw `avg_over_time(up[30d])` over 1,000 targets reads every sample of a
+# month each time (see `make bench`).
+BASE_WINDOW = "5m"
+SHORT_WINDOWS = ("5m", "30m", "1h", "2h", "6h")
+LONG_WINDOWS = ("1d", "3d")
+RATE_WINDOWS = SHORT_WINDOWS + LONG_WINDOWS
+LONG_INTERVAL = "1m"
 RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/slo"
 
 # (burn-rate factor, long window, short window). The workbook derives these for a 30d window,
@@ -27,6 +36,9 @@ def error_ratio_record(window: str) -> str:
 
 ERROR_BUDGET_RECORD = "slo:error_budget:remaining"
 TIME_SLI_RECORD = "slo:sli_error:instant"
+# Event SLIs: the bad and total event rates over the base window, which the long windows sum up.
+BAD_RATE_RECORD = f"slo:sli_events_bad:rate{BASE_WINDOW}"
+TOTAL_RATE_RECORD = f"slo:sli_events_total:rate{BASE_WINDOW}"
 
 
 def _canonical_window(window: str) -> str:
@@ -54,16 +66,14 @@ def _with_matchers(metric: str, *matchers: str) -> str:
     return f"{metric}{{{joined}}}" if joined else metric
 
 
-def _event_error_ratio(slo: SLO, window: str) -> str:
-    sli = slo.sli
+def _bad_and_total_rates(sli: RatioSLI | LatencySLI, window: str) -> tuple[str, str]:
     if isinstance(sli, RatioSLI):
         # A counter of failures is often absent until the first failure; `or vector(0)` keeps the
         # ratio at 0 instead of leaving no series at all.
-        return f"(sum(rate({sli.error_query}[{window}])) or vector(0)) / sum(rate({sli.total_query}[{window}]))"
-    assert isinstance(sli, LatencySLI)
+        return f"(sum(rate({sli.error_query}[{window}])) or vector(0))", f"sum(rate({sli.total_query}[{window}]))"
     good = _with_matchers(f"{sli.metric}_bucket", sli.matchers, _le_matcher(sli.threshold_seconds))
-    total = _with_matchers(f"{sli.metric}_count", sli.matchers)
-    return f"1 - sum(rate({good}[{window}])) / sum(rate({total}[{window}]))"
+    total = f"sum(rate({_with_matchers(f'{sli.metric}_count', sli.matchers)}[{window}]))"
+    return f"({total} - sum(rate({good}[{window}])))", total
 
 
 def _instant_error(sli: GaugeSLI) -> str:
@@ -72,22 +82,33 @@ def _instant_error(sli: GaugeSLI) -> str:
     return f"max(({sli.query}) {bad_op} bool {_number(sli.target)})"
 
 
-def _error_ratio(slo: SLO, window: str) -> str:
+def _raw_error_ratio(slo: SLO, window: str) -> str:
+    """The error ratio over `window` from the SLI's own series."""
     sli = slo.sli
     if isinstance(sli, AvailabilitySLI):
         # From up's own samples (one per scrape) rather than a 1m recording: a single failed
         # 15s scrape then counts as 15s of downtime, not a whole evaluation interval.
         return f"1 - avg(avg_over_time({sli.selector}[{window}]))"
     if isinstance(sli, GaugeSLI):
-        # Recorded first (same group, evaluated in order) so each window is a cheap
-        # avg_over_time instead of a subquery; promtool 2.42 runs it too.
+        # Recorded first (same group, evaluated in order) so each window is a cheap avg_over_time.
         return f'avg_over_time({TIME_SLI_RECORD}{{slo="{slo.name}"}}[{window}])'
-    return _event_error_ratio(slo, window)
+    bad, total = _bad_and_total_rates(sli, window)
+    return f"{bad} / {total}"
 
 
-def _windows(slo: SLO) -> list[str]:
-    windows = list(RATE_WINDOWS)
-    if _canonical_window(slo.window) not in windows:
+def _recorded_error_ratio(slo: SLO, window: str) -> str:
+    """The error ratio over a long `window` from the base window's recordings: one series per SLO,
+    however many series the SLI selects. Event SLIs sum the recorded rates (a ratio of sums, so busy
+    and quiet hours weigh as their traffic does); time SLIs average the recorded ratio."""
+    sel = f'{{slo="{slo.name}"}}'
+    if isinstance(slo.sli, (RatioSLI, LatencySLI)):
+        return f"sum_over_time({BAD_RATE_RECORD}{sel}[{window}]) / sum_over_time({TOTAL_RATE_RECORD}{sel}[{window}])"
+    return f"avg_over_time({error_ratio_record(BASE_WINDOW)}{sel}[{window}])"
+
+
+def _long_windows(slo: SLO) -> list[str]:
+    windows = list(LONG_WINDOWS)
+    if _canonical_window(slo.window) not in RATE_WINDOWS:
         windows.append(slo.window)
     return windows
 
@@ -117,23 +138,34 @@ def _burn_alert(slo: SLO, name: str, conditions, severity: str, for_: str, speed
     }
 
 
-def slo_rule_group(slo: SLO) -> dict:
+def slo_rule_groups_of(slo: SLO) -> list[dict]:
+    """Two groups per SLO. The first, at the global evaluation interval, records the short windows from
+    the SLI's series and holds the page; the second, every LONG_INTERVAL, records the long windows
+    (1d, 3d, the SLO window) from the first group's base-window recordings and holds the ticket, so no
+    rule reads days of raw samples every evaluation."""
     labels = {"slo": slo.name}
-    rules: list[dict] = []
+    short: list[dict] = []
     if isinstance(slo.sli, GaugeSLI):
-        rules.append({"record": TIME_SLI_RECORD, "expr": _instant_error(slo.sli), "labels": dict(labels)})
-    for window in _windows(slo):
-        rules.append({"record": error_ratio_record(window), "expr": _error_ratio(slo, window), "labels": dict(labels)})
-    rules.append({
+        short.append({"record": TIME_SLI_RECORD, "expr": _instant_error(slo.sli), "labels": dict(labels)})
+    if isinstance(slo.sli, (RatioSLI, LatencySLI)):
+        bad, total = _bad_and_total_rates(slo.sli, BASE_WINDOW)
+        short.append({"record": BAD_RATE_RECORD, "expr": bad, "labels": dict(labels)})
+        short.append({"record": TOTAL_RATE_RECORD, "expr": total, "labels": dict(labels)})
+    for window in SHORT_WINDOWS:
+        short.append({"record": error_ratio_record(window), "expr": _raw_error_ratio(slo, window), "labels": dict(labels)})
+    # No `for` on the page: the 5m short window already stops it flapping, and any delay here
+    # adds directly to time-to-page (workbook, "multiwindow, multi-burn-rate alerts").
+    short.append(_burn_alert(slo, "SLOErrorBudgetBurnFast", PAGE_CONDITIONS, "critical", "", "fast"))
+    long = [{"record": error_ratio_record(window), "expr": _recorded_error_ratio(slo, window), "labels": dict(labels)}
+            for window in _long_windows(slo)]
+    long.append({
         "record": ERROR_BUDGET_RECORD,
         "expr": f'1 - {error_ratio_record(slo.window)}{{slo="{slo.name}"}} / {_number(slo.error_budget)}',
         "labels": dict(labels),
     })
-    # No `for` on the page: the 5m short window already stops it flapping, and any delay here
-    # adds directly to time-to-page (workbook, "multiwindow, multi-burn-rate alerts").
-    rules.append(_burn_alert(slo, "SLOErrorBudgetBurnFast", PAGE_CONDITIONS, "critical", "", "fast"))
-    rules.append(_burn_alert(slo, "SLOErrorBudgetBurnSlow", TICKET_CONDITIONS, "warning", "15m", "slowly"))
-    return {"name": f"slo.{slo.name}", "rules": rules}
+    long.append(_burn_alert(slo, "SLOErrorBudgetBurnSlow", TICKET_CONDITIONS, "warning", "15m", "slowly"))
+    return [{"name": f"slo.{slo.name}", "rules": short},
+            {"name": f"slo.{slo.name}.long", "interval": LONG_INTERVAL, "rules": long}]
 
 
 def slo_rule_groups(slos: list[SLO]) -> list[dict]:
@@ -141,4 +173,4 @@ def slo_rule_groups(slos: list[SLO]) -> list[dict]:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"duplicate SLO names: {', '.join(duplicates)}")
-    return [slo_rule_group(slo) for slo in slos]
+    return [group for slo in slos for group in slo_rule_groups_of(slo)]
