@@ -58,6 +58,7 @@ preflight: $(VENV)/.installed
 bench: $(VENV)/.installed engine
 	$(PY) -m tools.bench
 	$(PY) -m tools.bench_engine
+	$(PY) -m tools.bench_rules
 
 check-tools:
 	@command -v pulumi >/dev/null 2>&1 || { echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (e.g. curl -fsSL https://get.pulumi.com | sh)"; exit 1; }
