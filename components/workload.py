@@ -76,12 +76,8 @@ class Workload:
     kind: Literal["stateful", "stateless", "daemon"] = "stateless"
     host_mounts: list[HostMount] = field(default_factory=list)
     api_rules: list[ApiRule] = field(default_factory=list)
-    # Whether the image tolerates a read-only root filesystem (writes go to data and tmp volumes only).
-    read_only_root: bool = True
     metrics_port: Optional[str] = None
     labels: dict[str, str] = field(default_factory=dict)
-    # Docker: extra groups (e.g. the socket's group for promtail). Kubernetes ignores it.
-    docker_group_adds: list[str] = field(default_factory=list)
 
     def config_path(self, relative: str) -> str:
         return f"{self.config_dir}/{relative}"

@@ -1,23 +1,63 @@
 """The Docker target's containers on a real Docker Engine, from local images of the pinned binaries
-(tools/images.py): each comes up healthy with exactly the inputs the Docker provider would receive."""
+(tools/images.py), created through the Engine API calls the Docker provider makes with exactly the
+inputs it would receive (tools/docker_smoke.py)."""
 from __future__ import annotations
-
-import subprocess
 
 import pytest
 
 from tools import docker_smoke, images
+from tools.docker_api import Engine, EngineError
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
-def local_images():
-    if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
-        pytest.fail("no Docker Engine answers: start dockerd (as root), as .ci/run does")
+def engine():
+    engine = Engine()
+    if not engine.ping():
+        pytest.fail("no Docker Engine answers on /var/run/docker.sock: start dockerd (as root), as .ci/run does")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def local_images(engine):
     return images.build_images()
 
 
-def test_services_with_local_images_come_up_healthy(local_images):
+def test_services_come_up_healthy_and_do_what_users_rely_on(local_images, capsys):
+    """Healthy within the wait timeout; rules evaluate; Prometheus finds Alertmanager; Alertmanager
+    loads its time intervals; the Watchdog reaches a webhook on the host; secret files keep their
+    mode and owner; Prometheus' data survives a replacement of its container."""
     assert set(local_images) == {"prometheus", "alertmanager", "jaeger"}
-    assert docker_smoke.main(list(local_images)) == 0
+    code = docker_smoke.main(list(local_images))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert sum(line.startswith("ok   check_") for line in out.splitlines()) == len(docker_smoke.CHECKS), out
+
+
+def test_a_read_only_root_refuses_the_providers_uploads(engine, local_images):
+    """Why the Docker target keeps a writable root filesystem: the provider uploads config and secret
+    files into the created container, and the engine refuses that on a read-only root."""
+    name = "obs-smoke-read-only-root"
+    engine.remove(name)
+    container = engine.create(name, {"Image": local_images["prometheus"],
+                                     "HostConfig": {"ReadonlyRootfs": True, "Tmpfs": {"/tmp": ""}}})
+    try:
+        upload = docker_smoke.archive([{"file": "/etc/prometheus/prometheus.yml", "content": "global: {}\n",
+                                        "permissions": "0444"}])
+        with pytest.raises(EngineError, match="read-only") as refused:
+            engine.upload(container, upload)
+        assert refused.value.status in (403, 500)
+        writable = engine.create(name + "-rw", {"Image": local_images["prometheus"]})
+        try:
+            engine.upload(writable, upload)  # the same upload into a writable root is accepted
+        finally:
+            engine.remove(name + "-rw")
+    finally:
+        engine.remove(name)
+
+
+@pytest.mark.parametrize("text, nanoseconds", [("15s", 15 * 10**9), ("1m0s", 60 * 10**9), ("1m30s", 90 * 10**9),
+                                               ("500ms", 5 * 10**8), ("1h0m0s", 3600 * 10**9)])
+def test_durations_are_read_as_go_reads_them(text, nanoseconds):
+    assert docker_smoke.go_duration_ns(text) == nanoseconds

@@ -92,6 +92,9 @@ class DockerTarget:
             wait_timeout=180,
             destroy_grace_seconds=30,
             # Root-run containers (promtail) only read root-owned files, which needs no capability either.
+            # No read-only root filesystem here, unlike on Kubernetes: the provider delivers `uploads`
+            # into the created container through the archive API, which the engine refuses on a
+            # read-only root ("container rootfs is marked read-only"; tests/test_docker_engine.py).
             capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
             security_opts=["no-new-privileges:true"],
             log_opts={"max-size": "50m", "max-file": "3"},

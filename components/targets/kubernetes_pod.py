@@ -70,7 +70,7 @@ def _security(w: Workload) -> tuple[core.PodSecurityContextArgs, core.SecurityCo
                                       fs_group_change_policy="OnRootMismatch", seccomp_profile=seccomp)
     container = core.SecurityContextArgs(
         run_as_user=uid, run_as_group=gid, run_as_non_root=non_root, privileged=False,
-        allow_privilege_escalation=False, read_only_root_filesystem=w.read_only_root,
+        allow_privilege_escalation=False, read_only_root_filesystem=True,
         capabilities=core.CapabilitiesArgs(drop=["ALL"]), seccomp_profile=seccomp)
     return pod, container
 
@@ -105,9 +105,9 @@ def volumes(w: Workload, names: dict[str, str], data: Optional[core.VolumeArgs])
         if data is not None:
             vols.append(data)
         mounts.append(core.VolumeMountArgs(name=DATA_VOLUME, mount_path=w.data_dir))
-    if w.read_only_root:
-        vols.append(core.VolumeArgs(name=TMP_VOLUME, empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="256Mi")))
-        mounts.append(core.VolumeMountArgs(name=TMP_VOLUME, mount_path="/tmp"))
+    # Every service runs on a read-only root filesystem: it writes to its data volume and /tmp only.
+    vols.append(core.VolumeArgs(name=TMP_VOLUME, empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="256Mi")))
+    mounts.append(core.VolumeMountArgs(name=TMP_VOLUME, mount_path="/tmp"))
     for i, mount in enumerate(w.host_mounts):
         vols.append(core.VolumeArgs(name=f"host-{i}", host_path=core.HostPathVolumeSourceArgs(
             path=mount.host_path, type="Directory")))
