@@ -5,6 +5,7 @@ import os
 from collections import Counter
 from typing import Iterator
 
+from .docker_forms import docker_cpus
 from .models.alertmanager import DEADMANS_SWITCH, Route
 from .models.stack import StackConfig
 
@@ -115,6 +116,11 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
         for name in ("prometheus", "alertmanager"):
             if getattr(cfg, name).replicas != 1:
                 errors.append((f"{name}.replicas", "replicas > 1 need the kubernetes target (one Docker host)"))
+        for name in cfg.enabled():
+            try:
+                docker_cpus(getattr(cfg, name).limits.cpu)
+            except ValueError as error:
+                errors.append((f"{name}.limits.cpu", str(error)))
         ports = [(name, getattr(cfg, name).host_port) for name in cfg.enabled() if getattr(cfg, name).host_port]
         for port in sorted(_duplicates([port for _, port in ports])):
             users = ", ".join(name for name, p in ports if p == port)

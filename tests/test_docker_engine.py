@@ -55,9 +55,3 @@ def test_a_read_only_root_refuses_the_providers_uploads(engine, local_images):
             engine.remove(name + "-rw")
     finally:
         engine.remove(name)
-
-
-@pytest.mark.parametrize("text, nanoseconds", [("15s", 15 * 10**9), ("1m0s", 60 * 10**9), ("1m30s", 90 * 10**9),
-                                               ("500ms", 5 * 10**8), ("1h0m0s", 3600 * 10**9)])
-def test_durations_are_read_as_go_reads_them(text, nanoseconds):
-    assert docker_smoke.go_duration_ns(text) == nanoseconds

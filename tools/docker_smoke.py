@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
+from configs.docker_forms import cpus_read_back, duration_ns, go_duration
 from configs.load import from_stack_file
 from tools.docker_api import Engine, EngineError
 from tools.images import local_images
@@ -36,25 +37,6 @@ from tools.mockrun import ROOT, run_program
 PREFIX = "obs-smoke"
 SECRETS = {"slack_webhook_url": "http://127.0.0.1:9/slack", "security_slack_webhook": "http://127.0.0.1:9/sec",
            "pagerduty_routing_key": "smoke-key", "smtp_password": "smoke-password"}
-_UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
-
-
-def go_duration_ns(text: str) -> int:
-    """A Go duration ("15s", "1m0s", "1.5s") in nanoseconds, as the provider's time.ParseDuration reads it."""
-    total, number = 0, ""
-    i = 0
-    while i < len(text):
-        if text[i].isdigit() or text[i] == ".":
-            number += text[i]
-            i += 1
-            continue
-        unit = next(u for u in ("ns", "us", "µs", "ms", "s", "m", "h") if text.startswith(u, i) and
-                    not (u == "m" and text.startswith("ms", i)))
-        total += int(float(number) * _UNITS[unit])
-        number, i = "", i + len(unit)
-    if number:
-        raise ValueError(f"{text!r}: a number without a unit")
-    return total
 
 
 def archive(uploads: list[dict]) -> bytes:
@@ -69,7 +51,7 @@ def archive(uploads: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def create_body(inputs: dict, image: str, network: str) -> dict:
+def create_body(inputs: dict, image: str) -> dict:
     """The Engine API's create request for the recorded container inputs, as the provider builds it."""
     health = inputs["healthcheck"]
     binds = [f"{v.get('volumeName') or v['hostPath']}:{v['containerPath']}{':ro' if v.get('readOnly') else ''}"
@@ -89,7 +71,9 @@ def create_body(inputs: dict, image: str, network: str) -> dict:
         "Tmpfs": inputs.get("tmpfs") or {},
         "PortBindings": {f"{p['internal']}/{p['protocol']}": [{"HostIp": p["ip"], "HostPort": str(p["external"])}]
                          for p in ports},
-        "NetworkMode": network,
+        # The provider creates on the default bridge (network_mode's default), then disconnects it
+        # and connects each networks_advanced entry with its aliases.
+        "NetworkMode": inputs.get("networkMode", "bridge"),
     }
     return {
         "Image": image,
@@ -99,11 +83,10 @@ def create_body(inputs: dict, image: str, network: str) -> dict:
         "Env": inputs.get("envs", []),
         "Labels": {label["label"]: label["value"] for label in inputs.get("labels", [])},
         "ExposedPorts": {f"{p['internal']}/{p['protocol']}": {} for p in ports},
-        "Healthcheck": {"Test": health["tests"], "Interval": go_duration_ns(health["interval"]),
-                        "Timeout": go_duration_ns(health["timeout"]), "StartPeriod": go_duration_ns(health["startPeriod"]),
+        "Healthcheck": {"Test": health["tests"], "Interval": duration_ns(health["interval"]),
+                        "Timeout": duration_ns(health["timeout"]), "StartPeriod": duration_ns(health["startPeriod"]),
                         "Retries": health["retries"]},
         "HostConfig": host,
-        "NetworkingConfig": {"EndpointsConfig": {network: {"Aliases": inputs["networksAdvanced"][0]["aliases"]}}},
     }
 
 
@@ -143,7 +126,12 @@ class Smoke:
         inputs = self.containers[service]
         name = inputs["name"]
         self.engine.remove(name)
-        container = self.engine.create(name, create_body(inputs, self.images[service], self.network))
+        container = self.engine.create(name, create_body(inputs, self.images[service]))
+        self.engine.call("POST", "/networks/bridge/disconnect", {"Container": container, "Force": False})
+        for network in inputs["networksAdvanced"]:
+            assert network["name"] == self.network, network
+            self.engine.call("POST", f"/networks/{self.network}/connect",
+                             {"Container": container, "EndpointConfig": {"Aliases": network.get("aliases", [])}})
         self.engine.upload(container, archive(inputs["uploads"]))
         self.engine.start(container)
         if name not in self.started:
@@ -249,7 +237,45 @@ def check_prometheus_data_survives_replacement(smoke: Smoke) -> str:
     return f"{len(result)} `up` samples from before the replacement are still there"
 
 
+def read_back(container: dict) -> dict:
+    """What the provider's Read stores from the engine's view of a container, for the fields it
+    compares with the program's inputs (resource_docker_container_funcs.go, resourceDockerContainerRead)."""
+    host, config = container["HostConfig"], container["Config"]
+    health = config["Healthcheck"]
+    return {
+        "cpus": cpus_read_back(host["NanoCpus"]),
+        "memory": host["Memory"] // 2**20,
+        "memoryReservation": host["MemoryReservation"] // 2**20,
+        "healthcheck": {"tests": health["Test"], "interval": go_duration(f"{health['Interval']}ns"),
+                        "timeout": go_duration(f"{health['Timeout']}ns"),
+                        "startPeriod": go_duration(f"{health['StartPeriod']}ns"), "retries": health["Retries"]},
+        "capabilities": {"drops": host["CapDrop"] or []} | ({"adds": host["CapAdd"]} if host["CapAdd"] else {}),
+        "securityOpts": host["SecurityOpt"] or [],
+        "logOpts": host["LogConfig"]["Config"],
+        "user": config["User"],
+        "restart": host["RestartPolicy"]["Name"],
+        "command": config["Cmd"],
+        "networkMode": host["NetworkMode"],
+    }
+
+
+def check_provider_reads_back_the_inputs(smoke: Smoke) -> str:
+    """No diff after a refresh: every compared field reads back exactly as the program sends it."""
+    compared = 0
+    for service, inputs in smoke.containers.items():
+        stored = read_back(smoke.engine.inspect(inputs["name"]))
+        sent = {key: inputs.get(key) for key in stored}
+        sent["networkMode"] = inputs.get("networkMode", "bridge")  # the schema's default
+        sent["memoryReservation"] = inputs.get("memoryReservation", 0)
+        sent["healthcheck"] = {k: v for k, v in inputs["healthcheck"].items() if k in stored["healthcheck"]}
+        differ = {key: (sent[key], stored[key]) for key in stored if sent[key] != stored[key]}
+        assert not differ, f"{service}: input != read back: {differ}"
+        compared += len(stored)
+    return f"{compared} fields across {len(smoke.containers)} containers read back as sent"
+
+
 CHECKS = (  # (services it needs, check)
+    ((), check_provider_reads_back_the_inputs),
     (("prometheus",), check_rules_evaluate),
     (("prometheus", "alertmanager"), check_prometheus_sees_alertmanager),
     (("alertmanager",), check_alertmanager_config),

@@ -7,11 +7,11 @@ from typing import Optional
 import pulumi
 import pulumi_docker as docker
 
+from configs.docker_forms import docker_cpus, go_duration, memory_mib
 from configs.models.stack import StackConfig
 
 from ..service import Endpoints
 from ..workload import Workload
-from .quantity import cpus, memory_mb
 
 
 class DockerTarget:
@@ -50,8 +50,11 @@ class DockerTarget:
         return uploads
 
     def _healthcheck(self, w: Workload) -> docker.ContainerHealthcheckArgs:
-        return docker.ContainerHealthcheckArgs(tests=list(w.health.docker_test), interval="15s", timeout="5s",
-                                               retries=5, start_period=w.health.start_period)
+        # Durations in the form the provider reads back (configs/docker_forms.py): "60s" would differ
+        # from the stored "1m0s" on every `pulumi up`.
+        return docker.ContainerHealthcheckArgs(tests=list(w.health.docker_test), interval=go_duration("15s"),
+                                               timeout=go_duration("5s"), retries=5,
+                                               start_period=go_duration(w.health.start_period))
 
     def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
         name = f"{self.prefix}-{w.service}"
@@ -75,7 +78,8 @@ class DockerTarget:
             f"{w.service}",
             name=name,
             image=image.image_id,
-            command=w.args,
+            # Unset rather than empty: the provider reads back the image's own CMD.
+            command=w.args or None,
             envs=env + secret_env,
             user=w.user,
             uploads=self._uploads(w),
@@ -83,9 +87,9 @@ class DockerTarget:
             ports=ports,
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[w.service])],
             healthcheck=self._healthcheck(w),
-            memory=memory_mb(w.limits.memory),
-            memory_reservation=memory_mb(w.requests.memory),
-            cpus=cpus(w.limits.cpu),
+            memory=memory_mib(w.limits.memory),
+            memory_reservation=memory_mib(w.requests.memory),
+            cpus=docker_cpus(w.limits.cpu),  # ForceNew: only the form the provider reads back is stable
             restart="unless-stopped",
             # Wait for the health check, so `pulumi up` fails on a service that does not come up.
             wait=True,
