@@ -12,8 +12,8 @@ def format_loc(loc: Sequence[object]) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif str(part).startswith(("function-", "tagged-union")):
-            continue
+        elif str(part).startswith(("function-", "tagged-union")) or part == "[key]":
+            continue  # pydantic's markers: the key itself is already the last part of the path
         else:
             path += ("." if path else "") + str(part)
     return path

@@ -7,7 +7,8 @@ from typing import Iterator
 
 from .docker_forms import docker_cpus
 from .models.alertmanager import DEADMANS_SWITCH, Route
-from .models.stack import StackConfig
+from .models.service import byte_count, cpu_cores
+from .models.stack import SERVICES, StackConfig
 
 Problem = tuple[str, str]
 
@@ -109,6 +110,14 @@ def _prometheus(cfg: StackConfig) -> list[Problem]:
 
 def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     errors: list[Problem] = []
+    for name in SERVICES:
+        service = getattr(cfg, name)
+        if cpu_cores(service.requests.cpu) > cpu_cores(service.limits.cpu):
+            errors.append((f"{name}.requests.cpu", f"{service.requests.cpu} is above limits.cpu {service.limits.cpu} "
+                                                   "(Kubernetes refuses a request above its limit)"))
+        if byte_count(service.requests.memory) > byte_count(service.limits.memory):
+            errors.append((f"{name}.requests.memory", f"{service.requests.memory} is above limits.memory "
+                                                      f"{service.limits.memory} (Kubernetes refuses a request above its limit)"))
     for name in _SINGLE_REPLICA:
         if getattr(cfg, name).replicas != 1:
             errors.append((f"{name}.replicas", f"{name} runs as a single instance here; replicas must be 1"))

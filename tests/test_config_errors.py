@@ -80,6 +80,28 @@ CASES = {
     "bad docker host": ({"observability:common": {"docker": {"host": "example.com:2375"}}},
                         "common.docker.host", "ssh://"),
     "bad quantity": ({"observability:loki": {"limits": {"memory": "1 GB"}}}, "loki.limits.memory", "quantity"),
+    "promql in a user rule": ({"observability:prometheus": {"rule_groups": [{"name": "mine", "rules": [
+        {"alert": "A", "expr": "sum(rate(x[5m])"}]}]}},
+        "prometheus.rule_groups[0].rules[0].expr", "not valid PromQL"),
+    "promql in an slo gauge": ({"observability:slos": [{"name": "acc", "description": "d", "objective": 0.99,
+                                                        "window": "7d", "sli": {"kind": "gauge", "query": "avg(x", "target": 1}}]},
+                               "slos[0].sli.gauge.query", "not valid PromQL"),
+    "template in an annotation": ({"observability:prometheus": {"rule_groups": [{"name": "mine", "rules": [
+        {"alert": "A", "expr": "up == 0", "annotations": {"summary": "{{ $labels.job "}}]}]}},
+        "prometheus.rule_groups[0].rules[0].annotations.summary", "never closed"),
+    "template in a slack title": ({"observability:alertmanager": {"receivers": [
+        {"name": "default", "slack": {"webhook_secret": "x", "channel": "#c", "title": "{{ if .X }}y"}}]}},
+        "alertmanager.receivers[0].slack.title", "without its {{ end }}"),
+    "reserved label name": ({"observability:prometheus": {"rule_groups": [{"name": "mine", "rules": [
+        {"alert": "A", "expr": "up == 0", "labels": {"__name__": "x"}}]}]}},
+        "prometheus.rule_groups[0].rules[0].labels.__name__", "reserved"),
+    "storage size a subclass once let through": ({"observability:prometheus": {"storage_size": "lots"}},
+                                                 "prometheus.storage_size", "not a byte quantity"),
+    "zero storage size": ({"observability:jaeger": {"storage_size": "0Gi"}}, "jaeger.storage_size", "above zero"),
+    "memory in millibytes": ({"observability:loki": {"limits": {"memory": "512m"}}}, "loki.limits.memory", "milli"),
+    "cpu in memory units": ({"observability:loki": {"limits": {"cpu": "1Gi"}}}, "loki.limits.cpu", "memory unit"),
+    "request above limit": ({"observability:grafana": {"requests": {"memory": "1Gi"}}},
+                            "grafana.requests.memory", "above limits.memory"),
     "prometheus exposed without authentication": (
         {"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
             "enabled": True, "tls_secret": "t", "hosts": {"prometheus": "p.example.com"}}}}},

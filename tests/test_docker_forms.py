@@ -59,6 +59,6 @@ def test_every_docker_container_input_is_in_its_read_back_form():
 
 def test_a_cpu_limit_without_a_stable_form_is_a_config_error():
     with pytest.raises(ConfigError) as info:
-        load({"observability:grafana": {"limits": {"cpu": "50m"}}})
+        load({"observability:grafana": {"limits": {"cpu": "50m"}, "requests": {"cpu": "50m"}}})
     assert [path for path, _ in info.value.problems] == ["grafana.limits.cpu"]
-    load({"observability:common": {"target": "kubernetes"}, "observability:grafana": {"limits": {"cpu": "50m"}}})
+    load({"observability:common": {"target": "kubernetes"}, "observability:grafana": {"limits": {"cpu": "50m"}, "requests": {"cpu": "50m"}}})

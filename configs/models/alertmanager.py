@@ -8,7 +8,8 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from .base import Duration, Model
-from .service import Image, RetainedService
+from .expressions import GoTemplate
+from .service import Bytes, Image, RetainedService
 
 # Alertmanager's matcher syntax: label, operator, quoted or bare value.
 _MATCHER = re.compile(r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)\s*$')
@@ -32,8 +33,8 @@ class SlackConfig(Model):
     # Name of the entry in `observability:secrets` holding the webhook URL.
     webhook_secret: str
     channel: str
-    title: Optional[str] = None
-    text: Optional[str] = None
+    title: Optional[GoTemplate] = None
+    text: Optional[GoTemplate] = None
     color: Optional[str] = None
     send_resolved: bool = True
 
@@ -48,8 +49,8 @@ class SlackConfig(Model):
 class PagerDutyConfig(Model):
     routing_key_secret: str
     severity: str = "critical"
-    description: Optional[str] = None
-    details: dict[str, str] = Field(default_factory=dict)
+    description: Optional[GoTemplate] = None
+    details: dict[str, GoTemplate] = Field(default_factory=dict)
     send_resolved: bool = True
     # Events API endpoint; unset means Alertmanager's default (PagerDuty US). Set for the EU service
     # (https://events.eu.pagerduty.com/v2/enqueue) or a local stand-in in tests.
@@ -60,8 +61,8 @@ class PagerDutyConfig(Model):
 
 class EmailConfig(Model):
     to: str
-    subject: Optional[str] = None
-    body: Optional[str] = None
+    subject: Optional[GoTemplate] = None
+    body: Optional[GoTemplate] = None
     send_resolved: bool = False
 
     @field_validator("to")
@@ -276,7 +277,7 @@ class Alertmanager(RetainedService):
     deadmans_switch: Optional[WebhookConfig] = None
     # Fail the deploy, instead of warning and dropping the integration, when a receiver's secret is unset.
     require_secrets: bool = False
-    storage_size: str = "1Gi"
+    storage_size: Bytes = "1Gi"
 
     @property
     def sends_email(self) -> bool:

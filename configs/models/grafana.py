@@ -6,7 +6,7 @@ from typing import Optional
 from pydantic import Field
 
 from .base import Model
-from .service import Image, Service
+from .service import Bytes, Image, Service
 
 
 class Grafana(Service):
@@ -18,4 +18,4 @@ class Grafana(Service):
     root_url: Optional[str] = None
     # Directory (relative to the project) of extra dashboard JSON files, provisioned into the "Custom" folder.
     dashboards_dir: Optional[str] = None
-    storage_size: str = "2Gi"
+    storage_size: Bytes = "2Gi"

@@ -6,7 +6,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from .base import Duration
-from .service import Image, Resources, Service
+from .service import Bytes, Image, Resources, Service
 
 
 class Jaeger(Service):
@@ -18,4 +18,4 @@ class Jaeger(Service):
     storage: Literal["memory", "badger"] = "memory"
     max_traces: int = Field(100000, ge=1000)
     badger_ttl: Duration = "72h"
-    storage_size: str = "5Gi"
+    storage_size: Bytes = "5Gi"

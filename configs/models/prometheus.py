@@ -7,6 +7,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator
 
 from .base import Duration, Model
+from .expressions import GoTemplate, LabelName, PromQL
 from .service import Image, Resources, RetainedService
 
 _JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]*$")
@@ -42,10 +43,10 @@ class ScrapeJob(Model):
 class Rule(Model):
     alert: Optional[str] = None
     record: Optional[str] = None
-    expr: str
+    expr: PromQL
     for_: Optional[Duration] = Field(None, alias="for")
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[LabelName, GoTemplate] = Field(default_factory=dict)
+    annotations: dict[LabelName, GoTemplate] = Field(default_factory=dict)
 
     model_config = Model.model_config | {"populate_by_name": True}
 
@@ -94,7 +95,7 @@ class Prometheus(RetainedService):
 
     @field_validator("retention_size")
     @classmethod
-    def _size(cls, value: Optional[str]) -> Optional[str]:
+    def _retention_size(cls, value: Optional[str]) -> Optional[str]:
         if value is not None and not re.match(r"^\d+(B|KB|MB|GB|TB|PB|EB)$", value):
             raise ValueError(f"{value!r} is not a size (e.g. 50GB)")
         return value

@@ -2,26 +2,55 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from .base import Duration, Model
 
-_QUANTITY = re.compile(r"^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+_CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
+_BYTES = re.compile(r"^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$")
+_BYTE_FACTORS = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
+                 None: 1}
 
 
-def _quantity(value: str) -> str:
-    if not _QUANTITY.match(value):
-        raise ValueError(f"{value!r} is not a Kubernetes quantity (e.g. 500m, 1, 512Mi, 10Gi)")
+def cpu_cores(value: str) -> float:
+    number, milli = _CPU.match(value).groups()
+    return float(number) / (1000 if milli else 1)
+
+
+def byte_count(value: str) -> float:
+    number, unit = _BYTES.match(value).groups()
+    return float(number) * _BYTE_FACTORS[unit]
+
+
+def _cpu(value: str) -> str:
+    if not _CPU.match(value):
+        hint = " (that is a memory unit)" if _BYTES.match(value) else ""
+        raise ValueError(f"{value!r} is not a CPU quantity{hint}: use cores or millicores, e.g. 500m, 1, 1.5")
+    if cpu_cores(value) <= 0:
+        raise ValueError(f"{value!r}: a CPU quantity must be above zero")
     return value
 
 
-class Resources(Model):
-    cpu: str = "500m"
-    memory: str = "512Mi"
+def _bytes(value: str) -> str:
+    if not _BYTES.match(value):
+        hint = (" ('m' is milli: a thousandth of a byte; use Mi or M)" if re.match(r"^\d+(\.\d+)?m$", value) else "")
+        raise ValueError(f"{value!r} is not a byte quantity{hint} (e.g. 512Mi, 1Gi, 10Gi)")
+    if byte_count(value) <= 0:
+        raise ValueError(f"{value!r}: a size must be above zero")
+    return value
 
-    _check = field_validator("cpu", "memory")(classmethod(lambda cls, v: _quantity(v)))
+
+# As field types, not validators, so a subclass that redefines the field (a service's own default)
+# keeps the check: a validator method can be shadowed by one of the same name in a subclass.
+Cpu = Annotated[str, AfterValidator(_cpu)]
+Bytes = Annotated[str, AfterValidator(_bytes)]
+
+
+class Resources(Model):
+    cpu: Cpu = "500m"
+    memory: Bytes = "512Mi"
 
 
 class Image(Model):
@@ -53,13 +82,12 @@ class Service(Model):
     replicas: int = Field(1, ge=1, le=9)
     requests: Resources = Resources(cpu="100m", memory="128Mi")
     limits: Resources = Resources()
-    storage_size: str = "10Gi"
+    storage_size: Bytes = "10Gi"
     extra_args: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     # UI port published on the Docker host (loopback by default); None keeps the service internal.
     host_port: Optional[int] = None
 
-    _size = field_validator("storage_size")(classmethod(lambda cls, v: _quantity(v)))
 
     @field_validator("host_port")
     @classmethod

@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from configs.models.base import Duration, Model, duration_seconds
+from configs.models.expressions import PromQL
 
 # A metric name with optional label matchers, e.g. prsm_requests_total{job="prsm-api",code=~"5.."}.
 # Only a selector is accepted (not arbitrary PromQL) because the rule builder wraps it in
@@ -42,7 +43,7 @@ class GaugeSLI(Model):
     """Time-based: the fraction of time a gauge is on the wrong side of a target is bad."""
 
     kind: Literal["gauge"]
-    query: str = Field(min_length=1, description="PromQL expression of the gauge, e.g. avg(prsm_model_accuracy_score)")
+    query: PromQL = Field(description="PromQL expression of the gauge, e.g. avg(prsm_model_accuracy_score)")
     target: float
     comparison: Literal[">=", "<="] = Field(default=">=", description="how the gauge must compare to target to be good")
 
