@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Iterator
 
 from .docker_forms import docker_cpus
+from .models.base import duration_seconds
 from .models.alertmanager import DEADMANS_SWITCH, Route
 from .models.service import byte_count, cpu_cores
 from .models.stack import SERVICES, StackConfig
@@ -27,6 +28,19 @@ def _routes(routes: list[Route], path: str) -> Iterator[tuple[str, Route]]:
         yield from _routes(route.routes, f"{here}.routes")
 
 
+def _shadowed_routes(routes: list[Route], path: str) -> list[Problem]:
+    """A route without matchers and without `continue` takes every alert that reaches it: the sibling
+    routes after it can never match."""
+    problems: list[Problem] = []
+    for index, route in enumerate(routes):
+        if not route.matchers and not route.continue_ and index < len(routes) - 1:
+            later = ", ".join(f"{path}[{i}]" for i in range(index + 1, len(routes)))
+            problems.append((f"{path}[{index}]", f"matches every alert and does not continue, so {later} can never "
+                                                 f"match; move it last or give it matchers"))
+        problems += _shadowed_routes(route.routes, f"{path}[{index}].routes")
+    return problems
+
+
 def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], list[Problem]]:
     am = cfg.alertmanager
     errors: list[Problem] = []
@@ -44,13 +58,21 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
     receivers.append(DEADMANS_SWITCH)
     if am.receiver not in receivers:
         errors.append(("alertmanager.receiver", f"unknown receiver {am.receiver!r}"))
+    for field in ("group_interval", "repeat_interval"):
+        if duration_seconds(getattr(am, field)) == 0:
+            errors.append((f"alertmanager.{field}", f"{field} cannot be zero (Alertmanager refuses it)"))
     for path, route in _routes(am.routes, "alertmanager.routes"):
+        for field in ("group_interval", "repeat_interval"):
+            value = getattr(route, field)
+            if value is not None and duration_seconds(value) == 0:
+                errors.append((f"{path}.{field}", f"{field} cannot be zero (Alertmanager refuses it)"))
         if route.receiver not in receivers:
             errors.append((f"{path}.receiver", f"unknown receiver {route.receiver!r}"))
         for field in ("active_time_intervals", "mute_time_intervals"):
             for i, name in enumerate(getattr(route, field)):
                 if name not in intervals:
                     errors.append((f"{path}.{field}[{i}]", f"undefined time interval {name!r}"))
+    warnings += _shadowed_routes(am.routes, "alertmanager.routes")
     missing: dict[str, list[str]] = {}
     for index, receiver in enumerate(am.receivers):
         for field, secret in receiver.secret_names():
@@ -91,6 +113,11 @@ def _prometheus(cfg: StackConfig) -> list[Problem]:
                            f"{job.job_name!r} is the stack's own job for that service"))
     for name in sorted(_duplicates(jobs)):
         errors.append(("prometheus.scrape_jobs", f"job {name!r} is defined more than once"))
+    for index, job in enumerate(cfg.prometheus.scrape_jobs):
+        interval = job.scrape_interval or cfg.prometheus.scrape_interval
+        if job.scrape_timeout and duration_seconds(job.scrape_timeout) > duration_seconds(interval):
+            errors.append((f"prometheus.scrape_jobs[{index}].scrape_timeout",
+                           f"{job.scrape_timeout} is longer than the job's scrape interval {interval} (Prometheus refuses it)"))
     from .render.rules import rule_groups  # the shipped groups count against user group names
 
     builtin = [group["name"] for group in rule_groups(cfg, include_user=False)]

@@ -102,6 +102,32 @@ CASES = {
     "cpu in memory units": ({"observability:loki": {"limits": {"cpu": "1Gi"}}}, "loki.limits.cpu", "memory unit"),
     "request above limit": ({"observability:grafana": {"requests": {"memory": "1Gi"}}},
                             "grafana.requests.memory", "above limits.memory"),
+    "regex matcher that RE2 refuses": ({"observability:alertmanager": {"routes": [
+        {"receiver": "default", "matchers": ['job=~"(?!api).*"']}]}},
+        "alertmanager.routes[0].matchers", "RE2 syntax"),
+    "time range backwards": ({"observability:alertmanager": {"time_intervals": [{"name": "business_hours",
+        "time_intervals": [{"times": [{"start_time": "17:00", "end_time": "09:00"}]}]}]}},
+        "alertmanager.time_intervals[0].time_intervals[0].times[0]", "is not before end_time"),
+    "day of month out of range": ({"observability:alertmanager": {"time_intervals": [{"name": "business_hours",
+        "time_intervals": [{"days_of_month": ["1:32"]}]}]}},
+        "alertmanager.time_intervals[0].time_intervals[0].days_of_month", "not a day of the month"),
+    "month name": ({"observability:alertmanager": {"time_intervals": [{"name": "business_hours",
+        "time_intervals": [{"months": ["smarch"]}]}]}},
+        "alertmanager.time_intervals[0].time_intervals[0].months", "not a month"),
+    "weekday range backwards": ({"observability:alertmanager": {"time_intervals": [{"name": "business_hours",
+        "time_intervals": [{"weekdays": ["friday:monday"]}]}]}},
+        "alertmanager.time_intervals[0].time_intervals[0].weekdays", "match no day"),
+    "zero repeat interval": ({"observability:alertmanager": {"repeat_interval": "0s"}},
+                             "alertmanager.repeat_interval", "cannot be zero"),
+    "zero repeat interval on a route": ({"observability:alertmanager": {"routes": [
+        {"receiver": "default", "matchers": ['a="b"'], "repeat_interval": "0m"}]}},
+        "alertmanager.routes[0].repeat_interval", "cannot be zero"),
+    "empty group_by label": ({"observability:alertmanager": {"group_by": ["alertname", ""]}},
+                             "alertmanager.group_by[1]", "empty label name"),
+    "scrape timeout above interval": ({"observability:prometheus": {"scrape_jobs": [
+        {"job_name": "app", "targets": ["app:9100"], "scrape_interval": "10s", "scrape_timeout": "30s"}]}},
+        "prometheus.scrape_jobs[0].scrape_timeout", "longer than the job's scrape interval"),
+    "duration beyond range": ({"observability:prometheus": {"retention": "1000y"}}, "prometheus.retention", "292y"),
     "prometheus exposed without authentication": (
         {"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
             "enabled": True, "tls_secret": "t", "hosts": {"prometheus": "p.example.com"}}}}},
@@ -186,3 +212,10 @@ def test_program_stops_before_registering_anything(monkeypatch):
     assert "alertmanager.routes[1].receiver: unknown receiver 'pagerduty'" in str(info.value)
     assert "Traceback" not in str(info.value)
     assert monitors and monitors[0].records == []
+
+
+def test_a_catch_all_route_before_others_is_a_warning_naming_the_unreachable_routes():
+    routes = [{"receiver": "default"}, {"receiver": "default", "matchers": ['team="a"']}]
+    _, _, warnings = load({"observability:alertmanager": {"routes": routes}})
+    assert ("observability:alertmanager.routes[0]: matches every alert and does not continue, so "
+            "alertmanager.routes[1] can never match; move it last or give it matchers") in warnings

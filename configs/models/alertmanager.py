@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+
+import re2
 from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
 from .base import Duration, Model
-from .expressions import GoTemplate
+from .expressions import GoTemplate, LabelName
 from .service import Bytes, Image, RetainedService
 
 # Alertmanager's matcher syntax: label, operator, quoted or bare value.
@@ -22,10 +24,24 @@ def _http_url(value: Optional[str]) -> Optional[str]:
     return value
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
 def _matchers(value: list[str]) -> list[str]:
     for matcher in value:
-        if not _MATCHER.match(matcher):
+        match = _MATCHER.match(matcher)
+        if not match:
             raise ValueError(f"{matcher!r} is not a matcher (e.g. severity=\"critical\")")
+        operator, raw = match.groups()
+        if operator in ("=~", "!~"):
+            pattern = re.sub(r'\\(["\\])', r"\1", raw[1:-1]) if raw.startswith('"') else raw
+            try:
+                # Alertmanager compiles Go regexps (RE2 syntax), anchored: no lookarounds, no backreferences.
+                re2.compile(f"^(?:{pattern})$", _RE2_OPTIONS)
+            except re2.error as error:
+                reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+                raise ValueError(f"{matcher!r}: the regular expression does not compile (RE2 syntax): {reason}") from None
     return value
 
 
@@ -113,7 +129,7 @@ class Route(Model):
     receiver: str
     matchers: list[str] = Field(default_factory=list)
     continue_: bool = Field(False, alias="continue")
-    group_by: Optional[list[str]] = None
+    group_by: Optional[list[LabelName]] = None
     group_wait: Optional[Duration] = None
     group_interval: Optional[Duration] = None
     repeat_interval: Optional[Duration] = None
@@ -135,6 +151,33 @@ class TimeRange(Model):
         if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", value):
             raise ValueError(f"{value!r} is not HH:MM")
         return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TimeRange":
+        if self.start_time >= self.end_time:  # zero-padded HH:MM compares as text
+            raise ValueError(f"start_time {self.start_time} is not before end_time {self.end_time} (Alertmanager "
+                             "refuses it; split a range across midnight in two: 22:00-24:00 and 00:00-06:00)")
+        return self
+
+
+_WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+def _range(item: str, member) -> tuple[int, int]:
+    """Alertmanager's "a:b" or "a" (timeinterval.stringableRangeFromString), each side by `member`."""
+    parts = item.lower().split(":")
+    if len(parts) > 2 or not all(parts):
+        raise ValueError(f"{item!r} is not a value or a start:end range")
+    begin, end = member(parts[0]), member(parts[-1])
+    return begin, end
+
+
+def _number(text: str) -> int:
+    if not re.fullmatch(r"-?\d+", text):
+        raise ValueError(f"{text!r} is not a number")
+    return int(text)
 
 
 class TimeSpec(Model):
@@ -158,10 +201,54 @@ class TimeSpec(Model):
     @field_validator("weekdays")
     @classmethod
     def _weekdays(cls, value: list[str]) -> list[str]:
-        days = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+        def day(text: str) -> int:
+            if text not in _WEEKDAYS:
+                raise ValueError(f"{text!r} is not a weekday (e.g. monday:friday)")
+            return _WEEKDAYS.index(text)
         for item in value:
-            if not re.match(rf"^({days})(:({days}))?$", item.lower()):
-                raise ValueError(f"{item!r} is not a weekday or weekday range (e.g. monday:friday)")
+            begin, end = _range(item, day)
+            # Alertmanager loads it, but a range that runs backwards matches no day at all.
+            if begin > end:
+                raise ValueError(f"{item!r} runs backwards (the week starts on sunday) and would match no day")
+        return value
+
+    @field_validator("days_of_month")
+    @classmethod
+    def _days_of_month(cls, value: list[str]) -> list[str]:
+        for item in value:
+            begin, end = _range(item, _number)
+            for day in (begin, end):
+                if day == 0 or not -31 <= day <= 31:
+                    raise ValueError(f"{item!r}: {day} is not a day of the month (1 to 31, or -31 to -1 from the end)")
+            if begin < 0 < end:
+                raise ValueError(f"{item!r}: the end day must be negative if the start day is")
+            if (28 + begin if begin < 0 else begin) > (28 + end if end < 0 else end):
+                raise ValueError(f"{item!r}: the end day is always before the start day")
+        return value
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, value: list[str]) -> list[str]:
+        def month(text: str) -> int:
+            if text in _MONTHS:
+                return _MONTHS.index(text) + 1
+            number = _number(text) if re.fullmatch(r"\d+", text) else 0
+            if not 1 <= number <= 12:
+                raise ValueError(f"{text!r} is not a month (january to december, or 1 to 12)")
+            return number
+        for item in value:
+            begin, end = _range(item, month)
+            if begin > end:
+                raise ValueError(f"{item!r}: the end month is before the start month")
+        return value
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, value: list[str]) -> list[str]:
+        for item in value:
+            begin, end = _range(item, _number)
+            if begin > end:
+                raise ValueError(f"{item!r}: the end year is before the start year")
         return value
 
 
@@ -173,7 +260,7 @@ class TimeInterval(Model):
 class InhibitRule(Model):
     source_matchers: list[str] = Field(min_length=1)
     target_matchers: list[str] = Field(min_length=1)
-    equal: list[str] = Field(default_factory=list)
+    equal: list[LabelName] = Field(default_factory=list)
 
     _check = field_validator("source_matchers", "target_matchers")(classmethod(lambda cls, v: _matchers(v)))
 
@@ -263,7 +350,7 @@ class Alertmanager(RetainedService):
     host_port: Optional[int] = 9093
     resolve_timeout: Duration = "5m"
     smtp: Smtp = Smtp()
-    group_by: list[str] = Field(default_factory=lambda: ["alertname", "severity"])
+    group_by: list[LabelName] = Field(default_factory=lambda: ["alertname", "severity"])
     group_wait: Duration = "10s"
     group_interval: Duration = "10s"
     repeat_interval: Duration = "1h"

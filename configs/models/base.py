@@ -20,6 +20,8 @@ class Model(BaseModel):
 def _check_duration(value: str) -> str:
     if not value or value == "0" or not _DURATION.match(value):
         raise ValueError(f"{value!r} is not a duration (expected e.g. 30s, 5m, 1h30m, 15d)")
+    if duration_seconds(value) * 1e9 > 2**63 - 1:
+        raise ValueError(f"{value!r} is beyond the longest duration Prometheus and Alertmanager hold (about 292y)")
     return value
 
 

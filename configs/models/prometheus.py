@@ -21,7 +21,7 @@ class ScrapeJob(Model):
     scheme: Literal["http", "https"] = "http"
     scrape_interval: Optional[Duration] = None
     scrape_timeout: Optional[Duration] = None
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[LabelName, str] = Field(default_factory=dict)
 
     @field_validator("job_name")
     @classmethod
@@ -84,7 +84,7 @@ class Prometheus(RetainedService):
     retention_size: Optional[str] = None
     scrape_interval: Duration = "15s"
     evaluation_interval: Duration = "15s"
-    external_labels: dict[str, str] = Field(default_factory=dict)
+    external_labels: dict[LabelName, str] = Field(default_factory=dict)
     scrape_jobs: list[ScrapeJob] = Field(default_factory=_seed_jobs)
     # The seed's prsm.critical / prsm.warning / prsm.security groups.
     default_rules: bool = True
