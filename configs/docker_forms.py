@@ -11,12 +11,14 @@ kreuzwerker v4.x, 2026-07):
 | --- | --- | --- | --- |
 | cpus | yes | nanoInt64ToDecimalString(HostConfig.NanoCPUs) | "1" -> "1.0", "0.25" -> "0.25", "10" -> "10." |
 | memory, memory_reservation | no (updated in place) | HostConfig bytes / 1024 / 1024 | whole MiB: unchanged |
+| memory_swap | no (updated in place) | HostConfig.MemorySwap / 1024 / 1024 when above 0 | unset -> twice `memory` (the engine's default): set it |
 | healthcheck interval, timeout, start_period, start_interval | no, and not updatable: a perpetual update | time.Duration.String() | "60s" -> "1m0s", "90s" -> "1m30s" |
 | healthcheck test | no | Config.Healthcheck.Test, as sent | unchanged |
-| capabilities add | yes | HostConfig.CapAdd, which the engine prefixes | "NET_BIND_SERVICE" -> "CAP_NET_BIND_SERVICE" |
+| capabilities add | yes | HostConfig.CapAdd, which Docker Engine 20.10 prefixes | "NET_BIND_SERVICE" -> "CAP_NET_BIND_SERVICE" |
 | capabilities drop "ALL", security_opts, log_opts, user, restart | yes / no | as sent (checked on Docker Engine 20.10) | unchanged |
 | command | yes | Config.Cmd | [] -> the image's CMD: leave it unset instead |
 | network_mode | yes | HostConfig.NetworkMode: "bridge" even with networks_advanced | leave it unset (default "bridge") |
+| ports | yes | every binding the engine reports | one `ip`: an engine that also binds `::` for 0.0.0.0 reads back two (kreuzwerker issue 909) |
 
 Pure functions, shared by config validation (a value with no stable form is refused before anything
 is registered) and the Docker target.

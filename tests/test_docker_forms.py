@@ -53,6 +53,7 @@ def test_every_docker_container_input_is_in_its_read_back_form():
             assert health[key] == go_duration(health[key]), (container.name, key, health[key])
         assert inputs.get("command") != [], container.name  # unset, or the provider stores the image's CMD
         assert "networkMode" not in inputs, container.name
+        assert inputs["memorySwap"] == inputs["memory"], container.name  # unset reads back as 2 x memory
     loki = run.named(CONTAINER, "loki").inputs["healthcheck"]
     assert loki["startPeriod"] == "1m0s" and run.named(CONTAINER, "prometheus").inputs["cpus"] == "1.0"
 

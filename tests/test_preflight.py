@@ -134,7 +134,7 @@ def test_unreachable_endpoint_is_explained(tmp_path, capsys, monkeypatch):
 
 
 def test_endpoint_urls():
-    assert preflight.endpoint_url(S3Storage(bucket="b")) is None
-    assert preflight.endpoint_url(S3Storage(bucket="b", endpoint="minio:9000", insecure=True)) == "http://minio:9000"
-    assert preflight.endpoint_url(S3Storage(bucket="b", endpoint="s3.example.com")) == "https://s3.example.com"
-    assert preflight.endpoint_url(S3Storage(bucket="b", endpoint="http://x:1")) == "http://x:1"
+    assert preflight.endpoint_url(S3Storage(bucket="logs")) is None
+    assert preflight.endpoint_url(S3Storage(bucket="logs", endpoint="minio:9000", insecure=True)) == "http://minio:9000"
+    assert preflight.endpoint_url(S3Storage(bucket="logs", endpoint="s3.example.com")) == "https://s3.example.com"
+    assert preflight.endpoint_url(S3Storage(bucket="logs", endpoint="http://x:1")) == "http://x:1"

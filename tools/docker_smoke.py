@@ -60,6 +60,7 @@ def create_body(inputs: dict, image: str) -> dict:
     host = {
         "Binds": binds,
         "Memory": inputs["memory"] * 2**20,
+        "MemorySwap": inputs.get("memorySwap", 0) * 2**20,
         "MemoryReservation": inputs.get("memoryReservation", 0) * 2**20,
         "NanoCpus": round(float(inputs["cpus"]) * 1e9),
         "CapDrop": inputs.get("capabilities", {}).get("drops", []),
@@ -246,6 +247,7 @@ def read_back(container: dict) -> dict:
         "cpus": cpus_read_back(host["NanoCpus"]),
         "memory": host["Memory"] // 2**20,
         "memoryReservation": host["MemoryReservation"] // 2**20,
+        "memorySwap": host["MemorySwap"] // 2**20 if host["MemorySwap"] > 0 else host["MemorySwap"],
         "healthcheck": {"tests": health["Test"], "interval": go_duration(f"{health['Interval']}ns"),
                         "timeout": go_duration(f"{health['Timeout']}ns"),
                         "startPeriod": go_duration(f"{health['StartPeriod']}ns"), "retries": health["Retries"]},
@@ -267,6 +269,7 @@ def check_provider_reads_back_the_inputs(smoke: Smoke) -> str:
         sent = {key: inputs.get(key) for key in stored}
         sent["networkMode"] = inputs.get("networkMode", "bridge")  # the schema's default
         sent["memoryReservation"] = inputs.get("memoryReservation", 0)
+        sent["memorySwap"] = inputs.get("memorySwap")  # unset: the engine's 2 x memory comes back as a diff
         sent["healthcheck"] = {k: v for k, v in inputs["healthcheck"].items() if k in stored["healthcheck"]}
         differ = {key: (sent[key], stored[key]) for key in stored if sent[key] != stored[key]}
         assert not differ, f"{service}: input != read back: {differ}"

@@ -88,6 +88,9 @@ class DockerTarget:
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[w.service])],
             healthcheck=self._healthcheck(w),
             memory=memory_mib(w.limits.memory),
+            # Unset, the engine makes swap twice the limit and the provider reads that back: an update
+            # on every `pulumi up`. Equal to the limit means no swap, as on Kubernetes.
+            memory_swap=memory_mib(w.limits.memory),
             memory_reservation=memory_mib(w.requests.memory),
             cpus=docker_cpus(w.limits.cpu),  # ForceNew: only the form the provider reads back is stable
             restart="unless-stopped",

@@ -9,7 +9,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Duration, Model
+from .base import Duration, Int, Model
 from .expressions import GoTemplate, LabelName
 from .service import Bytes, Image, RetainedService
 
@@ -347,7 +347,7 @@ DEADMANS_SWITCH = "deadmans-switch"
 class Alertmanager(RetainedService):
     image: Image = Image(repository="prom/alertmanager", tag="v0.35.0")
     retention: Duration = "120h"
-    host_port: Optional[int] = 9093
+    host_port: Optional[Int] = 9093
     resolve_timeout: Duration = "5m"
     smtp: Smtp = Smtp()
     group_by: list[LabelName] = Field(default_factory=lambda: ["alertname", "severity"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 # Prometheus' duration grammar (model.ParseDuration): units from largest to smallest, each at most once.
 _DURATION = re.compile(r"^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$")
@@ -34,3 +34,13 @@ def duration_seconds(value: str) -> float:
 
 
 Duration = Annotated[str, AfterValidator(_check_duration)]
+
+
+def _not_a_bool(value: object) -> object:
+    # pydantic's lax mode reads true/false as 1/0; a port or a count given as a boolean is a mistake.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {str(value).lower()}")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_not_a_bool)]

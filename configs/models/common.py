@@ -7,6 +7,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator
 
 from .base import Model
+from .names import DnsSubdomain, DockerName, IngressHost, IpAddress, K8sLabelKey, K8sLabelValue
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$")
 
@@ -15,8 +16,8 @@ class DockerSettings(Model):
     # None means the local socket; ssh:// or tcp:// reaches a remote engine through the provider's `host`.
     host: Optional[str] = None
     # UIs are published on loopback by default: an observability UI on 0.0.0.0 is an open door.
-    publish_address: str = "127.0.0.1"
-    network: str = "observability"
+    publish_address: IpAddress = "127.0.0.1"
+    network: DockerName = "observability"
 
     @field_validator("host")
     @classmethod
@@ -33,7 +34,7 @@ class IngressSettings(Model):
     controller_namespace: str = "ingress-nginx"
     tls_secret: Optional[str] = None
     # One host per UI, e.g. {grafana: grafana.example.com}
-    hosts: dict[str, str] = Field(default_factory=dict)
+    hosts: dict[str, IngressHost] = Field(default_factory=dict)
     # Prometheus, Alertmanager and Jaeger have no login of their own: an ingress host for one of them
     # is refused unless it is listed here (after putting authentication in front, e.g. by annotations).
     allow_unauthenticated: list[Literal["prometheus", "alertmanager", "jaeger"]] = Field(default_factory=list)
@@ -45,7 +46,7 @@ class KubernetesSettings(Model):
     # Render manifests to this directory instead of applying them (the provider's renderYamlToDirectory).
     render_yaml_to: Optional[str] = None
     create_namespace: bool = True
-    storage_class: Optional[str] = None
+    storage_class: Optional[DnsSubdomain] = None
     network_policies: bool = True
     ingress: IngressSettings = IngressSettings()
 
@@ -54,7 +55,7 @@ class Common(Model):
     target: Literal["docker", "kubernetes"] = "docker"
     # Prefix of every Docker container, volume and network name; the namespace on Kubernetes.
     name_prefix: str = "observability"
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[K8sLabelKey, K8sLabelValue] = Field(default_factory=dict)
     # Air-gapped mirrors: replaces the registry host of every image, e.g. registry.local:5000.
     image_registry: Optional[str] = None
     docker: DockerSettings = DockerSettings()

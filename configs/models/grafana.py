@@ -5,13 +5,13 @@ from typing import Optional
 
 from pydantic import Field
 
-from .base import Model
+from .base import Int, Model
 from .service import Bytes, Image, Service
 
 
 class Grafana(Service):
     image: Image = Image(repository="grafana/grafana", tag="13.2.2")
-    host_port: Optional[int] = 3000
+    host_port: Optional[Int] = 3000
     admin_user: str = "admin"
     # Name of the entry in `observability:secrets`; when unset, a random password is generated.
     admin_password_secret: str = "grafana_admin_password"

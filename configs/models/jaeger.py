@@ -5,7 +5,7 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from .base import Duration
+from .base import Duration, Int
 from .service import Bytes, Image, Resources, Service
 
 
@@ -13,9 +13,10 @@ class Jaeger(Service):
     image: Image = Image(repository="jaegertracing/jaeger", tag="2.21.0")
     requests: Resources = Resources(cpu="100m", memory="256Mi")
     limits: Resources = Resources(cpu="1", memory="1Gi")
-    host_port: Optional[int] = 16686
+    host_port: Optional[Int] = 16686
     # memory loses traces on restart; badger keeps them on the data volume.
     storage: Literal["memory", "badger"] = "memory"
-    max_traces: int = Field(100000, ge=1000)
+    # Jaeger reads it into a Go int: past int64 its config does not load.
+    max_traces: Int = Field(100000, ge=1000, le=2**63 - 1)
     badger_ttl: Duration = "72h"
     storage_size: Bytes = "5Gi"

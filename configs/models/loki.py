@@ -5,12 +5,13 @@ from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
-from .base import Duration, Model
+from .base import Duration, Int, Model
+from .names import BucketName
 from .service import Image, RetainedService, Resources
 
 
 class S3Storage(Model):
-    bucket: Optional[str] = None
+    bucket: Optional[BucketName] = None
     endpoint: Optional[str] = None
     region: str = "us-east-1"
     # MinIO and most self-hosted stores need path-style URLs.
@@ -37,9 +38,9 @@ class Loki(RetainedService):
     limits: Resources = Resources(cpu="1", memory="1Gi")
     retention: Duration = "744h"
     storage: LokiStorage = LokiStorage()
-    ingestion_rate_mb: int = Field(16, ge=1)
-    ingestion_burst_size_mb: int = Field(32, ge=1)
+    ingestion_rate_mb: Int = Field(16, ge=1)
+    ingestion_burst_size_mb: Int = Field(32, ge=1)
     reject_old_samples_max_age: Duration = "168h"
     # Loki ruler alerts (the seed's security patterns); routed through Alertmanager.
     security_rules: bool = True
-    host_port: Optional[int] = None
+    host_port: Optional[Int] = None

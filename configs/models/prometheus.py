@@ -6,7 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 
-from .base import Duration, Model
+from .base import Duration, Int, Model
+from .names import AbsolutePath
 from .expressions import GoTemplate, LabelName, PromQL
 from .service import Image, Resources, RetainedService
 
@@ -17,7 +18,7 @@ _TARGET = re.compile(r"^[A-Za-z0-9.\-\[\]:_]+:\d{1,5}$")
 class ScrapeJob(Model):
     job_name: str
     targets: list[str] = Field(min_length=1)
-    metrics_path: str = "/metrics"
+    metrics_path: AbsolutePath = "/metrics"
     scheme: Literal["http", "https"] = "http"
     scrape_interval: Optional[Duration] = None
     scrape_timeout: Optional[Duration] = None
@@ -91,7 +92,7 @@ class Prometheus(RetainedService):
     rule_groups: list[RuleGroup] = Field(default_factory=list)
     # Annotation-driven pod discovery; on by default on Kubernetes, meaningless on Docker.
     kubernetes_pods: Optional[bool] = None
-    host_port: Optional[int] = 9090
+    host_port: Optional[Int] = 9090
 
     @field_validator("retention_size")
     @classmethod

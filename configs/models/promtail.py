@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .base import Int
 from .service import Image, Resources, Service
 
 
@@ -11,6 +12,6 @@ class Promtail(Service):
     image: Image = Image(repository="grafana/promtail", tag="3.6.11")
     requests: Resources = Resources(cpu="50m", memory="64Mi")
     limits: Resources = Resources(cpu="250m", memory="256Mi")
-    host_port: Optional[int] = None
+    host_port: Optional[Int] = None
     # Where the Docker engine keeps container logs on the host (Docker target).
     docker_root: str = "/var/lib/docker"

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 from pydantic import AfterValidator, Field, field_validator
 
-from .base import Duration, Model
+from .base import Duration, Int, Model
+from .names import ImageRepository
 
 _CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _BYTES = re.compile(r"^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$")
@@ -54,7 +55,7 @@ class Resources(Model):
 
 
 class Image(Model):
-    repository: str
+    repository: ImageRepository
     # An exact version: `latest` or an empty tag would make two deploys of one commit differ.
     tag: str
 
@@ -69,29 +70,22 @@ class Image(Model):
             raise ValueError(f"{value!r} is not a valid image tag")
         return value
 
-    @field_validator("repository")
-    @classmethod
-    def _repo(cls, value: str) -> str:
-        if not value or ":" in value.rsplit("/", 1)[-1] or "@" in value:
-            raise ValueError("give the repository without a tag; the tag goes in image.tag")
-        return value
-
 
 class Service(Model):
     enabled: bool = True
-    replicas: int = Field(1, ge=1, le=9)
+    replicas: Int = Field(1, ge=1, le=9)
     requests: Resources = Resources(cpu="100m", memory="128Mi")
     limits: Resources = Resources()
     storage_size: Bytes = "10Gi"
     extra_args: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     # UI port published on the Docker host (loopback by default); None keeps the service internal.
-    host_port: Optional[int] = None
+    host_port: Optional[Int] = None
 
 
     @field_validator("host_port")
     @classmethod
-    def _port(cls, value: Optional[int]) -> Optional[int]:
+    def _port(cls, value: Optional[Int]) -> Optional[Int]:
         if value is not None and not 1 <= value <= 65535:
             raise ValueError(f"port {value} is out of range 1-65535")
         return value
