@@ -78,7 +78,26 @@ def from_pulumi() -> dict[str, Any]:
     return values
 
 
+def _acyclic(value: Any, seen: tuple[int, ...] = ()) -> None:
+    """YAML aliases may make a structure contain itself; Pulumi config cannot, and walking it would not end."""
+    if isinstance(value, (dict, list)):
+        if id(value) in seen:
+            raise ValueError("a YAML alias refers to the structure that contains it")
+        for item in (value.values() if isinstance(value, dict) else value):
+            _acyclic(item, seen + (id(value),))
+
+
 def from_stack_file(path: str | Path) -> dict[str, Any]:
-    """A `Pulumi.<stack>.yaml` read without the CLI: secure values become placeholders."""
-    document = yaml.safe_load(Path(path).read_text()) or {}
+    """A `Pulumi.<stack>.yaml` read without the CLI: secure values become placeholders. A file that is
+    not a stack file raises ConfigError naming the file, as a bad value does."""
+    name = Path(path).name
+    try:
+        document = yaml.safe_load(Path(path).read_text()) or {}
+        _acyclic(document)
+    except yaml.YAMLError as error:
+        raise ConfigError([(f"({name})", f"not valid YAML: {error}")]) from None
+    except ValueError as error:
+        raise ConfigError([(f"({name})", str(error))]) from None
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise ConfigError([(f"({name})", "a stack file is a mapping with a `config:` mapping in it")])
     return _scrub(document.get("config") or {})

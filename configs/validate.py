@@ -210,13 +210,37 @@ def _ingress(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
 def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
     if not (cfg.grafana.enabled and cfg.grafana.dashboards_dir):
         return []
-    from .content.dashboards import load_user_dashboards
+    from .content.dashboards import builtin_dashboards, load_user_dashboards
 
     try:
-        load_user_dashboards(os.path.join(project_root, cfg.grafana.dashboards_dir))
+        user = load_user_dashboards(os.path.join(project_root, cfg.grafana.dashboards_dir))
     except ValueError as error:
         return [("grafana.dashboards_dir", str(error))]
-    return []
+    shipped = {d["uid"]: name for folder in builtin_dashboards(list(cfg.slos), cfg.enabled()).values()
+               for name, d in folder.items()}
+    return [("grafana.dashboards_dir", f"{name}: uid {d['uid']!r} is the uid of the shipped dashboard "
+                                       f"{shipped[d['uid']]}; Grafana would load only one")
+            for name, d in user.items() if d["uid"] in shipped]
+
+
+def _secret_references(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
+    """A generated fallback is named when its secret is unset; a secret nothing refers to is likely a
+    misspelt name (the integration that should use it is then silently left out)."""
+    am = cfg.alertmanager
+    referenced = {name for receiver in am.receivers for _, name in receiver.secret_names()}
+    referenced |= {am.smtp.auth_password_secret, cfg.grafana.admin_password_secret}
+    if am.deadmans_switch and am.deadmans_switch.bearer_token_secret:
+        referenced.add(am.deadmans_switch.bearer_token_secret)
+    if cfg.loki.storage.type == "s3":
+        referenced |= {cfg.loki.storage.s3.access_key_secret, cfg.loki.storage.s3.secret_key_secret}
+    warnings: list[Problem] = []
+    if cfg.grafana.enabled and cfg.grafana.admin_password_secret not in secrets:
+        warnings.append(("grafana.admin_password_secret",
+                         f"secret {cfg.grafana.admin_password_secret!r} is not set: a random admin password is "
+                         "generated (`pulumi stack output --show-secrets`, or `make password`)"))
+    for name in sorted(secrets - referenced):
+        warnings.append((f"secrets.{name}", "set, but nothing in the stack refers to it (a misspelt secret name?)"))
+    return warnings
 
 
 def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") -> tuple[list[Problem], list[Problem]]:
@@ -224,4 +248,4 @@ def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") ->
     am_errors, am_warnings = _alertmanager(cfg, secrets)
     ingress_errors, ingress_warnings = _ingress(cfg)
     errors = am_errors + _prometheus(cfg) + _topology(cfg, secrets) + ingress_errors + _grafana(cfg, project_root)
-    return errors, am_warnings + ingress_warnings
+    return errors, am_warnings + ingress_warnings + _secret_references(cfg, secrets)

@@ -128,6 +128,29 @@ CASES = {
         {"job_name": "app", "targets": ["app:9100"], "scrape_interval": "10s", "scrape_timeout": "30s"}]}},
         "prometheus.scrape_jobs[0].scrape_timeout", "longer than the job's scrape interval"),
     "duration beyond range": ({"observability:prometheus": {"retention": "1000y"}}, "prometheus.retention", "292y"),
+    "upper-case image repository": ({"observability:prometheus": {"image": {"repository": "Prom/Prometheus", "tag": "v3.16.0"}}},
+                                    "prometheus.image.repository", "not an image repository"),
+    "kubernetes label key": ({"observability:common": {"labels": {"Team Name": "x"}}},
+                             "common.labels.Team Name", "not a Kubernetes label key"),
+    "kubernetes label value": ({"observability:common": {"labels": {"env": "prod env"}}},
+                               "common.labels.env", "not a Kubernetes label value"),
+    "ingress host": ({"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
+        "enabled": True, "hosts": {"grafana": "Grafana.Example.com"}}}}},
+        "common.kubernetes.ingress.hosts.grafana", "not a DNS name"),
+    "storage class": ({"observability:common": {"kubernetes": {"storage_class": "Fast_SSD"}}},
+                      "common.kubernetes.storage_class", "not a DNS name"),
+    "publish address": ({"observability:common": {"docker": {"publish_address": "localhost"}}},
+                        "common.docker.publish_address", "not an IP address"),
+    "docker network": ({"observability:common": {"docker": {"network": "-net"}}},
+                       "common.docker.network", "not a Docker object name"),
+    "metrics path": ({"observability:prometheus": {"scrape_jobs": [
+        {"job_name": "app", "targets": ["app:9100"], "metrics_path": "metrics"}]}},
+        "prometheus.scrape_jobs[0].metrics_path", "not an absolute URL path"),
+    "s3 bucket": ({"observability:loki": {"storage": {"type": "s3", "s3": {"bucket": "My_Bucket"}}}},
+                  "loki.storage.s3.bucket", "not an S3 bucket name"),
+    "port as a boolean": ({"observability:grafana": {"host_port": True}}, "grafana.host_port", "got true"),
+    "port as words": ({"observability:grafana": {"host_port": "three thousand"}}, "grafana.host_port", "valid integer"),
+    "trace count beyond int64": ({"observability:jaeger": {"max_traces": 10**20}}, "jaeger.max_traces", "less than or equal"),
     "prometheus exposed without authentication": (
         {"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
             "enabled": True, "tls_secret": "t", "hosts": {"prometheus": "p.example.com"}}}}},
@@ -219,3 +242,13 @@ def test_a_catch_all_route_before_others_is_a_warning_naming_the_unreachable_rou
     _, _, warnings = load({"observability:alertmanager": {"routes": routes}})
     assert ("observability:alertmanager.routes[0]: matches every alert and does not continue, so "
             "alertmanager.routes[1] can never match; move it last or give it matchers") in warnings
+
+
+def test_secret_references_warn_about_fallbacks_and_unused_names():
+    _, _, warnings = load({"observability:secrets": {"slack_webhok_url": "https://hooks.example/x"}})
+    assert ("observability:secrets.slack_webhok_url: set, but nothing in the stack refers to it "
+            "(a misspelt secret name?)") in warnings
+    assert any(w.startswith("observability:grafana.admin_password_secret: secret 'grafana_admin_password' is not "
+                            "set: a random admin password is generated") for w in warnings)
+    assert any(w.startswith("observability:alertmanager.receivers[0].slack.webhook_secret: secret "
+                            "'slack_webhook_url' is not set, so that integration is left out") for w in warnings)

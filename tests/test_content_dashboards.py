@@ -147,8 +147,8 @@ def _write(directory, name, content):
 
 
 def test_load_user_dashboards_sorted_and_unwrapped(tmp_path):
-    _write(tmp_path, "b.json", {"title": "B", "panels": []})
-    _write(tmp_path, "a.json", {"dashboard": {"title": "A", "panels": []}})
+    _write(tmp_path, "b.json", {"title": "B", "uid": "b", "panels": []})
+    _write(tmp_path, "a.json", {"dashboard": {"title": "A", "uid": "a", "panels": []}})
     _write(tmp_path, "notes.txt", "not a dashboard")
     loaded = load_user_dashboards(str(tmp_path))
     assert list(loaded) == ["a.json", "b.json"]
@@ -157,7 +157,7 @@ def test_load_user_dashboards_sorted_and_unwrapped(tmp_path):
 
 @pytest.mark.parametrize("content", ["{not json", {"panels": []}, {"title": ""}, ["a list"]])
 def test_load_user_dashboards_names_the_bad_file(tmp_path, content):
-    _write(tmp_path, "good.json", {"title": "Good"})
+    _write(tmp_path, "good.json", {"title": "Good", "uid": "good"})
     _write(tmp_path, "broken.json", content)
     with pytest.raises(ValueError, match="broken.json"):
         load_user_dashboards(str(tmp_path))

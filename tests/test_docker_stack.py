@@ -264,3 +264,32 @@ def test_bad_user_dashboard_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load({"observability:grafana": {"dashboards_dir": "no/such/dir"}})
     assert "does not exist" in str(info.value)
+
+
+@pytest.mark.parametrize("boards, message", [
+    ({"a.json": {"title": "A"}}, "a.json: no uid"),
+    ({"a.json": {"title": "A", "uid": "x" * 41}}, "is not a Grafana uid"),
+    ({"a.json": {"title": "A", "uid": "same"}, "b.json": {"title": "B", "uid": "same"}}, "b.json: uid 'same' is also the uid of a.json"),
+])
+def test_user_dashboard_uids_are_checked(tmp_path, boards, message):
+    from configs.errors import ConfigError
+    from configs.load import load
+
+    for name, board in boards.items():
+        (tmp_path / name).write_text(json.dumps(board))
+    with pytest.raises(ConfigError) as info:
+        load({"observability:grafana": {"dashboards_dir": str(tmp_path)}})
+    assert [path for path, _ in info.value.problems] == ["grafana.dashboards_dir"]
+    assert message in info.value.problems[0][1]
+
+
+def test_a_user_dashboard_with_a_shipped_uid_is_a_config_error(tmp_path):
+    from configs.content.dashboards import builtin_dashboards
+    from configs.errors import ConfigError
+    from configs.load import load
+    from configs.models.slo import default_slos
+
+    shipped = builtin_dashboards(default_slos(), ["prometheus"])["PRSM"]["executive-overview.json"]["uid"]
+    (tmp_path / "mine.json").write_text(json.dumps({"title": "Mine", "uid": shipped}))
+    with pytest.raises(ConfigError, match="the uid of the shipped dashboard executive-overview.json"):
+        load({"observability:grafana": {"dashboards_dir": str(tmp_path)}})

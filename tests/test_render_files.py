@@ -92,6 +92,23 @@ def test_bad_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys):
     assert "observability:prometheus.retention" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("text, message", [
+    ("config: {observability:prometheus: {retention: 30d}", "not valid YAML"),
+    ("- just\n- a list\n", "a stack file is a mapping"),
+    ("config:\n  - observability:prometheus\n", "a stack file is a mapping"),
+    ("config:\n  observability:prometheus: &loop\n    scrape_jobs: [*loop]\n", "refers to the structure that contains it"),
+])
+def test_a_broken_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys, text, message):
+    import tools.render as render
+
+    (tmp_path / "Pulumi.bad.yaml").write_text(text)
+    monkeypatch.setattr(render, "ROOT", tmp_path)
+    assert render.main(["--stack", "bad", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("invalid stack config (1 problem):") and "(Pulumi.bad.yaml): " in err and message in err, err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_no_secret_value_in_any_file(stack, secrets_config):
     files = rendered(stack_config(stack, **secrets_config))
