@@ -151,6 +151,13 @@ CASES = {
     "port as a boolean": ({"observability:grafana": {"host_port": True}}, "grafana.host_port", "got true"),
     "port as words": ({"observability:grafana": {"host_port": "three thousand"}}, "grafana.host_port", "valid integer"),
     "trace count beyond int64": ({"observability:jaeger": {"max_traces": 10**20}}, "jaeger.max_traces", "less than or equal"),
+    "label listed twice in group_by": ({"observability:alertmanager": {"group_by": ["job", "job"]}},
+                                       "alertmanager.group_by", "more than once"),
+    "group_by everything and more": ({"observability:alertmanager": {"group_by": ["...", "job"]}},
+                                     "alertmanager.group_by", "cannot be listed with other labels"),
+    "undefined template function": ({"observability:prometheus": {"rule_groups": [{"name": "mine", "rules": [
+        {"alert": "A", "expr": "up == 0", "labels": {"job": "{{ x }}"}}]}]}},
+        "prometheus.rule_groups[0].rules[0].labels.job", "function 'x' is not defined"),
     "prometheus exposed without authentication": (
         {"observability:common": {"target": "kubernetes", "kubernetes": {"ingress": {
             "enabled": True, "tls_secret": "t", "hosts": {"prometheus": "p.example.com"}}}}},

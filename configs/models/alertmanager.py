@@ -10,7 +10,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from .base import Duration, Int, Model
-from .expressions import GoTemplate, LabelName
+from .expressions import GroupBy, LabelNames, NotificationTemplate
 from .service import Bytes, Image, RetainedService
 
 # Alertmanager's matcher syntax: label, operator, quoted or bare value.
@@ -49,8 +49,8 @@ class SlackConfig(Model):
     # Name of the entry in `observability:secrets` holding the webhook URL.
     webhook_secret: str
     channel: str
-    title: Optional[GoTemplate] = None
-    text: Optional[GoTemplate] = None
+    title: Optional[NotificationTemplate] = None
+    text: Optional[NotificationTemplate] = None
     color: Optional[str] = None
     send_resolved: bool = True
 
@@ -65,8 +65,8 @@ class SlackConfig(Model):
 class PagerDutyConfig(Model):
     routing_key_secret: str
     severity: str = "critical"
-    description: Optional[GoTemplate] = None
-    details: dict[str, GoTemplate] = Field(default_factory=dict)
+    description: Optional[NotificationTemplate] = None
+    details: dict[str, NotificationTemplate] = Field(default_factory=dict)
     send_resolved: bool = True
     # Events API endpoint; unset means Alertmanager's default (PagerDuty US). Set for the EU service
     # (https://events.eu.pagerduty.com/v2/enqueue) or a local stand-in in tests.
@@ -77,8 +77,8 @@ class PagerDutyConfig(Model):
 
 class EmailConfig(Model):
     to: str
-    subject: Optional[GoTemplate] = None
-    body: Optional[GoTemplate] = None
+    subject: Optional[NotificationTemplate] = None
+    body: Optional[NotificationTemplate] = None
     send_resolved: bool = False
 
     @field_validator("to")
@@ -129,7 +129,7 @@ class Route(Model):
     receiver: str
     matchers: list[str] = Field(default_factory=list)
     continue_: bool = Field(False, alias="continue")
-    group_by: Optional[list[LabelName]] = None
+    group_by: Optional[GroupBy] = None
     group_wait: Optional[Duration] = None
     group_interval: Optional[Duration] = None
     repeat_interval: Optional[Duration] = None
@@ -260,7 +260,7 @@ class TimeInterval(Model):
 class InhibitRule(Model):
     source_matchers: list[str] = Field(min_length=1)
     target_matchers: list[str] = Field(min_length=1)
-    equal: list[LabelName] = Field(default_factory=list)
+    equal: LabelNames = Field(default_factory=list)
 
     _check = field_validator("source_matchers", "target_matchers")(classmethod(lambda cls, v: _matchers(v)))
 
@@ -350,7 +350,7 @@ class Alertmanager(RetainedService):
     host_port: Optional[Int] = 9093
     resolve_timeout: Duration = "5m"
     smtp: Smtp = Smtp()
-    group_by: list[LabelName] = Field(default_factory=lambda: ["alertname", "severity"])
+    group_by: GroupBy = Field(default_factory=lambda: ["alertname", "severity"])
     group_wait: Duration = "10s"
     group_interval: Duration = "10s"
     repeat_interval: Duration = "1h"

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from .base import Duration, Int, Model
 from .names import AbsolutePath
-from .expressions import GoTemplate, LabelName, PromQL
+from .expressions import LabelName, PromQL, RuleTemplate
 from .service import Image, Resources, RetainedService
 
 _JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]*$")
@@ -46,8 +46,8 @@ class Rule(Model):
     record: Optional[str] = None
     expr: PromQL
     for_: Optional[Duration] = Field(None, alias="for")
-    labels: dict[LabelName, GoTemplate] = Field(default_factory=dict)
-    annotations: dict[LabelName, GoTemplate] = Field(default_factory=dict)
+    labels: dict[LabelName, RuleTemplate] = Field(default_factory=dict)
+    annotations: dict[LabelName, RuleTemplate] = Field(default_factory=dict)
 
     model_config = Model.model_config | {"populate_by_name": True}
 
