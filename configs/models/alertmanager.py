@@ -174,6 +174,15 @@ def _range(item: str, member) -> tuple[int, int]:
     return begin, end
 
 
+def _ordered(value: list[str], member, backwards: str) -> list[str]:
+    """Each item a value or a start:end range of `member`s; a range whose end comes first is refused."""
+    for item in value:
+        begin, end = _range(item, member)
+        if begin > end:
+            raise ValueError(f"{item!r}: {backwards}")
+    return value
+
+
 def _number(text: str) -> int:
     if not re.fullmatch(r"-?\d+", text):
         raise ValueError(f"{text!r} is not a number")
@@ -205,12 +214,8 @@ class TimeSpec(Model):
             if text not in _WEEKDAYS:
                 raise ValueError(f"{text!r} is not a weekday (e.g. monday:friday)")
             return _WEEKDAYS.index(text)
-        for item in value:
-            begin, end = _range(item, day)
-            # Alertmanager loads it, but a range that runs backwards matches no day at all.
-            if begin > end:
-                raise ValueError(f"{item!r} runs backwards (the week starts on sunday) and would match no day")
-        return value
+        # Alertmanager loads it, but a range that runs backwards matches no day at all.
+        return _ordered(value, day, "runs backwards (the week starts on sunday) and would match no day")
 
     @field_validator("days_of_month")
     @classmethod
@@ -236,20 +241,12 @@ class TimeSpec(Model):
             if not 1 <= number <= 12:
                 raise ValueError(f"{text!r} is not a month (january to december, or 1 to 12)")
             return number
-        for item in value:
-            begin, end = _range(item, month)
-            if begin > end:
-                raise ValueError(f"{item!r}: the end month is before the start month")
-        return value
+        return _ordered(value, month, "the end month is before the start month")
 
     @field_validator("years")
     @classmethod
     def _years(cls, value: list[str]) -> list[str]:
-        for item in value:
-            begin, end = _range(item, _number)
-            if begin > end:
-                raise ValueError(f"{item!r}: the end year is before the start year")
-        return value
+        return _ordered(value, _number, "the end year is before the start year")
 
 
 class TimeInterval(Model):
