@@ -11,7 +11,7 @@ export PULUMI_SKIP_UPDATE_CHECK = true
 
 
 .PHONY: grafana-password
-.PHONY: setup test test-fast render up down password preflight bench check-tools clean engine engine-path cluster cluster-down
+.PHONY: lint setup test test-fast render up down password preflight bench check-tools clean engine engine-path cluster cluster-down
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ cluster-down:
 
 test: setup engine
 	$(PY) -m pytest -q
+
+# ruff, as configured in pyproject.toml: lint rules and the formatter's layout.
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 # Everything but the real-engine tests (no Go build needed).
 test-fast: setup

@@ -2,6 +2,7 @@
 
 `__main__.py` runs it under the Pulumi CLI; the real-engine tests run the same function as an
 Automation API inline program, and the mock runner through `__main__.py`."""
+
 import os
 
 import pulumi

@@ -1,4 +1,5 @@
 """Alertmanager: routes alerts to receivers; a gossip cluster when it has more than one replica."""
+
 from __future__ import annotations
 
 from configs.render.alertmanager import alertmanager_args, used_secrets
@@ -22,7 +23,9 @@ class Alertmanager(ServiceComponent):
             args,
             args=[],
             ports=[Port("web", port, ui=True, allowed_from=("prometheus", "loki", "grafana"))],
-            health=HealthCheck("/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")),
+            health=HealthCheck(
+                "/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")
+            ),
             kind="stateful",
             metrics_port="web",
             secret_files=secrets,
@@ -33,11 +36,12 @@ class Alertmanager(ServiceComponent):
         extra = []
         if replicas > 1:
             # Each replica gossips with every other over the headless Service; the pod IP is advertised.
-            workload.ports += [Port("mesh-tcp", cluster, "TCP", allowed_from=("alertmanager",)),
-                               Port("mesh-udp", cluster, "UDP", allowed_from=("alertmanager",))]
+            workload.ports += [
+                Port("mesh-tcp", cluster, "TCP", allowed_from=("alertmanager",)),
+                Port("mesh-udp", cluster, "UDP", allowed_from=("alertmanager",)),
+            ]
             workload.field_env["POD_IP"] = "status.podIP"
-            extra = [f"--cluster.listen-address=0.0.0.0:{cluster}",
-                     f"--cluster.advertise-address=$(POD_IP):{cluster}"]
+            extra = [f"--cluster.listen-address=0.0.0.0:{cluster}", f"--cluster.advertise-address=$(POD_IP):{cluster}"]
             extra += [f"--cluster.peer=alertmanager-{i}.alertmanager-headless:{cluster}" for i in range(replicas)]
         else:
             extra = ["--cluster.listen-address="]  # a lone instance needs no gossip port open

@@ -1,4 +1,5 @@
 """Grafana with provisioned datasources and dashboards; its admin password never leaves Pulumi secrets."""
+
 from __future__ import annotations
 
 import pulumi
@@ -23,15 +24,18 @@ class Grafana(ServiceComponent):
         port = PORTS["grafana"]
         password = args.secrets.get(cfg.grafana.admin_password_secret)
         if password is None:
-            generated = random.RandomPassword("grafana-admin-password", length=24, special=False,
-                                              opts=pulumi.ResourceOptions(parent=self))
+            generated = random.RandomPassword(
+                "grafana-admin-password", length=24, special=False, opts=pulumi.ResourceOptions(parent=self)
+            )
             password = generated.result
         self.admin_password = pulumi.Output.secret(password)
         workload = self.base(
             args,
             args=[],
             ports=[Port("web", port, ui=True, allowed_from=("prometheus",))],
-            health=HealthCheck("/api/health", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/api/health")),
+            health=HealthCheck(
+                "/api/health", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/api/health")
+            ),
             kind="stateless",
             metrics_port="web",
             user="472:0",

@@ -1,4 +1,5 @@
 """Jaeger v2: OTLP in, traces in memory or badger, query UI out."""
+
 from __future__ import annotations
 
 from configs.render.common import PORTS
@@ -18,13 +19,17 @@ class Jaeger(ServiceComponent):
         workload = self.base(
             args,
             args=[],
-            ports=[Port("ui", PORTS["jaeger"], ui=True, allowed_from=("grafana",)),
-                   # Applications anywhere send spans here.
-                   Port("otlp-grpc", PORTS["jaeger_otlp_grpc"], allowed_from=("*",)),
-                   Port("otlp-http", PORTS["jaeger_otlp_http"], allowed_from=("*",)),
-                   Port("health", health),
-                   Port("metrics", PORTS["jaeger_metrics"], allowed_from=("prometheus",))],
-            health=HealthCheck("/status", health, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{health}/status")),
+            ports=[
+                Port("ui", PORTS["jaeger"], ui=True, allowed_from=("grafana",)),
+                # Applications anywhere send spans here.
+                Port("otlp-grpc", PORTS["jaeger_otlp_grpc"], allowed_from=("*",)),
+                Port("otlp-http", PORTS["jaeger_otlp_http"], allowed_from=("*",)),
+                Port("health", health),
+                Port("metrics", PORTS["jaeger_metrics"], allowed_from=("prometheus",)),
+            ],
+            health=HealthCheck(
+                "/status", health, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{health}/status")
+            ),
             kind="stateful" if badger else "stateless",
             metrics_port="metrics",
             # A new Docker volume takes the owner of the image's directory at its mount point; the image has

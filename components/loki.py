@@ -1,4 +1,5 @@
 """Loki, monolithic: stores logs on its volume or in S3 and evaluates the security log rules."""
+
 from __future__ import annotations
 
 from configs.render.common import PORTS

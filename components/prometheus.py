@@ -1,4 +1,5 @@
 """Prometheus: scrapes the stack and the applications, evaluates rules, notifies Alertmanager."""
+
 from __future__ import annotations
 
 from configs.render.common import PORTS
@@ -27,7 +28,9 @@ class Prometheus(ServiceComponent):
             args,
             args=[],
             ports=[Port("web", port, ui=True, allowed_from=("grafana", "prometheus"))],
-            health=HealthCheck("/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")),
+            health=HealthCheck(
+                "/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")
+            ),
             kind="stateful",
             metrics_port="web",
             api_rules=DISCOVERY_RULES if cfg.common.target == "kubernetes" else [],

@@ -1,6 +1,7 @@
 """promtail: one per host (a DaemonSet on Kubernetes), tails container logs into Loki.
 promtail reached end of life in March 2026; Grafana Alloy is its successor. Disable it
 (`promtail.enabled: false`) and run another collector that pushes to Loki's /loki/api/v1/push."""
+
 from __future__ import annotations
 
 from configs.render.common import PORTS
@@ -11,8 +12,12 @@ from .workload import ApiRule, HealthCheck, HostMount, Port, Workload
 
 _PORT = PORTS["promtail"]
 # The image (Ubuntu) has bash but neither wget nor curl.
-_DOCKER_TEST = ("CMD", "bash", "-c",
-                f"exec 3<>/dev/tcp/127.0.0.1/{_PORT} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3")
+_DOCKER_TEST = (
+    "CMD",
+    "bash",
+    "-c",
+    f"exec 3<>/dev/tcp/127.0.0.1/{_PORT} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3",
+)
 
 
 class Promtail(ServiceComponent):
@@ -25,8 +30,10 @@ class Promtail(ServiceComponent):
         if kubernetes:
             mounts = [HostMount("/var/log", "/var/log")]
         else:
-            mounts = [HostMount(DOCKER_SOCKET, DOCKER_SOCKET),
-                      HostMount(f"{cfg.promtail.docker_root}/containers", f"{cfg.promtail.docker_root}/containers")]
+            mounts = [
+                HostMount(DOCKER_SOCKET, DOCKER_SOCKET),
+                HostMount(f"{cfg.promtail.docker_root}/containers", f"{cfg.promtail.docker_root}/containers"),
+            ]
         workload = self.base(
             args,
             args=[],

@@ -1,14 +1,15 @@
 """Base of every service component: build the workload once, hand it to the target, expose URLs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Protocol
 
 import pulumi
 
 from configs.models.service import Image, Service
 from configs.models.stack import StackConfig
-from configs.render.common import CONFIG_DIRS, DATA_DIRS, PORTS, SECRET_DIRS
+from configs.render.common import CONFIG_DIRS, DATA_DIRS, SECRET_DIRS
 from configs.render.files import service_files
 from configs.secrets import Secrets
 
@@ -18,7 +19,7 @@ from .workload import Workload
 @dataclass
 class Endpoints:
     internal_url: pulumi.Input[str]
-    external_url: Optional[pulumi.Input[str]]
+    external_url: pulumi.Input[str] | None
 
 
 class Target(Protocol):
@@ -35,7 +36,7 @@ class ServiceArgs:
     project_root: str = "."
 
 
-def image_ref(image: Image, registry: Optional[str]) -> str:
+def image_ref(image: Image, registry: str | None) -> str:
     """The pinned reference, with the registry host swapped for a mirror when one is configured."""
     repository = image.repository
     if registry:
@@ -53,10 +54,10 @@ class ServiceComponent(pulumi.ComponentResource):
 
     internal_url: pulumi.Output[str]
     """URL of the service inside the stack's network."""
-    external_url: pulumi.Output[Optional[str]]
+    external_url: pulumi.Output[str | None]
     """URL of the service's UI from the host or ingress, when it has one."""
 
-    def __init__(self, name: str, args: ServiceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
         self.args = args
         self.spec: Workload = self.workload(args)
@@ -88,12 +89,14 @@ class ServiceComponent(pulumi.ComponentResource):
             data_dir=DATA_DIRS[self.SERVICE],
             data_size=settings.storage_size,
             replicas=settings.replicas,
-            labels={**cfg.common.labels, "app.kubernetes.io/name": self.SERVICE,
-                    "app.kubernetes.io/part-of": "observability"},
+            labels={
+                **cfg.common.labels,
+                "app.kubernetes.io/name": self.SERVICE,
+                "app.kubernetes.io/part-of": "observability",
+            },
         )
         values.update(fields)
         return Workload(**values)
 
     def workload(self, args: ServiceArgs) -> Workload:
         raise NotImplementedError
-

@@ -1,8 +1,8 @@
 """ObservabilityStack: the enabled services on the configured target, as one component."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 
@@ -50,10 +50,10 @@ class ObservabilityStack(pulumi.ComponentResource):
     """The enabled services' components, by service name."""
     urls: pulumi.Output[dict]
     """Per service: {internal, external} URLs."""
-    grafana_admin_password: Optional[pulumi.Output[str]]
+    grafana_admin_password: pulumi.Output[str] | None
     """Secret; None when Grafana is disabled."""
 
-    def __init__(self, name: str, args: StackArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: StackArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("observability:index:ObservabilityStack", name, None, opts)
         cfg = args.config
         self.target = make_target(cfg, self)
@@ -62,10 +62,12 @@ class ObservabilityStack(pulumi.ComponentResource):
             service: COMPONENTS[service](service, service_args, pulumi.ResourceOptions(parent=self))
             for service in cfg.enabled()
         }
-        self.urls = pulumi.Output.all(**{
-            service: pulumi.Output.all(internal=c.internal_url, external=c.external_url)
-            for service, c in self.services.items()
-        })
+        self.urls = pulumi.Output.all(
+            **{
+                service: pulumi.Output.all(internal=c.internal_url, external=c.external_url)
+                for service, c in self.services.items()
+            }
+        )
         grafana = self.services.get("grafana")
         self.grafana_admin_password = grafana.admin_password if grafana else None
         self.register_outputs({"urls": self.urls, "grafana_admin_password": self.grafana_admin_password})

@@ -1,8 +1,9 @@
 """A service's workload described once, independent of where it runs; a target turns it into resources."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 import pulumi
 
@@ -68,7 +69,7 @@ class Workload:
     secret_env: dict[str, pulumi.Output] = field(default_factory=dict)
     # Environment from the pod itself (Kubernetes downward API): name -> field path.
     field_env: dict[str, str] = field(default_factory=dict)
-    data_dir: Optional[str] = None
+    data_dir: str | None = None
     data_size: str = "1Gi"
     # "uid:gid" the image runs as; data volumes are owned by it.
     user: str = "65534:65534"
@@ -76,7 +77,7 @@ class Workload:
     kind: Literal["stateful", "stateless", "daemon"] = "stateless"
     host_mounts: list[HostMount] = field(default_factory=list)
     api_rules: list[ApiRule] = field(default_factory=list)
-    metrics_port: Optional[str] = None
+    metrics_port: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
 
     def config_path(self, relative: str) -> str:

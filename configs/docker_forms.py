@@ -23,6 +23,7 @@ kreuzwerker v4.x, 2026-07):
 Pure functions, shared by config validation (a value with no stable form is refused before anything
 is registered) and the Docker target.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,8 +71,10 @@ def docker_cpus(quantity: str) -> str:
     nanos = nano_cpus(quantity)
     stored = cpus_read_back(nanos)
     if Fraction(stored.rstrip(".") or "0") * 10**9 != nanos:
-        raise ValueError(f"{quantity!r}: the Docker provider reads it back as {stored!r}, another amount, and "
-                         f"would replace the container on every `pulumi up`; pick a value such as 250m, 500m or 1")
+        raise ValueError(
+            f"{quantity!r}: the Docker provider reads it back as {stored!r}, another amount, and "
+            f"would replace the container on every `pulumi up`; pick a value such as 250m, 500m or 1"
+        )
     return stored
 
 
@@ -111,6 +114,15 @@ def _trim(value: Fraction) -> str:
 def memory_mib(quantity: str) -> int:
     """A memory quantity in whole MiB, the unit of the provider's `memory` (Docker refuses under 6 MiB)."""
     number, unit = re.match(r"^(\d+(?:\.\d+)?)(\D*)$", quantity).groups()
-    factor = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9,
-              "T": 10**12, "": 1}.get(unit, 1)
+    factor = {
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "k": 10**3,
+        "M": 10**6,
+        "G": 10**9,
+        "T": 10**12,
+        "": 1,
+    }.get(unit, 1)
     return max(6, int(Fraction(number) * factor / 2**20))

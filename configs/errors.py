@@ -1,7 +1,8 @@
 """One error that lists every problem in a stack config, each with its config path."""
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 NAMESPACE = "observability"
 

@@ -1,9 +1,11 @@
 """Reads `observability:*` stack config, validates it whole, and separates secret values from the rest."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -83,7 +85,7 @@ def _acyclic(value: Any, seen: tuple[int, ...] = ()) -> None:
     if isinstance(value, (dict, list)):
         if id(value) in seen:
             raise ValueError("a YAML alias refers to the structure that contains it")
-        for item in (value.values() if isinstance(value, dict) else value):
+        for item in value.values() if isinstance(value, dict) else value:
             _acyclic(item, seen + (id(value),))
 
 

@@ -1,7 +1,8 @@
 """Secret values from `observability:secrets`, handed out only as Pulumi secret Outputs."""
+
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 import pulumi
 
@@ -17,7 +18,7 @@ class Secrets:
     def names(self) -> set[str]:
         return set(self._values)
 
-    def get(self, name: str) -> Optional[pulumi.Output]:
+    def get(self, name: str) -> pulumi.Output | None:
         if name not in self._values:
             return None
         return pulumi.Output.secret(self._values[name])

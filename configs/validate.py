@@ -1,13 +1,14 @@
 """Checks that span fields or sections, which field validators cannot see."""
+
 from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import Iterator
+from collections.abc import Iterator
 
 from .docker_forms import docker_cpus
-from .models.base import duration_seconds
 from .models.alertmanager import DEADMANS_SWITCH, Route
+from .models.base import duration_seconds
 from .models.service import byte_count, cpu_cores
 from .models.stack import SERVICES, StackConfig
 
@@ -35,8 +36,13 @@ def _shadowed_routes(routes: list[Route], path: str) -> list[Problem]:
     for index, route in enumerate(routes):
         if not route.matchers and not route.continue_ and index < len(routes) - 1:
             later = ", ".join(f"{path}[{i}]" for i in range(index + 1, len(routes)))
-            problems.append((f"{path}[{index}]", f"matches every alert and does not continue, so {later} can never "
-                                                 f"match; move it last or give it matchers"))
+            problems.append(
+                (
+                    f"{path}[{index}]",
+                    f"matches every alert and does not continue, so {later} can never "
+                    f"match; move it last or give it matchers",
+                )
+            )
         problems += _shadowed_routes(route.routes, f"{path}[{index}].routes")
     return problems
 
@@ -53,8 +59,12 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
         errors.append(("alertmanager.time_intervals", f"time interval {name!r} is defined more than once"))
     for index, name in enumerate(receivers):
         if name == DEADMANS_SWITCH:
-            errors.append((f"alertmanager.receivers[{index}].name",
-                           f"{DEADMANS_SWITCH!r} is reserved for the Watchdog; set alertmanager.deadmans_switch"))
+            errors.append(
+                (
+                    f"alertmanager.receivers[{index}].name",
+                    f"{DEADMANS_SWITCH!r} is reserved for the Watchdog; set alertmanager.deadmans_switch",
+                )
+            )
     receivers.append(DEADMANS_SWITCH)
     if am.receiver not in receivers:
         errors.append(("alertmanager.receiver", f"unknown receiver {am.receiver!r}"))
@@ -88,12 +98,19 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
                 message += f"; also used by {', '.join(places[1:])}"
             warnings.append((places[0], message))
     if am.deadmans_switch is None:
-        warnings.append(("alertmanager.deadmans_switch", "not set: the always-firing Watchdog alert goes nowhere, "
-                         "so nothing outside the stack notices when the alert pipeline itself stops"))
+        warnings.append(
+            (
+                "alertmanager.deadmans_switch",
+                "not set: the always-firing Watchdog alert goes nowhere, "
+                "so nothing outside the stack notices when the alert pipeline itself stops",
+            )
+        )
     email_receivers = [f"alertmanager.receivers[{i}].email" for i, r in enumerate(am.receivers) if r.email]
     if email_receivers and am.smtp.smarthost is None:
-        message = ("alertmanager.smtp.smarthost is not set, so that e-mail integration is left out (an unreachable "
-                   "host would fail every send and fire AlertmanagerNotificationsFailing)")
+        message = (
+            "alertmanager.smtp.smarthost is not set, so that e-mail integration is left out (an unreachable "
+            "host would fail every send and fire AlertmanagerNotificationsFailing)"
+        )
         if len(email_receivers) > 1:
             message += f"; also {', '.join(email_receivers[1:])}"
         (errors if am.require_secrets else warnings).append((email_receivers[0], message))
@@ -109,15 +126,23 @@ def _prometheus(cfg: StackConfig) -> list[Problem]:
     jobs = [job.job_name for job in cfg.prometheus.scrape_jobs]
     for index, job in enumerate(cfg.prometheus.scrape_jobs):
         if job.job_name in cfg.enabled():
-            errors.append((f"prometheus.scrape_jobs[{index}].job_name",
-                           f"{job.job_name!r} is the stack's own job for that service"))
+            errors.append(
+                (
+                    f"prometheus.scrape_jobs[{index}].job_name",
+                    f"{job.job_name!r} is the stack's own job for that service",
+                )
+            )
     for name in sorted(_duplicates(jobs)):
         errors.append(("prometheus.scrape_jobs", f"job {name!r} is defined more than once"))
     for index, job in enumerate(cfg.prometheus.scrape_jobs):
         interval = job.scrape_interval or cfg.prometheus.scrape_interval
         if job.scrape_timeout and duration_seconds(job.scrape_timeout) > duration_seconds(interval):
-            errors.append((f"prometheus.scrape_jobs[{index}].scrape_timeout",
-                           f"{job.scrape_timeout} is longer than the job's scrape interval {interval} (Prometheus refuses it)"))
+            errors.append(
+                (
+                    f"prometheus.scrape_jobs[{index}].scrape_timeout",
+                    f"{job.scrape_timeout} is longer than the job's scrape interval {interval} (Prometheus refuses it)",
+                )
+            )
     from .render.rules import rule_groups  # the shipped groups count against user group names
 
     builtin = [group["name"] for group in rule_groups(cfg, include_user=False)]
@@ -140,11 +165,21 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     for name in SERVICES:
         service = getattr(cfg, name)
         if cpu_cores(service.requests.cpu) > cpu_cores(service.limits.cpu):
-            errors.append((f"{name}.requests.cpu", f"{service.requests.cpu} is above limits.cpu {service.limits.cpu} "
-                                                   "(Kubernetes refuses a request above its limit)"))
+            errors.append(
+                (
+                    f"{name}.requests.cpu",
+                    f"{service.requests.cpu} is above limits.cpu {service.limits.cpu} "
+                    "(Kubernetes refuses a request above its limit)",
+                )
+            )
         if byte_count(service.requests.memory) > byte_count(service.limits.memory):
-            errors.append((f"{name}.requests.memory", f"{service.requests.memory} is above limits.memory "
-                                                      f"{service.limits.memory} (Kubernetes refuses a request above its limit)"))
+            errors.append(
+                (
+                    f"{name}.requests.memory",
+                    f"{service.requests.memory} is above limits.memory "
+                    f"{service.limits.memory} (Kubernetes refuses a request above its limit)",
+                )
+            )
     for name in _SINGLE_REPLICA:
         if getattr(cfg, name).replicas != 1:
             errors.append((f"{name}.replicas", f"{name} runs as a single instance here; replicas must be 1"))
@@ -187,7 +222,12 @@ def _ingress(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
     warnings: list[Problem] = []
     for name in ingress.hosts:
         if name not in ("prometheus", "alertmanager", "grafana", "jaeger"):
-            errors.append((f"common.kubernetes.ingress.hosts.{name}", "only prometheus, alertmanager, grafana and jaeger have a UI"))
+            errors.append(
+                (
+                    f"common.kubernetes.ingress.hosts.{name}",
+                    "only prometheus, alertmanager, grafana and jaeger have a UI",
+                )
+            )
     if cfg.common.target != "kubernetes" or not ingress.enabled:
         return errors, warnings
     for name, risk in _UNAUTHENTICATED.items():
@@ -197,13 +237,21 @@ def _ingress(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
         if name in ingress.allow_unauthenticated:
             warnings.append((f"common.kubernetes.ingress.hosts.{name}", message))
         else:
-            errors.append((f"common.kubernetes.ingress.hosts.{name}",
-                           f"{message}; put authentication in front of it (for example the ingress controller's "
-                           f"auth annotations) and list it in common.kubernetes.ingress.allow_unauthenticated"))
+            errors.append(
+                (
+                    f"common.kubernetes.ingress.hosts.{name}",
+                    f"{message}; put authentication in front of it (for example the ingress controller's "
+                    f"auth annotations) and list it in common.kubernetes.ingress.allow_unauthenticated",
+                )
+            )
     if ingress.hosts and not ingress.tls_secret:
-        warnings.append(("common.kubernetes.ingress.tls_secret",
-                         "not set: the UIs are served over plain HTTP, so Grafana's login password and session "
-                         "cookie cross the network in clear"))
+        warnings.append(
+            (
+                "common.kubernetes.ingress.tls_secret",
+                "not set: the UIs are served over plain HTTP, so Grafana's login password and session "
+                "cookie cross the network in clear",
+            )
+        )
     return errors, warnings
 
 
@@ -216,11 +264,20 @@ def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
         user = load_user_dashboards(os.path.join(project_root, cfg.grafana.dashboards_dir))
     except ValueError as error:
         return [("grafana.dashboards_dir", str(error))]
-    shipped = {d["uid"]: name for folder in builtin_dashboards(list(cfg.slos), cfg.enabled()).values()
-               for name, d in folder.items()}
-    return [("grafana.dashboards_dir", f"{name}: uid {d['uid']!r} is the uid of the shipped dashboard "
-                                       f"{shipped[d['uid']]}; Grafana would load only one")
-            for name, d in user.items() if d["uid"] in shipped]
+    shipped = {
+        d["uid"]: name
+        for folder in builtin_dashboards(list(cfg.slos), cfg.enabled()).values()
+        for name, d in folder.items()
+    }
+    return [
+        (
+            "grafana.dashboards_dir",
+            f"{name}: uid {d['uid']!r} is the uid of the shipped dashboard "
+            f"{shipped[d['uid']]}; Grafana would load only one",
+        )
+        for name, d in user.items()
+        if d["uid"] in shipped
+    ]
 
 
 def _secret_references(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
@@ -235,9 +292,13 @@ def _secret_references(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
         referenced |= {cfg.loki.storage.s3.access_key_secret, cfg.loki.storage.s3.secret_key_secret}
     warnings: list[Problem] = []
     if cfg.grafana.enabled and cfg.grafana.admin_password_secret not in secrets:
-        warnings.append(("grafana.admin_password_secret",
-                         f"secret {cfg.grafana.admin_password_secret!r} is not set: a random admin password is "
-                         "generated (`pulumi stack output --show-secrets`, or `make password`)"))
+        warnings.append(
+            (
+                "grafana.admin_password_secret",
+                f"secret {cfg.grafana.admin_password_secret!r} is not set: a random admin password is "
+                "generated (`pulumi stack output --show-secrets`, or `make password`)",
+            )
+        )
     for name in sorted(secrets - referenced):
         warnings.append((f"secrets.{name}", "set, but nothing in the stack refers to it (a misspelt secret name?)"))
     return warnings

@@ -1,5 +1,6 @@
 """Local stand-ins for the outside world of the alert path: HTTP receivers, an SMTP sink, a metrics
 endpoint, and real Prometheus/Alertmanager processes. Everything binds 127.0.0.1 on ephemeral ports."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from upstream import tool
 
 
@@ -79,8 +79,11 @@ class HttpReceiver(_Server):
         return [body for p, body in list(self.requests) if p == path and alertname in json.dumps(body)]
 
     def slack_channels(self, alertname: str) -> set[str]:
-        return {body.get("channel") for p, body in list(self.requests)
-                if p.startswith("/slack/") and alertname in json.dumps(body)}
+        return {
+            body.get("channel")
+            for p, body in list(self.requests)
+            if p.startswith("/slack/") and alertname in json.dumps(body)
+        }
 
     def describe(self) -> str:
         return "\n".join(f"{p}: {json.dumps(b)[:300]}" for p, b in list(self.requests)) or "(no requests)"
@@ -173,6 +176,7 @@ class Process:
                     return response.status == 200
             except OSError:
                 return False
+
         wait_until(ready, timeout, f"{url} to be ready", self.tail)
 
     def stop(self) -> None:
@@ -188,7 +192,11 @@ class Process:
 def amtool_routes(config_file: Path, labels: dict[str, str]) -> list[str]:
     """Receivers the routing tree picks for `labels` (`amtool config routes test`, time is ignored)."""
     pairs = [f"{key}={value}" for key, value in labels.items()]
-    result = subprocess.run([binary("amtool"), "config", "routes", "test", f"--config.file={config_file}", *pairs],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [binary("amtool"), "config", "routes", "test", f"--config.file={config_file}", *pairs],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, f"amtool failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout.strip().split(",")

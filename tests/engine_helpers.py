@@ -4,12 +4,13 @@ The program runs as an Automation API inline program (tools/engine/inline.py say
 built from github.com/pulumi/pulumi/pkg/v3, the provider built from its module, a local file backend
 with a passphrase, and the cluster of tools/engine/cluster.py.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -23,8 +24,19 @@ REPLACING = {"replace", "create-replacement", "delete-replaced"}
 
 
 def require_engine() -> Path:
-    missing = [b for b in ("pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver",
-                           "kube-controller-manager", "kube-scheduler", "kwok") if not (build.BIN / b).exists()]
+    missing = [
+        b
+        for b in (
+            "pulumi",
+            "pulumi-resource-kubernetes",
+            "etcd",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+            "kwok",
+        )
+        if not (build.BIN / b).exists()
+    ]
     if missing:
         pytest.fail(f"{', '.join(missing)} not built: run `make engine` (CI does)")
     return build.BIN
@@ -51,7 +63,7 @@ class Events:
 class EngineStack:
     """One stack of the real program, in its own work directory and backend, on the local cluster."""
 
-    def __init__(self, home: Path, name: str, config: dict[str, Any], secrets: Optional[dict[str, str]] = None):
+    def __init__(self, home: Path, name: str, config: dict[str, Any], secrets: dict[str, str] | None = None):
         self.home, self.name = home, name
         self.stack, self.stack_file = inline.scratch_stack(home, name, PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
         self.set_config(config)

@@ -1,12 +1,13 @@
 """Shared by tests/test_kubernetes_*.py: run the prod stack (Kubernetes) under mocks and read its objects."""
+
 from __future__ import annotations
 
 import copy
 import json
 
+from conftest import SECRETS, stack_config
 from pulumi.runtime.sync_await import _sync_await
 
-from conftest import SECRETS, stack_config
 from tools.mockrun import Run, run_program
 
 SERVICES = ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"]
@@ -16,7 +17,11 @@ PROVIDER = "pulumi:providers:kubernetes"
 STS, DEPLOY, DS = "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"
 WORKLOADS = (STS, DEPLOY, DS)
 SVC, CM, SECRET = "kubernetes:core/v1:Service", "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"
-PVC, NS, SA = "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount"
+PVC, NS, SA = (
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "kubernetes:core/v1:Namespace",
+    "kubernetes:core/v1:ServiceAccount",
+)
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 PVC_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch"
 NETPOL, INGRESS = "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:networking.k8s.io/v1:Ingress"

@@ -1,4 +1,5 @@
 """Run the real promtool on rule groups built as Python data. Missing promtool fails, never skips."""
+
 from __future__ import annotations
 
 import copy
@@ -6,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import yaml
-
 from upstream import tool
 
 
@@ -50,15 +50,21 @@ def run_rule_tests(tmp_path: Path, groups: list[dict], tests: list[dict], evalua
     run_rule_test_suites(tmp_path, [(groups, tests)], evaluation_interval)
 
 
-def run_rule_test_suites(tmp_path: Path, suites: list[tuple[list[dict], list[dict]]], evaluation_interval: str = "1m") -> None:
+def run_rule_test_suites(
+    tmp_path: Path, suites: list[tuple[list[dict], list[dict]]], evaluation_interval: str = "1m"
+) -> None:
     """Several (rule groups, tests) pairs, each in its own files, checked by a single promtool call."""
     test_files = []
     for i, (groups, tests) in enumerate(suites):
         write_rules(tmp_path / f"rules{i}.yml", without_annotations(groups))
         # fuzzy_compare: groups evaluate in no fixed order (as in a server), so a value summed from
         # recordings may differ in its last bit from one run to the next.
-        spec = {"rule_files": [f"rules{i}.yml"], "evaluation_interval": evaluation_interval, "fuzzy_compare": True,
-                "tests": tests}
+        spec = {
+            "rule_files": [f"rules{i}.yml"],
+            "evaluation_interval": evaluation_interval,
+            "fuzzy_compare": True,
+            "tests": tests,
+        }
         (tmp_path / f"tests{i}.yml").write_text(yaml.safe_dump(spec, sort_keys=False))
         test_files.append(f"tests{i}.yml")
     result = _run(["test", "rules", *test_files], tmp_path)
@@ -70,8 +76,10 @@ def alert_group(series: dict[str, str], checks: list[tuple[str, str, list[dict]]
     return {
         "interval": interval,
         "input_series": [{"series": s, "values": v} for s, v in series.items()],
-        "alert_rule_test": [{"eval_time": t, "alertname": a, "exp_alerts": [{"exp_labels": labels} for labels in expected]}
-                            for a, t, expected in checks],
+        "alert_rule_test": [
+            {"eval_time": t, "alertname": a, "exp_alerts": [{"exp_labels": labels} for labels in expected]}
+            for a, t, expected in checks
+        ],
     }
 
 

@@ -4,13 +4,14 @@ amtool ignores time intervals, so the performance branch lists both routes: perf
 business hours, `continue`) and default (muted in business hours). Which one delivers is proven live by
 test_e2e_alert_path.py.
 """
-import pytest
 
+import pytest
 from conftest import SECRETS
+from e2e_helpers import amtool_routes
+
 from configs.load import load
 from configs.render.alertmanager import alertmanager_yml
 from configs.render.common import SECRET_DIRS, to_yaml
-from e2e_helpers import amtool_routes
 
 CASES = [
     # Watchdog comes first, whatever its other labels.
@@ -18,17 +19,25 @@ CASES = [
     ({"alertname": "Watchdog", "severity": "critical"}, ["deadmans-switch"]),
     ({"alertname": "PRSMAPIDown", "severity": "critical", "category": "availability"}, ["pagerduty-critical"]),
     # Critical pages and goes on: the team owning the category hears of it too.
-    ({"alertname": "UnauthorizedAPIAccess", "severity": "critical", "category": "security"},
-     ["pagerduty-critical", "security-team"]),
-    ({"alertname": "HighErrorRate", "severity": "critical", "category": "performance"},
-     ["pagerduty-critical", "performance-team", "default"]),
+    (
+        {"alertname": "UnauthorizedAPIAccess", "severity": "critical", "category": "security"},
+        ["pagerduty-critical", "security-team"],
+    ),
+    (
+        {"alertname": "HighErrorRate", "severity": "critical", "category": "performance"},
+        ["pagerduty-critical", "performance-team", "default"],
+    ),
     ({"alertname": "SuspiciousLoginPattern", "severity": "warning", "category": "security"}, ["security-team"]),
     ({"alertname": "HighLatency", "severity": "warning", "category": "performance"}, ["performance-team", "default"]),
     # The second performance route has no `continue`: an ftns-labelled performance alert stops there.
-    ({"alertname": "X", "severity": "warning", "category": "performance", "component": "ftns"},
-     ["performance-team", "default"]),
-    ({"alertname": "FTNSTransactionBacklog", "severity": "warning", "category": "ftns", "component": "ftns"},
-     ["blockchain-team"]),
+    (
+        {"alertname": "X", "severity": "warning", "category": "performance", "component": "ftns"},
+        ["performance-team", "default"],
+    ),
+    (
+        {"alertname": "FTNSTransactionBacklog", "severity": "warning", "category": "ftns", "component": "ftns"},
+        ["blockchain-team"],
+    ),
     ({"alertname": "GrafanaDown", "severity": "warning", "category": "stack"}, ["default"]),
     ({"alertname": "Unlabelled"}, ["default"]),
 ]

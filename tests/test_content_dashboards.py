@@ -1,4 +1,5 @@
 """Dashboards: structural validity, PromQL that promtool parses, SLO panels backed by real records."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Seed, meta and Loki security rules: promtool validity and a firing/quiet unit test per alert."""
+
 from __future__ import annotations
 
 import re
@@ -34,66 +35,148 @@ def _histogram(bounds_counts: dict[str, str]) -> dict[str, str]:
 def _down_case(service: str) -> Case:
     up = f'up{{job="{service}",instance="{service}:1"}}'
     severity = "critical" if service in ("prometheus", "alertmanager") else "warning"
-    return Case(down_alert_name(service), {up: "1 1 0x6"}, {up: "1x8"}, "6m",
-                {"severity": severity, "category": "stack", "job": service, "instance": f"{service}:1"})
+    return Case(
+        down_alert_name(service),
+        {up: "1 1 0x6"},
+        {up: "1x8"},
+        "6m",
+        {"severity": severity, "category": "stack", "job": service, "instance": f"{service}:1"},
+    )
 
 
 CASES = [
-    Case("PRSMAPIDown", {f"up{{{API_SEL}}}": "1 1 0x5"}, {f"up{{{API_SEL}}}": "1x7"}, "5m",
-         {"severity": "critical", "category": "availability", **API}),
+    Case(
+        "PRSMAPIDown",
+        {f"up{{{API_SEL}}}": "1 1 0x5"},
+        {f"up{{{API_SEL}}}": "1x7"},
+        "5m",
+        {"severity": "critical", "category": "availability", **API},
+    ),
     # A target gone from discovery: no up series at all.
-    Case("PRSMAPIDown", {'up{job="other"}': "1x5"}, {f"up{{{API_SEL}}}": "1x7"}, "5m",
-         {"severity": "critical", "category": "availability", "job": "prsm-api"}),
+    Case(
+        "PRSMAPIDown",
+        {'up{job="other"}': "1x5"},
+        {f"up{{{API_SEL}}}": "1x7"},
+        "5m",
+        {"severity": "critical", "category": "availability", "job": "prsm-api"},
+    ),
     # The failure counter carries a label the total lacks; the guide's unaggregated ratio was empty.
-    Case("HighErrorRate",
-         {f'prsm_requests_failed_total{{{API_SEL},code="500"}}': "0+20x10", f"prsm_requests_total{{{API_SEL}}}": "0+100x10"},
-         {f'prsm_requests_failed_total{{{API_SEL},code="500"}}': "0+5x10", f"prsm_requests_total{{{API_SEL}}}": "0+100x10"},
-         "10m", {"severity": "critical", "category": "performance", "job": "prsm-api"}),
-    Case("DatabaseConnectionExhaustion",
-         {f'prsm_db_connections_active{{{API_SEL},pool="main"}}': "95x5", f"prsm_db_connections_max{{{API_SEL}}}": "100x5"},
-         {f'prsm_db_connections_active{{{API_SEL},pool="main"}}': "80x5", f"prsm_db_connections_max{{{API_SEL}}}": "100x5"},
-         "5m", {"severity": "critical", "category": "database", **API}),
-    Case("HighLatency",
-         _histogram({"0.5": "0x20", "1.0": "0x20", "2.0": "0+1x20", "5.0": "0+10x20", "+Inf": "0+10x20"}),
-         _histogram({"0.5": "0+9x20", "1.0": "0+10x20", "2.0": "0+10x20", "5.0": "0+10x20", "+Inf": "0+10x20"}),
-         "12m", {"severity": "warning", "category": "performance", "job": "prsm-api"}),
-    Case("FTNSTransactionBacklog", {f"prsm_ftns_pending_transactions{{{API_SEL}}}": "150x5"},
-         {f"prsm_ftns_pending_transactions{{{API_SEL}}}": "50x5"}, "5m",
-         {"severity": "warning", "category": "ftns", "component": "ftns", **API}),
+    Case(
+        "HighErrorRate",
+        {
+            f'prsm_requests_failed_total{{{API_SEL},code="500"}}': "0+20x10",
+            f"prsm_requests_total{{{API_SEL}}}": "0+100x10",
+        },
+        {
+            f'prsm_requests_failed_total{{{API_SEL},code="500"}}': "0+5x10",
+            f"prsm_requests_total{{{API_SEL}}}": "0+100x10",
+        },
+        "10m",
+        {"severity": "critical", "category": "performance", "job": "prsm-api"},
+    ),
+    Case(
+        "DatabaseConnectionExhaustion",
+        {
+            f'prsm_db_connections_active{{{API_SEL},pool="main"}}': "95x5",
+            f"prsm_db_connections_max{{{API_SEL}}}": "100x5",
+        },
+        {
+            f'prsm_db_connections_active{{{API_SEL},pool="main"}}': "80x5",
+            f"prsm_db_connections_max{{{API_SEL}}}": "100x5",
+        },
+        "5m",
+        {"severity": "critical", "category": "database", **API},
+    ),
+    Case(
+        "HighLatency",
+        _histogram({"0.5": "0x20", "1.0": "0x20", "2.0": "0+1x20", "5.0": "0+10x20", "+Inf": "0+10x20"}),
+        _histogram({"0.5": "0+9x20", "1.0": "0+10x20", "2.0": "0+10x20", "5.0": "0+10x20", "+Inf": "0+10x20"}),
+        "12m",
+        {"severity": "warning", "category": "performance", "job": "prsm-api"},
+    ),
+    Case(
+        "FTNSTransactionBacklog",
+        {f"prsm_ftns_pending_transactions{{{API_SEL}}}": "150x5"},
+        {f"prsm_ftns_pending_transactions{{{API_SEL}}}": "50x5"},
+        "5m",
+        {"severity": "warning", "category": "ftns", "component": "ftns", **API},
+    ),
     # 30 failures/h on each of two replicas: only the sum across replicas crosses 50.
-    Case("SuspiciousLoginPattern",
-         {f'prsm_failed_login_attempts_total{{job="prsm-api",instance="api-{i}"}}': "0+0.5x70" for i in (0, 1)},
-         {'prsm_failed_login_attempts_total{job="prsm-api",instance="api-0"}': "0+0.5x70"},
-         "65m", {"severity": "warning", "category": "security", "job": "prsm-api"}),
-    Case("UnauthorizedAPIAccess", {f"prsm_unauthorized_requests_total{{{API_SEL}}}": "0+3x10"},
-         {f"prsm_unauthorized_requests_total{{{API_SEL}}}": "0+1x10"}, "10m",
-         {"severity": "critical", "category": "security", "job": "prsm-api"}),
+    Case(
+        "SuspiciousLoginPattern",
+        {f'prsm_failed_login_attempts_total{{job="prsm-api",instance="api-{i}"}}': "0+0.5x70" for i in (0, 1)},
+        {'prsm_failed_login_attempts_total{job="prsm-api",instance="api-0"}': "0+0.5x70"},
+        "65m",
+        {"severity": "warning", "category": "security", "job": "prsm-api"},
+    ),
+    Case(
+        "UnauthorizedAPIAccess",
+        {f"prsm_unauthorized_requests_total{{{API_SEL}}}": "0+3x10"},
+        {f"prsm_unauthorized_requests_total{{{API_SEL}}}": "0+1x10"},
+        "10m",
+        {"severity": "critical", "category": "security", "job": "prsm-api"},
+    ),
     *[_down_case(s) for s in SERVICES],
-    Case("PrometheusRuleEvaluationFailures",
-         {f'prometheus_rule_evaluation_failures_total{{{PROM_SEL},rule_group="g"}}': "0+1x15"},
-         {f'prometheus_rule_evaluation_failures_total{{{PROM_SEL},rule_group="g"}}': "0x15"}, "15m",
-         {"severity": "warning", "category": "stack", "job": "prometheus", "instance": "prometheus:9090"}),
-    Case("PrometheusNotificationsFailing",
-         {f'prometheus_notifications_errors_total{{{PROM_SEL},alertmanager="am"}}': "0+5x15",
-          f'prometheus_notifications_sent_total{{{PROM_SEL},alertmanager="am"}}': "0+100x15"},
-         {f'prometheus_notifications_errors_total{{{PROM_SEL},alertmanager="am"}}': "0x15",
-          f'prometheus_notifications_sent_total{{{PROM_SEL},alertmanager="am"}}': "0+100x15",
-          f"prometheus_notifications_dropped_total{{{PROM_SEL}}}": "0x15"},
-         "15m", {"severity": "critical", "category": "stack", "job": "prometheus", "instance": "prometheus:9090"}),
-    Case("PrometheusNotificationsFailing", {f"prometheus_notifications_dropped_total{{{PROM_SEL}}}": "0+2x15"},
-         {f"prometheus_notifications_dropped_total{{{PROM_SEL}}}": "0x15"},
-         "15m", {"severity": "critical", "category": "stack", "job": "prometheus", "instance": "prometheus:9090"}),
-    Case("AlertmanagerNotificationsFailing",
-         {f"alertmanager_notifications_failed_total{{{AM_SEL}}}": "0+5x15", f"alertmanager_notifications_total{{{AM_SEL}}}": "0+100x15"},
-         {f"alertmanager_notifications_failed_total{{{AM_SEL}}}": "0x15", f"alertmanager_notifications_total{{{AM_SEL}}}": "0+100x15"},
-         "15m", {"severity": "critical", "category": "stack", "job": "alertmanager",
-                 "instance": "alertmanager:9093", "integration": "slack"}),
-    Case("LokiRequestErrors",
-         {'loki_request_duration_seconds_count{job="loki",route="push",status_code="500"}': "0+10x30",
-          'loki_request_duration_seconds_count{job="loki",route="push",status_code="204"}': "0+90x30"},
-         {'loki_request_duration_seconds_count{job="loki",route="push",status_code="500"}': "0+1x30",
-          'loki_request_duration_seconds_count{job="loki",route="push",status_code="204"}': "0+99x30"},
-         "25m", {"severity": "warning", "category": "stack", "job": "loki", "route": "push"}),
+    Case(
+        "PrometheusRuleEvaluationFailures",
+        {f'prometheus_rule_evaluation_failures_total{{{PROM_SEL},rule_group="g"}}': "0+1x15"},
+        {f'prometheus_rule_evaluation_failures_total{{{PROM_SEL},rule_group="g"}}': "0x15"},
+        "15m",
+        {"severity": "warning", "category": "stack", "job": "prometheus", "instance": "prometheus:9090"},
+    ),
+    Case(
+        "PrometheusNotificationsFailing",
+        {
+            f'prometheus_notifications_errors_total{{{PROM_SEL},alertmanager="am"}}': "0+5x15",
+            f'prometheus_notifications_sent_total{{{PROM_SEL},alertmanager="am"}}': "0+100x15",
+        },
+        {
+            f'prometheus_notifications_errors_total{{{PROM_SEL},alertmanager="am"}}': "0x15",
+            f'prometheus_notifications_sent_total{{{PROM_SEL},alertmanager="am"}}': "0+100x15",
+            f"prometheus_notifications_dropped_total{{{PROM_SEL}}}": "0x15",
+        },
+        "15m",
+        {"severity": "critical", "category": "stack", "job": "prometheus", "instance": "prometheus:9090"},
+    ),
+    Case(
+        "PrometheusNotificationsFailing",
+        {f"prometheus_notifications_dropped_total{{{PROM_SEL}}}": "0+2x15"},
+        {f"prometheus_notifications_dropped_total{{{PROM_SEL}}}": "0x15"},
+        "15m",
+        {"severity": "critical", "category": "stack", "job": "prometheus", "instance": "prometheus:9090"},
+    ),
+    Case(
+        "AlertmanagerNotificationsFailing",
+        {
+            f"alertmanager_notifications_failed_total{{{AM_SEL}}}": "0+5x15",
+            f"alertmanager_notifications_total{{{AM_SEL}}}": "0+100x15",
+        },
+        {
+            f"alertmanager_notifications_failed_total{{{AM_SEL}}}": "0x15",
+            f"alertmanager_notifications_total{{{AM_SEL}}}": "0+100x15",
+        },
+        "15m",
+        {
+            "severity": "critical",
+            "category": "stack",
+            "job": "alertmanager",
+            "instance": "alertmanager:9093",
+            "integration": "slack",
+        },
+    ),
+    Case(
+        "LokiRequestErrors",
+        {
+            'loki_request_duration_seconds_count{job="loki",route="push",status_code="500"}': "0+10x30",
+            'loki_request_duration_seconds_count{job="loki",route="push",status_code="204"}': "0+90x30",
+        },
+        {
+            'loki_request_duration_seconds_count{job="loki",route="push",status_code="500"}': "0+1x30",
+            'loki_request_duration_seconds_count{job="loki",route="push",status_code="204"}': "0+99x30",
+        },
+        "25m",
+        {"severity": "warning", "category": "stack", "job": "loki", "route": "push"},
+    ),
     Case("Watchdog", {'up{job="prometheus"}': "1x3"}, None, "1m", {"severity": "none", "category": "stack"}),
 ]
 
@@ -155,7 +238,11 @@ LOGQL_SELECTOR = re.compile(r'\{\s*[a-zA-Z_]\w*\s*(=|!=|=~|!~)\s*"[^"]*"\s*\}')
 def test_loki_security_rules_are_well_formed():
     groups = loki_security_rule_groups()
     rules = [r for g in groups for r in g["rules"]]
-    assert {r["alert"] for r in rules} == {"BruteForceAuthentication", "SQLInjectionAttempt", "PrivilegeEscalationAttempt"}
+    assert {r["alert"] for r in rules} == {
+        "BruteForceAuthentication",
+        "SQLInjectionAttempt",
+        "PrivilegeEscalationAttempt",
+    }
     for rule in rules:
         expr = rule["expr"]
         assert rule["labels"]["category"] == "security"
@@ -169,13 +256,16 @@ def test_loki_security_rules_are_well_formed():
     assert thresholds == {"BruteForceAuthentication": 10, "SQLInjectionAttempt": 3, "PrivilegeEscalationAttempt": 1}
 
 
-@pytest.mark.parametrize("line, alert, matches", [
-    ('{"message": "failed user authentication", "source_ip": "10.0.0.1"}', "BruteForceAuthentication", True),
-    ("GET /items?id=1 UNION SELECT password FROM users", "SQLInjectionAttempt", True),
-    ("update received from peer 10.0.0.2", "SQLInjectionAttempt", False),
-    ("admin endpoint: unauthorized token", "PrivilegeEscalationAttempt", True),
-    ("user logged in", "BruteForceAuthentication", False),
-])
+@pytest.mark.parametrize(
+    "line, alert, matches",
+    [
+        ('{"message": "failed user authentication", "source_ip": "10.0.0.1"}', "BruteForceAuthentication", True),
+        ("GET /items?id=1 UNION SELECT password FROM users", "SQLInjectionAttempt", True),
+        ("update received from peer 10.0.0.2", "SQLInjectionAttempt", False),
+        ("admin endpoint: unauthorized token", "PrivilegeEscalationAttempt", True),
+        ("user logged in", "BruteForceAuthentication", False),
+    ],
+)
 def test_loki_line_filters_match_the_guides_events(line, alert, matches):
     # Go RE2 and Python re agree on the constructs used here ((?i), \b, \s, alternation).
     rule = next(r for g in loki_security_rule_groups() for r in g["rules"] if r["alert"] == alert)

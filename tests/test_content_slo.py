@@ -1,4 +1,5 @@
 """SLO model validation, and promtool proof that the burn-rate alerts page, ticket and stay quiet."""
+
 from __future__ import annotations
 
 import math
@@ -73,16 +74,26 @@ def _ftns(segments):
     failed = _bad_counts(segments)
     return {
         'prsm_ftns_transactions_total{transaction_type="transfer",status="failed"}': _counter(failed),
-        'prsm_ftns_transactions_total{transaction_type="transfer",status="success"}': _counter([PER_STEP - f for f in failed]),
+        'prsm_ftns_transactions_total{transaction_type="transfer",status="success"}': _counter(
+            [PER_STEP - f for f in failed]
+        ),
     }, "1m"
 
 
 def _accuracy(segments):
-    return {'prsm_model_accuracy_score{model_id="m1",evaluation_type="runtime"}': _levels(_flags(segments, 1), "0.97", "0.90")}, "1m"
+    return {
+        'prsm_model_accuracy_score{model_id="m1",evaluation_type="runtime"}': _levels(
+            _flags(segments, 1), "0.97", "0.90"
+        )
+    }, "1m"
 
 
-SERIES = {"api_availability": _api_availability, "api_latency": _api_latency,
-          "ftns_transaction_success": _ftns, "model_accuracy": _accuracy}
+SERIES = {
+    "api_availability": _api_availability,
+    "api_latency": _api_latency,
+    "ftns_transaction_success": _ftns,
+    "model_accuracy": _accuracy,
+}
 SLOS = {slo.name: slo for slo in default_slos()}
 
 
@@ -133,9 +144,13 @@ def test_burn_rate_alerts_page_ticket_and_stay_quiet(tmp_path):
 def test_recording_rules_and_budget(tmp_path):
     groups = slo_rule_groups(default_slos())
     check_rules(tmp_path, groups)
-    assert [g["name"] for g in groups] == [name for slo in default_slos() for name in (f"slo.{slo.name}", f"slo.{slo.name}.long")]
+    assert [g["name"] for g in groups] == [
+        name for slo in default_slos() for name in (f"slo.{slo.name}", f"slo.{slo.name}.long")
+    ]
     for slo in default_slos():
-        short, long = (next(g for g in groups if g["name"] == name) for name in (f"slo.{slo.name}", f"slo.{slo.name}.long"))
+        short, long = (
+            next(g for g in groups if g["name"] == name) for name in (f"slo.{slo.name}", f"slo.{slo.name}.long")
+        )
         records = {r["record"]: r["expr"] for g in (short, long) for r in g["rules"] if "record" in r}
         for window in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", slo.window):
             assert error_ratio_record(window) in records
@@ -157,8 +172,13 @@ def test_error_budget_remaining_is_computed(tmp_path, failed_series, remaining):
     if not failed_series:
         series = {s: v for s, v in series.items() if "failed" not in s}
     record = f'{ERROR_BUDGET_RECORD}{{slo="{slo.name}"}}'
-    test = {"interval": interval, "input_series": [{"series": s, "values": v} for s, v in series.items()],
-            "promql_expr_test": [{"expr": record, "eval_time": "2h", "exp_samples": [{"labels": record, "value": remaining}]}]}
+    test = {
+        "interval": interval,
+        "input_series": [{"series": s, "values": v} for s, v in series.items()],
+        "promql_expr_test": [
+            {"expr": record, "eval_time": "2h", "exp_samples": [{"labels": record, "value": remaining}]}
+        ],
+    }
     run_rule_tests(tmp_path, slo_rule_groups([slo]), [test])
 
 
@@ -180,17 +200,29 @@ def _raw(**changes) -> dict:
     return raw
 
 
-@pytest.mark.parametrize("changes, loc", [
-    ({"objective": 1.0}, ("slos", 1, "objective")),
-    ({"objective": 0}, ("slos", 1, "objective")),
-    ({"window": "30 days"}, ("slos", 1, "window")),
-    ({"name": "API-Availability"}, ("slos", 1, "name")),
-    ({"sli": {"kind": "percentile", "query": "x"}}, ("slos", 1, "sli")),
-    ({"sli": {"kind": "ratio", "error_query": "sum(rate(x[5m]))", "total_query": "x"}}, ("slos", 1, "sli", "ratio", "error_query")),
-    ({"sli": {"kind": "latency", "metric": "m", "threshold_seconds": 0}}, ("slos", 1, "sli", "latency", "threshold_seconds")),
-    ({"sli": {"kind": "availability", "selector": 'probe_success{job="x"}'}}, ("slos", 1, "sli", "availability", "selector")),
-    ({"surprise": 1}, ("slos", 1, "surprise")),
-])
+@pytest.mark.parametrize(
+    "changes, loc",
+    [
+        ({"objective": 1.0}, ("slos", 1, "objective")),
+        ({"objective": 0}, ("slos", 1, "objective")),
+        ({"window": "30 days"}, ("slos", 1, "window")),
+        ({"name": "API-Availability"}, ("slos", 1, "name")),
+        ({"sli": {"kind": "percentile", "query": "x"}}, ("slos", 1, "sli")),
+        (
+            {"sli": {"kind": "ratio", "error_query": "sum(rate(x[5m]))", "total_query": "x"}},
+            ("slos", 1, "sli", "ratio", "error_query"),
+        ),
+        (
+            {"sli": {"kind": "latency", "metric": "m", "threshold_seconds": 0}},
+            ("slos", 1, "sli", "latency", "threshold_seconds"),
+        ),
+        (
+            {"sli": {"kind": "availability", "selector": 'probe_success{job="x"}'}},
+            ("slos", 1, "sli", "availability", "selector"),
+        ),
+        ({"surprise": 1}, ("slos", 1, "surprise")),
+    ],
+)
 def test_bad_slo_input_names_the_field(changes, loc):
     good = SLOS["api_latency"].model_dump()
     with pytest.raises(ValidationError) as info:
@@ -198,10 +230,13 @@ def test_bad_slo_input_names_the_field(changes, loc):
     assert [e["loc"] for e in info.value.errors()] == [loc]
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"objective": 0.9}, "too low for burn-rate paging"),
-    ({"window": "6h"}, "shorter than 1d"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"objective": 0.9}, "too low for burn-rate paging"),
+        ({"window": "6h"}, "shorter than 1d"),
+    ],
+)
 def test_cross_checks_are_reported_on_the_slo(changes, message):
     with pytest.raises(ValidationError) as info:
         Config(slos=[_raw(**changes)])

@@ -1,6 +1,7 @@
 """The Docker target's containers on a real Docker Engine, from local images of the pinned binaries
 (tools/images.py), created through the Engine API calls the Docker provider makes with exactly the
 inputs it would receive (tools/docker_smoke.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,11 +41,13 @@ def test_a_read_only_root_refuses_the_providers_uploads(engine, local_images):
     files into the created container, and the engine refuses that on a read-only root."""
     name = "obs-smoke-read-only-root"
     engine.remove(name)
-    container = engine.create(name, {"Image": local_images["prometheus"],
-                                     "HostConfig": {"ReadonlyRootfs": True, "Tmpfs": {"/tmp": ""}}})
+    container = engine.create(
+        name, {"Image": local_images["prometheus"], "HostConfig": {"ReadonlyRootfs": True, "Tmpfs": {"/tmp": ""}}}
+    )
     try:
-        upload = docker_smoke.archive([{"file": "/etc/prometheus/prometheus.yml", "content": "global: {}\n",
-                                        "permissions": "0444"}])
+        upload = docker_smoke.archive(
+            [{"file": "/etc/prometheus/prometheus.yml", "content": "global: {}\n", "permissions": "0444"}]
+        )
         with pytest.raises(EngineError, match="read-only") as refused:
             engine.upload(container, upload)
         assert refused.value.status in (403, 500)

@@ -1,5 +1,6 @@
 """The Docker target emits every value in the form the Docker provider reads back, so an unchanged
 stack previews with no diff (configs/docker_forms.py cites the provider's source for each row)."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,11 +14,32 @@ CONTAINER = "docker:index/container:Container"
 
 # (CPU quantity, what the provider's Read stores for it): helpers.go nanoInt64ToDecimalString, whose
 # output for each NanoCPUs value was checked against Go's big.Rat.FloatString.
-CPUS = [("1", "1.0"), ("2", "2.0"), ("4", "4.0"), ("500m", "0.5"), ("250m", "0.25"), ("100m", "0.1"),
-        ("1.5", "1.5"), ("1500m", "1.5"), ("10", "10."), ("125m", "0.125")]
+CPUS = [
+    ("1", "1.0"),
+    ("2", "2.0"),
+    ("4", "4.0"),
+    ("500m", "0.5"),
+    ("250m", "0.25"),
+    ("100m", "0.1"),
+    ("1.5", "1.5"),
+    ("1500m", "1.5"),
+    ("10", "10."),
+    ("125m", "0.125"),
+]
 # (duration, time.Duration.String()): what Read stores for every health-check duration.
-DURATIONS = [("15s", "15s"), ("5s", "5s"), ("30s", "30s"), ("60s", "1m0s"), ("1m", "1m0s"), ("90s", "1m30s"),
-             ("500ms", "500ms"), ("0s", "0s"), ("1h", "1h0m0s"), ("3601s", "1h0m1s"), ("1.5s", "1.5s")]
+DURATIONS = [
+    ("15s", "15s"),
+    ("5s", "5s"),
+    ("30s", "30s"),
+    ("60s", "1m0s"),
+    ("1m", "1m0s"),
+    ("90s", "1m30s"),
+    ("500ms", "500ms"),
+    ("0s", "0s"),
+    ("1h", "1h0m0s"),
+    ("3601s", "1h0m1s"),
+    ("1.5s", "1.5s"),
+]
 
 
 @pytest.mark.parametrize("quantity, stored", CPUS)
@@ -62,4 +84,9 @@ def test_a_cpu_limit_without_a_stable_form_is_a_config_error():
     with pytest.raises(ConfigError) as info:
         load({"observability:grafana": {"limits": {"cpu": "50m"}, "requests": {"cpu": "50m"}}})
     assert [path for path, _ in info.value.problems] == ["grafana.limits.cpu"]
-    load({"observability:common": {"target": "kubernetes"}, "observability:grafana": {"limits": {"cpu": "50m"}, "requests": {"cpu": "50m"}}})
+    load(
+        {
+            "observability:common": {"target": "kubernetes"},
+            "observability:grafana": {"limits": {"cpu": "50m"}, "requests": {"cpu": "50m"}},
+        }
+    )

@@ -1,12 +1,12 @@
 """The dev stack on the Docker target, run through the real program under Pulumi's mocks."""
+
 import json
 import re
-import shlex
 
 import pytest
 import yaml
-
 from conftest import SECRETS, stack_config
+
 from tools.mockrun import SECRET_MARK, run_program
 
 CONTAINER = "docker:index/container:Container"
@@ -126,8 +126,12 @@ def test_config_file_paths_match_command_lines(dev):
         if container.name == "grafana":
             continue  # configured through GF_PATHS_CONFIG, checked below
         files = {u["file"] for u in container.inputs["uploads"]}
-        referenced = [m.group(2) for arg in container.inputs["command"]
-                      for m in [re.match(r"^-{1,2}(config\.file|config)=(.+)$", arg)] if m]
+        referenced = [
+            m.group(2)
+            for arg in container.inputs["command"]
+            for m in [re.match(r"^-{1,2}(config\.file|config)=(.+)$", arg)]
+            if m
+        ]
         assert referenced, f"{container.name} names no config file"
         for path in referenced:
             assert path in files, f"{container.name} reads {path}, but receives {sorted(files)}"
@@ -138,8 +142,13 @@ def test_config_file_paths_match_command_lines(dev):
 
 
 def test_data_volume_mounted_where_the_service_writes(dev):
-    expected = {"prometheus": "/prometheus", "alertmanager": "/alertmanager", "grafana": "/var/lib/grafana",
-                "loki": "/loki", "promtail": "/promtail"}
+    expected = {
+        "prometheus": "/prometheus",
+        "alertmanager": "/alertmanager",
+        "grafana": "/var/lib/grafana",
+        "loki": "/loki",
+        "promtail": "/promtail",
+    }
     for service, path in expected.items():
         mounts = {v.get("containerPath") for v in dev.named(CONTAINER, service).inputs["volumes"]}
         assert path in mounts, service
@@ -189,7 +198,11 @@ def test_remote_docker_host_uses_a_provider():
 
 def test_config_change_changes_container_inputs():
     before = run_program({}).named(CONTAINER, "prometheus").inputs["uploads"]
-    after = run_program({"observability:prometheus": {"scrape_interval": "30s"}}).named(CONTAINER, "prometheus").inputs["uploads"]
+    after = (
+        run_program({"observability:prometheus": {"scrape_interval": "30s"}})
+        .named(CONTAINER, "prometheus")
+        .inputs["uploads"]
+    )
     assert before != after  # uploads force a replacement: the new config reaches the service
 
 
@@ -200,7 +213,9 @@ def test_outputs_expose_urls(dev):
     assert grafana.spec.env["GF_SECURITY_ADMIN_PASSWORD__FILE"] == "/run/secrets/grafana/admin_password"
 
 
-@pytest.mark.parametrize("stack_file", sorted(p.name for p in __import__("pathlib").Path(__file__).parent.parent.glob("Pulumi.*.yaml")))
+@pytest.mark.parametrize(
+    "stack_file", sorted(p.name for p in __import__("pathlib").Path(__file__).parent.parent.glob("Pulumi.*.yaml"))
+)
 def test_smoke_every_stack_file_builds(stack_file):
     stack = stack_file.split(".")[1]
     run = run_program(stack_config(stack, **{"observability:secrets": dict(SECRETS)}), stack=stack)
@@ -250,7 +265,8 @@ def test_user_dashboards_are_provisioned_from_the_configured_directory():
     assert board["title"] == "Team API" and "dashboard" not in board  # API exports are unwrapped
     providers = yaml.safe_load(uploads["/etc/grafana/provisioning/dashboards/dashboards.yaml"])["providers"]
     assert {"name": "Custom", "path": "/etc/grafana/dashboards/custom"} in [
-        {"name": p["name"], "path": p["options"]["path"]} for p in providers]
+        {"name": p["name"], "path": p["options"]["path"]} for p in providers
+    ]
 
 
 def test_bad_user_dashboard_is_a_config_error(tmp_path):
@@ -266,11 +282,17 @@ def test_bad_user_dashboard_is_a_config_error(tmp_path):
     assert "does not exist" in str(info.value)
 
 
-@pytest.mark.parametrize("boards, message", [
-    ({"a.json": {"title": "A"}}, "a.json: no uid"),
-    ({"a.json": {"title": "A", "uid": "x" * 41}}, "is not a Grafana uid"),
-    ({"a.json": {"title": "A", "uid": "same"}, "b.json": {"title": "B", "uid": "same"}}, "b.json: uid 'same' is also the uid of a.json"),
-])
+@pytest.mark.parametrize(
+    "boards, message",
+    [
+        ({"a.json": {"title": "A"}}, "a.json: no uid"),
+        ({"a.json": {"title": "A", "uid": "x" * 41}}, "is not a Grafana uid"),
+        (
+            {"a.json": {"title": "A", "uid": "same"}, "b.json": {"title": "B", "uid": "same"}},
+            "b.json: uid 'same' is also the uid of a.json",
+        ),
+    ],
+)
 def test_user_dashboard_uids_are_checked(tmp_path, boards, message):
     from configs.errors import ConfigError
     from configs.load import load

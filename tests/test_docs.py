@@ -1,4 +1,5 @@
 """The config reference in docs/ is generated from the models and must match them."""
+
 from tools.config_reference import OUT, reference
 
 
@@ -10,5 +11,5 @@ def test_reference_lists_every_section_and_key():
     text = reference()
     for section in ("common", "prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger", "slos[]"):
         assert f"### `{section}`" in text
-    assert "| `retention` | `duration` | `\"30d\"` |" in text
+    assert '| `retention` | `duration` | `"30d"` |' in text
     assert "### `alertmanager.receivers[].slack`" in text

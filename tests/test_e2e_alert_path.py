@@ -1,28 +1,32 @@
 """The alert path with real software: the pinned Prometheus v3.16.0 and an Alertmanager v0.31.1 server
-(the newest that builds from its module; tests/upstream.py) run the rendered configs on loopback, and a firing rule must reach the right stand-in receiver (issue 5).
+(the newest that builds from its module; tests/upstream.py) run the rendered configs on loopback, and a
+firing rule must reach the right stand-in receiver (issue 5).
 
 What differs from a deployment, and why (everything else is the renderers' output as is):
 - addresses and ports: scrape and alerting targets, the SMTP smarthost, PagerDuty's events URL and the
   Slack/webhook URLs in the secret files point at local stand-ins;
 - a second Alertmanager whose business_hours interval is forced to the branch "now" is not in, so
   both branches of the performance route are delivered on every run;
-- speed: scrape/evaluation interval 1s (15s, and 5s for prsm-api; 1m for the SLO long-window groups), every route's group_wait 1s
+- speed: scrape/evaluation interval 1s (15s, and 5s for prsm-api; 1m for the SLO long-window groups),
+  every route's group_wait 1s
   (10s at the root, 30s for security-team), and the four seed alerts used here are also loaded as
   copies without `for` (1m-5m as shipped): the shipped groups stay loaded, unchanged;
 - Prometheus flag --rules.alert.resend-delay=1s (see below); listen addresses on loopback;
 - smtp_require_tls false: the local SMTP sink offers no STARTTLS.
 """
+
 from __future__ import annotations
 
 import json
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from e2e_helpers import HttpReceiver, MetricsEndpoint, Process, SmtpSink, amtool_routes, binary, free_port, wait_until
 
 from configs.content.seed_rules import seed_rule_groups
 from configs.load import load
@@ -30,7 +34,6 @@ from configs.render.alertmanager import alertmanager_args, alertmanager_yml
 from configs.render.common import to_yaml
 from configs.render.files import service_files
 from configs.render.prometheus import prometheus_args
-from e2e_helpers import HttpReceiver, MetricsEndpoint, Process, SmtpSink, amtool_routes, binary, free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -45,20 +48,31 @@ GRACE = 2.0  # > every group_wait (1s): a misrouted copy arrives within it of th
 def _metrics(scrape: int) -> str:
     """Series that trip the four seed alerts; counters grow each scrape so increase()/rate() see traffic."""
     n = scrape * 100
-    return "\n".join([
-        f"prsm_unauthorized_requests_total {n}",  # increase over 5m > 10
-        f"prsm_failed_login_attempts_total {n}",  # increase over 1h > 50
-        'prsm_request_duration_seconds_bucket{le="1"} 0',  # every request takes 1-5s: p95 4.8s > 2s
-        f'prsm_request_duration_seconds_bucket{{le="5"}} {n}',
-        f'prsm_request_duration_seconds_bucket{{le="+Inf"}} {n}',
-        "prsm_ftns_pending_transactions 500",  # > 100
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"prsm_unauthorized_requests_total {n}",  # increase over 5m > 10
+                f"prsm_failed_login_attempts_total {n}",  # increase over 1h > 50
+                'prsm_request_duration_seconds_bucket{le="1"} 0',  # every request takes 1-5s: p95 4.8s > 2s
+                f'prsm_request_duration_seconds_bucket{{le="5"}} {n}',
+                f'prsm_request_duration_seconds_bucket{{le="+Inf"}} {n}',
+                "prsm_ftns_pending_transactions 500",  # > 100
+            ]
+        )
+        + "\n"
+    )
 
 
 def _fast_copies() -> list[dict]:
     rules = {rule["alert"]: rule for group in seed_rule_groups() for rule in group["rules"] if "alert" in rule}
-    return [{"name": "e2e-fast", "rules": [{k: v for k, v in rules[name].items() if k != "for"}
-                                           for name in (CRITICAL, SECURITY, PERFORMANCE, FTNS)]}]
+    return [
+        {
+            "name": "e2e-fast",
+            "rules": [
+                {k: v for k, v in rules[name].items() if k != "for"} for name in (CRITICAL, SECURITY, PERFORMANCE, FTNS)
+            ],
+        }
+    ]
 
 
 def _config(http: HttpReceiver, alertmanager: dict | None = None) -> dict:
@@ -70,13 +84,19 @@ def _config(http: HttpReceiver, alertmanager: dict | None = None) -> dict:
             receiver["pagerduty"]["url"] = f"{http.url}/pagerduty"
     return {
         "observability:secrets": {  # the secret files' contents
-            "slack_webhook_url": f"{http.url}/slack/main", "security_slack_webhook": f"{http.url}/slack/security",
-            "pagerduty_routing_key": ROUTING_KEY, "smtp_password": "e2e-smtp-password"},
+            "slack_webhook_url": f"{http.url}/slack/main",
+            "security_slack_webhook": f"{http.url}/slack/security",
+            "pagerduty_routing_key": ROUTING_KEY,
+            "smtp_password": "e2e-smtp-password",
+        },
         # The dead-man's-switch webhook is set so the shipped Watchdog rule has somewhere to arrive.
         # A smarthost turns e-mail on (moved to the local SMTP sink below, like the other addresses).
-        "observability:alertmanager": {"receivers": receivers, "deadmans_switch": {"url": f"{http.url}/deadmans"},
-                                       "smtp": {"smarthost": "smtp.example.org:587"},
-                                       **(alertmanager or {})},
+        "observability:alertmanager": {
+            "receivers": receivers,
+            "deadmans_switch": {"url": f"{http.url}/deadmans"},
+            "smtp": {"smarthost": "smtp.example.org:587"},
+            **(alertmanager or {}),
+        },
         "observability:prometheus": {"rule_groups": _fast_copies()},
     }
 
@@ -146,9 +166,15 @@ def _alertmanager(binary_path: str, root, name: str, config: dict, smtp_port: in
     doc = _loopback_alertmanager(alertmanager_yml(cfg, secrets.names(), str(secret_dir)), smtp_port)
     (config_dir / "alertmanager.yml").write_text(to_yaml(doc))
     port = free_port()
-    process = Process([binary_path, *alertmanager_args(cfg, str(config_dir), str(root / f"{name}-data"),
-                                                       ["--cluster.listen-address="]),
-                       f"--web.listen-address=127.0.0.1:{port}"], root / f"{name}.log", root)
+    process = Process(
+        [
+            binary_path,
+            *alertmanager_args(cfg, str(config_dir), str(root / f"{name}-data"), ["--cluster.listen-address="]),
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        root / f"{name}.log",
+        root,
+    )
     started.append(process)
     process.wait_ready(f"http://127.0.0.1:{port}/-/ready", WAIT)
     return cfg, config_dir / "alertmanager.yml", f"127.0.0.1:{port}", process
@@ -163,14 +189,14 @@ def stack(tmp_path_factory):
         http, flipped_http, smtp, metrics = HttpReceiver(), HttpReceiver(), SmtpSink(), MetricsEndpoint(_metrics)
         started += [http, flipped_http, smtp, metrics]
         config = _config(http)
-        cfg, am_yml, am_address, am = _alertmanager(alertmanager_bin, root, "alertmanager", config, smtp.port,
-                                                    started)
-        inside_before = in_business_hours(cfg, datetime.now(timezone.utc))
+        cfg, am_yml, am_address, am = _alertmanager(alertmanager_bin, root, "alertmanager", config, smtp.port, started)
+        inside_before = in_business_hours(cfg, datetime.now(UTC))
         # A second Alertmanager, fed by the same Prometheus, whose business_hours give the other branch
         # now: both branches are delivered live on every run, whatever the time.
         flipped = _config(http=flipped_http, alertmanager=_opposite_hours(inside_before))
-        _, _, flipped_address, flipped_am = _alertmanager(alertmanager_bin, root, "flipped", flipped, smtp.port,
-                                                          started)
+        _, _, flipped_address, flipped_am = _alertmanager(
+            alertmanager_bin, root, "flipped", flipped, smtp.port, started
+        )
 
         prom_dir, prom_port = root / "prometheus", free_port()
         for relative, content in service_files(cfg, "prometheus", set(config["observability:secrets"])).items():
@@ -181,22 +207,48 @@ def stack(tmp_path_factory):
                     group.pop("interval", None)
                 content = to_yaml(doc)
             (prom_dir / relative).write_text(content)  # rules/*.yml next to prometheus.yml, as referenced
-        targets = {"prometheus": f"127.0.0.1:{prom_port}", "alertmanager": am_address,
-                   "prsm-api": f"127.0.0.1:{metrics.port}"}
+        targets = {
+            "prometheus": f"127.0.0.1:{prom_port}",
+            "alertmanager": am_address,
+            "prsm-api": f"127.0.0.1:{metrics.port}",
+        }
         prom_doc = yaml.safe_load((prom_dir / "prometheus.yml").read_text())
         prom_doc = _loopback_prometheus(prom_doc, targets, f"127.0.0.1:{free_port()}", [am_address, flipped_address])
         (prom_dir / "prometheus.yml").write_text(to_yaml(prom_doc))
         # resend-delay 1s (1m by default): the Watchdog fires at the first evaluation, before Prometheus'
         # notifier has its Alertmanagers from discovery, so that send is dropped and only retried later.
-        prom = Process([prometheus_bin, *prometheus_args(cfg, str(prom_dir), str(root / "prom-data")),
-                        f"--web.listen-address=127.0.0.1:{prom_port}", "--rules.alert.resend-delay=1s"],
-                       root / "prometheus.log", root)
+        prom = Process(
+            [
+                prometheus_bin,
+                *prometheus_args(cfg, str(prom_dir), str(root / "prom-data")),
+                f"--web.listen-address=127.0.0.1:{prom_port}",
+                "--rules.alert.resend-delay=1s",
+            ],
+            root / "prometheus.log",
+            root,
+        )
         started.append(prom)
         prom.wait_ready(f"http://127.0.0.1:{prom_port}/-/ready", WAIT)
-        yield SimpleNamespace(http=http, flipped_http=flipped_http, smtp=smtp, cfg=cfg, am_yml=am_yml,
-                              prom_url=f"http://127.0.0.1:{prom_port}", inside_before=inside_before,
-                              describe=lambda: "\n".join([http.describe(), "flipped:", flipped_http.describe(),
-                                                          smtp.describe(), am.tail(), flipped_am.tail(), prom.tail()]))
+        yield SimpleNamespace(
+            http=http,
+            flipped_http=flipped_http,
+            smtp=smtp,
+            cfg=cfg,
+            am_yml=am_yml,
+            prom_url=f"http://127.0.0.1:{prom_port}",
+            inside_before=inside_before,
+            describe=lambda: "\n".join(
+                [
+                    http.describe(),
+                    "flipped:",
+                    flipped_http.describe(),
+                    smtp.describe(),
+                    am.tail(),
+                    flipped_am.tail(),
+                    prom.tail(),
+                ]
+            ),
+        )
     finally:
         for item in reversed(started):  # processes first, then the servers they talk to
             item.stop()
@@ -214,9 +266,11 @@ def test_prometheus_runs_the_rendered_rule_files(stack):
     def groups():
         with urllib.request.urlopen(f"{stack.prom_url}/api/v1/rules", timeout=5) as response:
             return json.load(response)["data"]["groups"]
+
     def evaluated():  # every group has run once (an unevaluated group reports year 0001)
         current = groups()
         return current if all(not g["lastEvaluation"].startswith("0001") for g in current) else None
+
     loaded = wait_until(evaluated, WAIT, "every rule group to be evaluated", stack.describe)
     assert {"prsm.critical", "prsm.security", "stack.meta", "e2e-fast"} <= {g["name"] for g in loaded}
     broken = [(r["name"], r["lastError"]) for g in loaded for r in g["rules"] if r["health"] == "err"]
@@ -228,15 +282,21 @@ def test_critical_security_alert_pages_and_reaches_security_team(stack):
     # The routing key is the secret file's content: Alertmanager read routing_key_file.
     assert pages[0]["routing_key"] == ROUTING_KEY and pages[0]["event_action"] == "trigger"
     # The critical route continues, so the security team hears of it on Slack and by e-mail too.
-    _arrived(stack, lambda: stack.http.bodies("/slack/security", CRITICAL) and stack.smtp.naming(CRITICAL),
-             "the critical security alert at the security team")
+    _arrived(
+        stack,
+        lambda: stack.http.bodies("/slack/security", CRITICAL) and stack.smtp.naming(CRITICAL),
+        "the critical security alert at the security team",
+    )
     # ...and nowhere else: not the default channel.
     assert stack.http.slack_channels(CRITICAL) == {"#prsm-critical", "#security-alerts"}
 
 
 def test_security_alert_reaches_security_team(stack):
-    _arrived(stack, lambda: stack.http.bodies("/slack/security", SECURITY) and stack.smtp.naming(SECURITY),
-             "the security alert on Slack and by e-mail")
+    _arrived(
+        stack,
+        lambda: stack.http.bodies("/slack/security", SECURITY) and stack.smtp.naming(SECURITY),
+        "the security alert on Slack and by e-mail",
+    )
     slack, mail = stack.http.bodies("/slack/security", SECURITY), stack.smtp.naming(SECURITY)
     assert slack[0]["channel"] == "#security-alerts"
     assert "<security-team@company.com>" in mail[0]["rcpt"][0]
@@ -248,10 +308,13 @@ def test_performance_warning_follows_business_hours(stack):
     labels = {"alertname": PERFORMANCE, "severity": "warning", "category": "performance"}
     # Matching ignores time (both routes match); the mute/active intervals decide at send time.
     assert amtool_routes(stack.am_yml, labels) == ["performance-team", "default"]
-    _arrived(stack, lambda: stack.http.slack_channels(PERFORMANCE) and stack.flipped_http.slack_channels(PERFORMANCE),
-             "the performance warning on Slack from both Alertmanagers")
+    _arrived(
+        stack,
+        lambda: stack.http.slack_channels(PERFORMANCE) and stack.flipped_http.slack_channels(PERFORMANCE),
+        "the performance warning on Slack from both Alertmanagers",
+    )
     live, flipped = stack.http.slack_channels(PERFORMANCE), stack.flipped_http.slack_channels(PERFORMANCE)
-    inside_after = in_business_hours(stack.cfg, datetime.now(timezone.utc))
+    inside_after = in_business_hours(stack.cfg, datetime.now(UTC))
     channel = {True: "#prsm-performance", False: "#prsm-alerts"}
     # The shipped interval, read for the current time (either branch if the test straddled a boundary).
     expected = {channel[inside] for inside in (stack.inside_before, inside_after)}

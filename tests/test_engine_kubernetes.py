@@ -5,15 +5,16 @@ defaults, the awaits (kwok makes the pods ready), deletes with foreground propag
 manager's garbage collector) and what `pulumi destroy` leaves behind. The tests run in file order on
 one cluster and one stack, each step building on the state the previous one left.
 """
+
 from __future__ import annotations
 
 import copy
 
 import pytest
-from pulumi import automation as auto
-
 from conftest import SECRETS, stack_config
 from engine_helpers import REPLACING, EngineStack, dumps, require_engine
+from pulumi import automation as auto
+
 from tools.engine.cluster import CONTEXT, LocalCluster, object_path
 from tools.engine.inline import on_cluster
 
@@ -26,8 +27,15 @@ PVC, NAMESPACE = "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1
 PVC_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch"
 # Objects holding data or the namespace around it: never replaced or deleted by a config change.
 KEEP = (STS, PVC, NAMESPACE, PVC_PATCH)
-CLAIMS = ["data-prometheus-0", "data-prometheus-1", "data-alertmanager-0", "data-alertmanager-1",
-          "data-alertmanager-2", "data-loki-0", "grafana-data"]
+CLAIMS = [
+    "data-prometheus-0",
+    "data-prometheus-1",
+    "data-alertmanager-0",
+    "data-alertmanager-1",
+    "data-alertmanager-2",
+    "data-loki-0",
+    "grafana-data",
+]
 
 
 def prod_config(cluster) -> dict:
@@ -93,8 +101,11 @@ def test_preview_then_up_creates_every_object_in_the_api_server(prod, cluster):
         path = object_path(outputs["apiVersion"], outputs["kind"], metadata["name"], metadata.get("namespace"))
         live = cluster.get(path)
         assert live["kind"] == outputs["kind"] and live["metadata"]["uid"] == metadata["uid"], (kind, name)
-        if kind not in (NAMESPACE, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-                        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"):
+        if kind not in (
+            NAMESPACE,
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        ):
             assert live["metadata"]["namespace"] == NS, (kind, name)
     # The awaits completed on real readiness: every replica ready, on kwok's nodes.
     for name, replicas in (("prometheus", 2), ("alertmanager", 3), ("loki", 1)):
@@ -124,10 +135,19 @@ def test_every_pod_but_the_node_log_collector_passes_the_restricted_pod_security
     labels = cluster.get(object_path("v1", "Namespace", NS))["metadata"]["labels"]
     assert {k: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")} == {
         "pod-security.kubernetes.io/enforce": "privileged",  # promtail is on in prod
-        "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/audit": "restricted"}
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    }
     scratch = "psa-restricted"
-    status, body = cluster.api("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {
-        "name": scratch, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}})
+    status, body = cluster.api(
+        "POST",
+        "/api/v1/namespaces",
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": scratch, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}},
+        },
+    )
     assert status == 201, body
     verdicts = {}
     for plural in ("statefulsets", "deployments", "daemonsets"):
@@ -136,28 +156,39 @@ def test_every_pod_but_the_node_log_collector_passes_the_restricted_pod_security
             name = item["metadata"]["name"]
             # As the StatefulSet controller does: each claim template becomes the pod's claim volume.
             spec["volumes"] = spec.get("volumes", []) + [
-                {"name": t["metadata"]["name"], "persistentVolumeClaim": {"claimName": f"{t['metadata']['name']}-{name}-0"}}
-                for t in item["spec"].get("volumeClaimTemplates", [])]
+                {
+                    "name": t["metadata"]["name"],
+                    "persistentVolumeClaim": {"claimName": f"{t['metadata']['name']}-{name}-0"},
+                }
+                for t in item["spec"].get("volumeClaimTemplates", [])
+            ]
             if spec.get("serviceAccountName"):  # the ServiceAccount admission wants it to exist
-                cluster.api("POST", f"/api/v1/namespaces/{scratch}/serviceaccounts", {
-                    "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": spec["serviceAccountName"]}})
+                cluster.api(
+                    "POST",
+                    f"/api/v1/namespaces/{scratch}/serviceaccounts",
+                    {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": spec["serviceAccountName"]}},
+                )
             pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
             verdicts[name] = cluster.api("POST", f"/api/v1/namespaces/{scratch}/pods?dryRun=All", pod)
     assert len(verdicts) == 6, sorted(verdicts)
     refused = {name: body.get("message", "") for name, (status, body) in verdicts.items() if status != 201}
     assert set(refused) == {"promtail"}, refused
-    assert "type \"hostPath\"" in refused["promtail"] and "runAsNonRoot" in refused["promtail"], refused["promtail"]
+    assert 'type "hostPath"' in refused["promtail"] and "runAsNonRoot" in refused["promtail"], refused["promtail"]
 
 
-@pytest.mark.parametrize("section,values", [
-    ("prometheus", {"retention": "15d"}),
-    ("prometheus", {"scrape_jobs": [{"job_name": "my-app", "targets": ["my-app:8080"]}]}),
-    ("alertmanager", {"group_wait": "45s"}),
-    ("grafana", {"root_url": "https://grafana.example.com/"}),
-    ("common", {"labels": {"environment": "prod", "team": "sre"}}),
-    ("prometheus", {"storage_size": "80Gi"}),
-    ("loki", {"storage_size": "80Gi"}),
-], ids=["retention", "scrape-job", "route-timing", "grafana-setting", "common-labels", "prometheus-size", "loki-size"])
+@pytest.mark.parametrize(
+    "section,values",
+    [
+        ("prometheus", {"retention": "15d"}),
+        ("prometheus", {"scrape_jobs": [{"job_name": "my-app", "targets": ["my-app:8080"]}]}),
+        ("alertmanager", {"group_wait": "45s"}),
+        ("grafana", {"root_url": "https://grafana.example.com/"}),
+        ("common", {"labels": {"environment": "prod", "team": "sre"}}),
+        ("prometheus", {"storage_size": "80Gi"}),
+        ("loki", {"storage_size": "80Gi"}),
+    ],
+    ids=["retention", "scrape-job", "route-timing", "grafana-setting", "common-labels", "prometheus-size", "loki-size"],
+)
 def test_a_config_change_updates_in_place_and_replaces_nothing_that_holds_data(prod, section, values):
     base = prod.config()
     prod.set_config(with_section(base, section, **values))
@@ -182,11 +213,17 @@ def test_a_config_file_change_rolls_the_pods_without_a_gap(prod, cluster):
     prod.set_config(with_section(base, "prometheus", external_labels={"cluster": "prod-eu"}))  # prometheus.yml
     _, events = prod.up()
     # ("replace" is the engine's marker step between the two halves of a replacement.)
-    order = [(op, name) for op, kind, name in events.ops(CM, STS)
-             if name in ("prometheus", "prometheus-config") and op != "replace"]
+    order = [
+        (op, name)
+        for op, kind, name in events.ops(CM, STS)
+        if name in ("prometheus", "prometheus-config") and op != "replace"
+    ]
     # The new ConfigMap exists before the StatefulSet moves to it; the old one goes after.
-    assert order == [("create-replacement", "prometheus-config"), ("update", "prometheus"),
-                     ("delete-replaced", "prometheus-config")], order
+    assert order == [
+        ("create-replacement", "prometheus-config"),
+        ("update", "prometheus"),
+        ("delete-replaced", "prometheus-config"),
+    ], order
     after = cluster.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/prometheus")
     new = _config_map(after)
     assert new != old and cluster.exists(f"/api/v1/namespaces/{NS}/configmaps/{new}")
@@ -199,11 +236,15 @@ def test_a_config_file_change_rolls_the_pods_without_a_gap(prod, cluster):
 def test_a_rotated_secret_reaches_the_pods_through_a_new_secret(prod, cluster):
     before = cluster.get(f"/apis/apps/v1/namespaces/{NS}/deployments/grafana")
     old = _secret(before)
-    prod.stack.set_config("observability:secrets.grafana_admin_password",
-                          auto.ConfigValue("a-rotated-password", secret=True), path=True)
+    prod.stack.set_config(
+        "observability:secrets.grafana_admin_password", auto.ConfigValue("a-rotated-password", secret=True), path=True
+    )
     _, events = prod.up()
-    order = [(op, kind.rsplit(":", 1)[-1]) for op, kind, name in events.ops(SECRET, DEPLOY)
-             if name.startswith("grafana") and op != "replace"]
+    order = [
+        (op, kind.rsplit(":", 1)[-1])
+        for op, kind, name in events.ops(SECRET, DEPLOY)
+        if name.startswith("grafana") and op != "replace"
+    ]
     assert order == [("create-replacement", "Secret"), ("update", "Deployment"), ("delete-replaced", "Secret")], order
     after = cluster.get(f"/apis/apps/v1/namespaces/{NS}/deployments/grafana")
     new = _secret(after)
@@ -214,8 +255,10 @@ def test_a_rotated_secret_reaches_the_pods_through_a_new_secret(prod, cluster):
 
 
 def test_destroy_keeps_the_data_and_the_next_up_adopts_it(prod, cluster):
-    uids = {claim: cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")["metadata"]["uid"]
-            for claim in CLAIMS}
+    uids = {
+        claim: cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")["metadata"]["uid"]
+        for claim in CLAIMS
+    }
     namespace_uid = cluster.get(f"/api/v1/namespaces/{NS}")["metadata"]["uid"]
     prod.destroy()
     assert prod.resources() == [] or all(r["type"].startswith("pulumi:") for r in prod.resources())
@@ -223,8 +266,10 @@ def test_destroy_keeps_the_data_and_the_next_up_adopts_it(prod, cluster):
         live = cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")
         assert live["metadata"]["uid"] == uid and live["status"]["phase"] == "Bound", claim
     assert cluster.get(f"/api/v1/namespaces/{NS}")["metadata"]["uid"] == namespace_uid
-    for path in ("/apis/apps/v1/namespaces/observability/statefulsets/prometheus",
-                 "/apis/apps/v1/namespaces/observability/deployments/grafana"):
+    for path in (
+        "/apis/apps/v1/namespaces/observability/statefulsets/prometheus",
+        "/apis/apps/v1/namespaces/observability/deployments/grafana",
+    ):
         assert not cluster.exists(path), path
     up, _ = prod.up()
     assert up.summary.result == "succeeded"

@@ -1,6 +1,7 @@
 """The checkers `make engine` builds are the releases the stack deploys, and the Kubernetes provider
 plugin is the release of the SDK the program imports (the engine does not check an ambient plugin's
 version, so a mismatch would silently test other code)."""
+
 from importlib import metadata
 
 from configs.models.stack import StackConfig

@@ -1,5 +1,6 @@
 """Config-time PromQL and template checks agree with the pinned promtool: everything shipped passes
 both, and each broken expression or template is refused by both."""
+
 from __future__ import annotations
 
 import promql_parser
@@ -14,17 +15,24 @@ from tests.promtool_helpers import _run, write_rules
 from tests.test_content_dashboards import _all_dashboards, _exprs, _substitute
 
 BROKEN_PROMQL = [
-    "sum(rate(http_requests_total[5m])",     # unclosed parenthesis
-    "rate(http_requests_total[5x])",          # unknown duration unit
-    'up{job="api"',                           # unclosed selector
-    "sum by job (up)",                        # grouping without parentheses
-    "up ==",                                  # missing operand
-    "rate(up)",                               # range function on an instant vector
-    "histogram_quantile(0.9)",                # too few arguments
-    "up{job=~\"api\"}[5m] > 0",               # comparison on a range vector
+    "sum(rate(http_requests_total[5m])",  # unclosed parenthesis
+    "rate(http_requests_total[5x])",  # unknown duration unit
+    'up{job="api"',  # unclosed selector
+    "sum by job (up)",  # grouping without parentheses
+    "up ==",  # missing operand
+    "rate(up)",  # range function on an instant vector
+    "histogram_quantile(0.9)",  # too few arguments
+    'up{job=~"api"}[5m] > 0',  # comparison on a range vector
 ]
-BROKEN_TEMPLATES = ["{{ $value ", "{{ .Labels.job }", "{{ if eq 1 1 }}x", "{{}}", '{{ printf "%s }}',
-                    "{{ (len .Alerts }}", "{{ end }}"]
+BROKEN_TEMPLATES = [
+    "{{ $value ",
+    "{{ .Labels.job }",
+    "{{ if eq 1 1 }}x",
+    "{{}}",
+    '{{ printf "%s }}',
+    "{{ (len .Alerts }}",
+    "{{ end }}",
+]
 
 
 def _shipped_expressions() -> list[str]:

@@ -4,6 +4,7 @@ the query API, and the health check answers where the container's health check a
 The binary is built from the Jaeger module by `make engine` (module v1.76.0 is Jaeger v2.13.0, the
 newest v2 release that is a valid module version; the image the stack deploys is newer). Listeners
 are moved to free loopback ports; every other line of the rendered file is used as it is."""
+
 from __future__ import annotations
 
 import json
@@ -16,12 +17,12 @@ import urllib.request
 
 import pytest
 import yaml
+from e2e_helpers import free_port, wait_until
+from upstream import tool
 
 from configs.load import load
 from configs.render.common import PORTS
 from configs.render.jaeger import jaeger_yml
-from e2e_helpers import free_port, wait_until
-from upstream import tool
 
 LISTENERS = {  # (path into the config, the port it must not collide on)
     ("extensions", "healthcheckv2", "http"): "health",
@@ -50,8 +51,12 @@ def jaeger(request, tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     log = open(tmp_path / "jaeger.log", "wb")
-    process = subprocess.Popen([tool("jaeger"), "--config", f"file:{path}"], stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "HOME": str(tmp_path)})
+    process = subprocess.Popen(
+        [tool("jaeger"), "--config", f"file:{path}"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     try:
         yield ports, lambda: (tmp_path / "jaeger.log").read_text(errors="replace")[-4000:]
     finally:
@@ -76,12 +81,33 @@ def test_a_span_goes_in_over_otlp_and_comes_back_through_the_query_api(jaeger):
     wait_until(lambda: _get(f"http://127.0.0.1:{ports['health']}/status")[0] == 200, 60, "Jaeger's health check", log)
     trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
     now = time.time_ns()
-    payload = {"resourceSpans": [{
-        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "roundtrip-test"}}]},
-        "scopeSpans": [{"spans": [{"traceId": trace_id, "spanId": span_id, "name": "checkout", "kind": 2,
-                                   "startTimeUnixNano": str(now - 5_000_000), "endTimeUnixNano": str(now)}]}]}]}
-    request = urllib.request.Request(f"http://127.0.0.1:{ports['otlp_http']}/v1/traces", method="POST",
-                                     data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    payload = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "roundtrip-test"}}]},
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": trace_id,
+                                "spanId": span_id,
+                                "name": "checkout",
+                                "kind": 2,
+                                "startTimeUnixNano": str(now - 5_000_000),
+                                "endTimeUnixNano": str(now),
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{ports['otlp_http']}/v1/traces",
+        method="POST",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
 

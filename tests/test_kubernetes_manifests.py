@@ -1,5 +1,6 @@
 """Manifests: every object valid against the official Kubernetes schema (pinned version, strict), and no
 secret value in a ConfigMap, in any non-Secret object, or in the files `make render` writes."""
+
 from __future__ import annotations
 
 import copy
@@ -8,10 +9,10 @@ import json
 import kubernetes_validate
 import pytest
 import yaml
-
-from configs.secrets import PLACEHOLDER
 from conftest import SECRETS
 from kubernetes_helpers import CM, SECRET, k8s_records, merge, prod_config, run_prod
+
+from configs.secrets import PLACEHOLDER
 from tools import render as render_tool
 from tools.manifests import manifests, write_manifests
 
@@ -19,12 +20,23 @@ from tools.manifests import manifests, write_manifests
 K8S_VERSION = "1.33"
 VARIANTS = {
     "prod": lambda c: c,
-    "ingress": lambda c: merge(c, "common", kubernetes={"ingress": {
-        "enabled": True, "tls_secret": "obs-tls", "hosts": {"grafana": "g.example.com", "jaeger": "j.example.com"},
-        "allow_unauthenticated": ["jaeger"]}}),
-    "s3-badger-no-policies": lambda c: merge(merge(merge(c, "loki", storage={"type": "s3", "s3": {"bucket": "logs"}}),
-                                                   "jaeger", storage="badger"),
-                                             "common", kubernetes={"network_policies": False, "storage_class": "fast"}),
+    "ingress": lambda c: merge(
+        c,
+        "common",
+        kubernetes={
+            "ingress": {
+                "enabled": True,
+                "tls_secret": "obs-tls",
+                "hosts": {"grafana": "g.example.com", "jaeger": "j.example.com"},
+                "allow_unauthenticated": ["jaeger"],
+            }
+        },
+    ),
+    "s3-badger-no-policies": lambda c: merge(
+        merge(merge(c, "loki", storage={"type": "s3", "s3": {"bucket": "logs"}}), "jaeger", storage="badger"),
+        "common",
+        kubernetes={"network_policies": False, "storage_class": "fast"},
+    ),
 }
 S3_SECRETS = {"loki_s3_access_key_id": "AKIDEXAMPLE0000", "loki_s3_secret_access_key": "s3-secret-key-value"}
 
@@ -93,8 +105,12 @@ def test_rendered_manifests_hold_placeholders_only(revealed, tmp_path):
     loki = yaml.safe_load(texts["secret-loki-secret-env.yaml"])
     assert loki["stringData"] == {"LOKI_S3_ACCESS_KEY_ID": PLACEHOLDER, "LOKI_S3_SECRET_ACCESS_KEY": PLACEHOLDER}
     alertmanager = yaml.safe_load(texts["secret-alertmanager-secret-files.yaml"])
-    assert set(alertmanager["stringData"]) == {"slack_webhook_url", "security_slack_webhook",
-                                               "pagerduty_routing_key", "smtp_password"}
+    assert set(alertmanager["stringData"]) == {
+        "slack_webhook_url",
+        "security_slack_webhook",
+        "pagerduty_routing_key",
+        "smtp_password",
+    }
 
 
 def test_make_render_writes_the_prod_manifests(tmp_path):

@@ -1,8 +1,8 @@
 """NetworkPolicies, evaluated: every flow the stack needs is allowed, and nothing else is open."""
+
 from __future__ import annotations
 
 import pytest
-
 from kubernetes_helpers import NETPOL, container, merge, prod_config, run_prod, workloads
 
 NAMESPACE = "observability"
@@ -14,14 +14,21 @@ OUTSIDE, CONTROLLER = "outside", "ingress-controller"
 METRICS = {"prometheus": 9090, "alertmanager": 9093, "grafana": 3000, "loki": 3100, "promtail": 9080, "jaeger": 8888}
 NEEDED = (
     {("prometheus", dest, port, "TCP") for dest, port in METRICS.items()}
-    | {("grafana", "prometheus", 9090, "TCP"), ("grafana", "loki", 3100, "TCP"),
-       ("grafana", "alertmanager", 9093, "TCP"), ("grafana", "jaeger", 16686, "TCP")}
+    | {
+        ("grafana", "prometheus", 9090, "TCP"),
+        ("grafana", "loki", 3100, "TCP"),
+        ("grafana", "alertmanager", 9093, "TCP"),
+        ("grafana", "jaeger", 16686, "TCP"),
+    }
     | {("promtail", "loki", 3100, "TCP")}
     | {("prometheus", "alertmanager", 9093, "TCP"), ("loki", "alertmanager", 9093, "TCP")}
     | {("alertmanager", "alertmanager", 9094, "TCP"), ("alertmanager", "alertmanager", 9094, "UDP")}
     # Applications anywhere send spans to Jaeger's OTLP ports.
-    | {(src, "jaeger", port, "TCP") for port in (4317, 4318)
-       for src in ("prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger", OUTSIDE, CONTROLLER)}
+    | {
+        (src, "jaeger", port, "TCP")
+        for port in (4317, 4318)
+        for src in ("prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger", OUTSIDE, CONTROLLER)
+    }
 )
 
 
@@ -43,8 +50,13 @@ def _peer_allows(peer: dict, pod_labels: dict, namespace: str, policy_ns: str) -
 
 def allowed(policies: list[dict], source: tuple[dict, str], dest_labels: dict, port: int, protocol: str) -> bool:
     """Kubernetes semantics: a pod selected by any Ingress policy accepts only what some rule allows."""
-    selecting = [p for p in policies if "Ingress" in p["spec"]["policyTypes"]
-                 and p["metadata"]["namespace"] == NAMESPACE and _matches(p["spec"]["podSelector"], dest_labels)]
+    selecting = [
+        p
+        for p in policies
+        if "Ingress" in p["spec"]["policyTypes"]
+        and p["metadata"]["namespace"] == NAMESPACE
+        and _matches(p["spec"]["podSelector"], dest_labels)
+    ]
     if not selecting:
         return True
     src_labels, src_ns = source
@@ -63,7 +75,7 @@ def open_flows(run) -> set[tuple]:
     policies = [r.inputs for r in run.of_type(NETPOL)]
     found = workloads(run)
     labels = {name: r.inputs["spec"]["template"]["metadata"]["labels"] for name, r in found.items()}
-    sources = {name: (l, NAMESPACE) for name, l in labels.items()}
+    sources = {name: (selector, NAMESPACE) for name, selector in labels.items()}
     sources[OUTSIDE] = ({"app": "shop"}, "shop")
     sources[CONTROLLER] = ({"app.kubernetes.io/name": "ingress-nginx"}, CONTROLLER_NS)
     flows = set()
@@ -93,8 +105,17 @@ def test_default_deny_selects_every_pod(prod):
 
 
 def test_ingress_controller_reaches_only_the_uis_it_serves():
-    config = merge(prod_config(), "common", kubernetes={"ingress": {
-        "enabled": True, "controller_namespace": CONTROLLER_NS, "hosts": {"grafana": "grafana.example.com"}}})
+    config = merge(
+        prod_config(),
+        "common",
+        kubernetes={
+            "ingress": {
+                "enabled": True,
+                "controller_namespace": CONTROLLER_NS,
+                "hosts": {"grafana": "grafana.example.com"},
+            }
+        },
+    )
     flows = open_flows(run_prod(config))
     assert flows - NEEDED == {(CONTROLLER, "grafana", 3000, "TCP")}
     assert NEEDED <= flows
@@ -119,11 +140,23 @@ def test_sources_rules_for_a_new_workload():
     from components.workload import HealthCheck, Port, Workload
     from configs.models.service import Resources
 
-    w = Workload(service="tempo", image="grafana/tempo:2.8.0", args=[], health=HealthCheck("/ready", 3200),
-                 requests=Resources(), limits=Resources(), config_dir="/etc/tempo", config_files={},
-                 secret_dir="/run/secrets/tempo", metrics_port="http",
-                 ports=[Port("http", 3200, ui=True, allowed_from=("grafana", "loki")),
-                        Port("otlp", 4317, allowed_from=("grafana", "*")), Port("gossip", 7946)])
+    w = Workload(
+        service="tempo",
+        image="grafana/tempo:2.8.0",
+        args=[],
+        health=HealthCheck("/ready", 3200),
+        requests=Resources(),
+        limits=Resources(),
+        config_dir="/etc/tempo",
+        config_files={},
+        secret_dir="/run/secrets/tempo",
+        metrics_port="http",
+        ports=[
+            Port("http", 3200, ui=True, allowed_from=("grafana", "loki")),
+            Port("otlp", 4317, allowed_from=("grafana", "*")),
+            Port("gossip", 7946),
+        ],
+    )
     enabled = ["prometheus", "grafana"]
     # Prometheus added to the metrics port, the disabled Loki dropped, "*" wins, a port nobody needs stays shut.
     assert allowed_sources(w, enabled, set()) == {"http": ["grafana", "prometheus"], "otlp": ["*"]}

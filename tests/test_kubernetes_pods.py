@@ -1,4 +1,5 @@
 """Pod templates: security context, limits, probes, config mounts, config object names and Alertmanager's cluster."""
+
 from __future__ import annotations
 
 import base64
@@ -6,11 +7,10 @@ import re
 
 import pytest
 import yaml
+from conftest import SECRETS
+from kubernetes_helpers import CM, SECRET, STS, SVC, container, merge, pod_spec, prod_config, run_prod, workloads
 
 from components.targets.kubernetes_pod import object_keys
-from conftest import SECRETS
-from kubernetes_helpers import (CM, SECRET, STS, SVC, container, merge, pod_spec, prod_config, run_prod,
-                                workloads)
 from tools.mockrun import SECRET_MARK
 
 KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
@@ -99,21 +99,28 @@ def test_secrets_reach_the_pod_from_secrets_only(prod):
 
 
 def test_s3_credentials_come_from_a_secret_as_env():
-    config = merge(prod_config(), "loki", storage={"type": "s3", "s3": {"bucket": "logs", "endpoint": "http://minio:9000"}})
-    config["observability:secrets"].update(loki_s3_access_key_id="AKIDEXAMPLE", loki_s3_secret_access_key="s3-secret-value")
+    config = merge(
+        prod_config(), "loki", storage={"type": "s3", "s3": {"bucket": "logs", "endpoint": "http://minio:9000"}}
+    )
+    config["observability:secrets"].update(
+        loki_s3_access_key_id="AKIDEXAMPLE", loki_s3_secret_access_key="s3-secret-value"
+    )
     run = run_prod(config, reveal=True)
     env = {e["name"]: e for e in container(workloads(run)["loki"])["env"]}
     for name in ("LOKI_S3_ACCESS_KEY_ID", "LOKI_S3_SECRET_ACCESS_KEY"):
         ref = env[name]["valueFrom"]["secretKeyRef"]
         assert ref["key"] == name and re.fullmatch(r"loki-secret-env-[0-9a-f]{8}", ref["name"])
     secret = run.named(SECRET, "loki-secret-env")
-    assert secret.inputs["stringData"] == {"LOKI_S3_ACCESS_KEY_ID": "AKIDEXAMPLE",
-                                           "LOKI_S3_SECRET_ACCESS_KEY": "s3-secret-value"}
+    assert secret.inputs["stringData"] == {
+        "LOKI_S3_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "LOKI_S3_SECRET_ACCESS_KEY": "s3-secret-value",
+    }
     assert "s3-secret-value" not in str(run.named(CM, "loki-config").inputs)
     assert "s3-secret-value" not in str(workloads(run)["loki"].inputs)
 
 
 # --- config object names: a changed file rolls the pods through a new object ------------------
+
 
 def _config_names(run):
     """Service -> the ConfigMap name its pods mount."""
@@ -128,12 +135,15 @@ def _files(run):
     return {name: (c.spec.config_files, c.spec.binary_files) for name, c in run.namespace["stack"].services.items()}
 
 
-@pytest.mark.parametrize("section,values", [
-    ("prometheus", {"scrape_interval": "20s"}),  # prometheus.yml only
-    ("alertmanager", {"replicas": 2}),  # alertmanager targets in prometheus.yml and loki.yaml
-    ("loki", {"retention": "360h"}),
-    ("prometheus", {"limits": {"cpu": "2", "memory": "4Gi"}}),  # no file changes: no new ConfigMap
-])
+@pytest.mark.parametrize(
+    "section,values",
+    [
+        ("prometheus", {"scrape_interval": "20s"}),  # prometheus.yml only
+        ("alertmanager", {"replicas": 2}),  # alertmanager targets in prometheus.yml and loki.yaml
+        ("loki", {"retention": "360h"}),
+        ("prometheus", {"limits": {"cpu": "2", "memory": "4Gi"}}),  # no file changes: no new ConfigMap
+    ],
+)
 def test_config_map_name_changes_when_and_only_when_its_files_change(prod, section, values):
     changed = run_prod(merge(prod_config(), section, **values))
     before, after = _config_names(prod), _config_names(changed)
@@ -164,6 +174,7 @@ def test_no_pod_template_carries_anything_derived_from_a_secret():
 
 
 # --- Alertmanager cluster ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("replicas", [1, 3, 5])
 def test_alertmanager_peers_match_replicas(replicas):
@@ -198,6 +209,7 @@ def test_alertmanager_zoneinfo_reaches_the_pod_as_binary_data():
     from importlib import resources
 
     from conftest import stack_config
+
     from tools.mockrun import run_program
 
     run = run_program(stack_config("prod"), stack="prod")
@@ -210,4 +222,4 @@ def test_alertmanager_zoneinfo_reaches_the_pod_as_binary_data():
     config_volume = [v for v in pod["volumes"] if "configMap" in v][0]
     items = {i["key"]: i["path"] for i in config_volume["configMap"]["items"]}
     mount = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == config_volume["name"]][0]
-    assert f'{mount["mountPath"]}/{items["zoneinfo__America__New_York"]}' == f'{env["ZONEINFO"]}/America/New_York'
+    assert f"{mount['mountPath']}/{items['zoneinfo__America__New_York']}" == f"{env['ZONEINFO']}/America/New_York"

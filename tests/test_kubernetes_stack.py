@@ -1,11 +1,38 @@
 """The prod stack on the Kubernetes target, run through the real program under Pulumi's mocks."""
+
 from __future__ import annotations
 
 import pytest
+from kubernetes_helpers import (
+    BINDING,
+    CM,
+    COMPONENT,
+    DEPLOY,
+    DS,
+    INGRESS,
+    NETPOL,
+    NS,
+    PDB,
+    PROVIDER,
+    PVC,
+    PVC_PATCH,
+    ROLE,
+    SA,
+    SECRET,
+    SERVICES,
+    STACK_TYPE,
+    STS,
+    SVC,
+    container,
+    k8s_records,
+    merge,
+    pod_spec,
+    prod_config,
+    resolve,
+    run_prod,
+    workloads,
+)
 
-from kubernetes_helpers import (BINDING, CM, COMPONENT, DEPLOY, DS, INGRESS, NETPOL, NS, PDB, PROVIDER, PVC, PVC_PATCH, ROLE, SA,
-                                SECRET, SERVICES, STACK_TYPE, STS, SVC, container, k8s_records, merge,
-                                pod_spec, prod_config, resolve, run_prod, workloads)
 from tools import mockrun
 
 
@@ -16,27 +43,72 @@ def prod():
 
 # Written out by hand from the issue, not derived from the code under test.
 EXPECTED = {
-    "prometheus": {(SA, "prometheus"), (ROLE, "prometheus"), (BINDING, "prometheus"), (CM, "prometheus-config"),
-                   (STS, "prometheus"), (SVC, "prometheus"), (SVC, "prometheus-headless"), (PDB, "prometheus"),
-                   (NETPOL, "prometheus"), (PVC_PATCH, "prometheus-data-0"), (PVC_PATCH, "prometheus-data-1")},
-    "alertmanager": {(SA, "alertmanager"), (CM, "alertmanager-config"), (SECRET, "alertmanager-secret-files"),
-                     (STS, "alertmanager"), (SVC, "alertmanager"), (SVC, "alertmanager-headless"),
-                     (PDB, "alertmanager"), (NETPOL, "alertmanager"), (PVC_PATCH, "alertmanager-data-0"),
-                     (PVC_PATCH, "alertmanager-data-1"), (PVC_PATCH, "alertmanager-data-2")},
-    "grafana": {(SA, "grafana"), (CM, "grafana-config"), (SECRET, "grafana-secret-files"), (PVC, "grafana-data"),
-                (DEPLOY, "grafana"), (SVC, "grafana"), (NETPOL, "grafana")},
-    "loki": {(SA, "loki"), (CM, "loki-config"), (STS, "loki"), (SVC, "loki"), (SVC, "loki-headless"), (NETPOL, "loki"),
-             (PVC_PATCH, "loki-data-0")},
-    "promtail": {(SA, "promtail"), (ROLE, "promtail"), (BINDING, "promtail"), (CM, "promtail-config"),
-                 (DS, "promtail"), (SVC, "promtail"), (NETPOL, "promtail")},
+    "prometheus": {
+        (SA, "prometheus"),
+        (ROLE, "prometheus"),
+        (BINDING, "prometheus"),
+        (CM, "prometheus-config"),
+        (STS, "prometheus"),
+        (SVC, "prometheus"),
+        (SVC, "prometheus-headless"),
+        (PDB, "prometheus"),
+        (NETPOL, "prometheus"),
+        (PVC_PATCH, "prometheus-data-0"),
+        (PVC_PATCH, "prometheus-data-1"),
+    },
+    "alertmanager": {
+        (SA, "alertmanager"),
+        (CM, "alertmanager-config"),
+        (SECRET, "alertmanager-secret-files"),
+        (STS, "alertmanager"),
+        (SVC, "alertmanager"),
+        (SVC, "alertmanager-headless"),
+        (PDB, "alertmanager"),
+        (NETPOL, "alertmanager"),
+        (PVC_PATCH, "alertmanager-data-0"),
+        (PVC_PATCH, "alertmanager-data-1"),
+        (PVC_PATCH, "alertmanager-data-2"),
+    },
+    "grafana": {
+        (SA, "grafana"),
+        (CM, "grafana-config"),
+        (SECRET, "grafana-secret-files"),
+        (PVC, "grafana-data"),
+        (DEPLOY, "grafana"),
+        (SVC, "grafana"),
+        (NETPOL, "grafana"),
+    },
+    "loki": {
+        (SA, "loki"),
+        (CM, "loki-config"),
+        (STS, "loki"),
+        (SVC, "loki"),
+        (SVC, "loki-headless"),
+        (NETPOL, "loki"),
+        (PVC_PATCH, "loki-data-0"),
+    },
+    "promtail": {
+        (SA, "promtail"),
+        (ROLE, "promtail"),
+        (BINDING, "promtail"),
+        (CM, "promtail-config"),
+        (DS, "promtail"),
+        (SVC, "promtail"),
+        (NETPOL, "promtail"),
+    },
     "jaeger": {(SA, "jaeger"), (CM, "jaeger-config"), (DEPLOY, "jaeger"), (SVC, "jaeger"), (NETPOL, "jaeger")},
 }
 
 
 def test_registers_expected_objects_each_under_its_component(prod):
     root = prod.named(STACK_TYPE, "observability")
-    assert {(r.type, r.name) for r in prod.records if r.parent == root.urn and r.type != "random:index/randomPassword:RandomPassword"} == \
-        {(PROVIDER, "kubernetes"), (NS, "namespace"), (NETPOL, "default-deny-ingress")} | {(COMPONENT[s], s) for s in SERVICES}
+    assert {
+        (r.type, r.name)
+        for r in prod.records
+        if r.parent == root.urn and r.type != "random:index/randomPassword:RandomPassword"
+    } == {(PROVIDER, "kubernetes"), (NS, "namespace"), (NETPOL, "default-deny-ingress")} | {
+        (COMPONENT[s], s) for s in SERVICES
+    }
     for service in SERVICES:
         component = prod.named(COMPONENT[service], service)
         children = {(r.type, r.name) for r in k8s_records(prod) if r.parent == component.urn}
@@ -62,14 +134,21 @@ def test_every_object_uses_the_stack_provider(monkeypatch):
         return original(self, request)
 
     monkeypatch.setattr(mockrun.RecordingMonitor, "RegisterResource", register)
-    config = merge(prod_config(), "common", kubernetes={"kubeconfig": "/etc/kube/config", "context": "prod-ctx",
-                                                        "render_yaml_to": "/tmp/out"})
+    config = merge(
+        prod_config(),
+        "common",
+        kubernetes={"kubeconfig": "/etc/kube/config", "context": "prod-ctx", "render_yaml_to": "/tmp/out"},
+    )
     run = run_prod(config)
     provider = run.named(PROVIDER, "kubernetes")
     assert provider.parent == run.named(STACK_TYPE, "observability").urn
     # No upsert option: this provider release adopts existing objects on create (server-side apply);
     # tests/engine shows the retained namespace and claims taken over by the next `pulumi up`.
-    assert provider.inputs == {"kubeconfig": "/etc/kube/config", "context": "prod-ctx", "renderYamlToDirectory": "/tmp/out"}
+    assert provider.inputs == {
+        "kubeconfig": "/etc/kube/config",
+        "context": "prod-ctx",
+        "renderYamlToDirectory": "/tmp/out",
+    }
     objects = k8s_records(run)
     assert objects and all(seen[(r.type, r.name)].startswith(provider.urn + "::") for r in objects)
 
@@ -92,7 +171,13 @@ def test_every_image_pinned(prod):
 def test_kinds_replicas_and_disruption_budgets(prod):
     found = workloads(prod)
     assert {n: r.type for n, r in found.items()} == {
-        "prometheus": STS, "alertmanager": STS, "loki": STS, "grafana": DEPLOY, "jaeger": DEPLOY, "promtail": DS}
+        "prometheus": STS,
+        "alertmanager": STS,
+        "loki": STS,
+        "grafana": DEPLOY,
+        "jaeger": DEPLOY,
+        "promtail": DS,
+    }
     assert found["prometheus"].inputs["spec"]["replicas"] == 2
     assert found["alertmanager"].inputs["spec"]["replicas"] == 3
     for name in ("prometheus", "alertmanager"):
@@ -133,9 +218,10 @@ def test_claims_are_retained(prod):
         # The API server refuses changes to the claim templates, which the provider would turn into a
         # delete and create of the StatefulSet: the templates stay as created, patches carry changes.
         assert record.ignore_changes == ["spec.volumeClaimTemplates"]
-        patches = sorted((r for r in prod.of_type(PVC_PATCH) if r.name.startswith(f"{name}-data-")), key=lambda r: r.name)
-        assert [p.inputs["metadata"]["name"] for p in patches] == \
-            [f"data-{name}-{i}" for i in range(spec["replicas"])]
+        patches = sorted(
+            (r for r in prod.of_type(PVC_PATCH) if r.name.startswith(f"{name}-data-")), key=lambda r: r.name
+        )
+        assert [p.inputs["metadata"]["name"] for p in patches] == [f"data-{name}-{i}" for i in range(spec["replicas"])]
         for patch in patches:
             assert patch.retain_on_delete and patch.inputs["metadata"]["namespace"] == "observability"
             assert patch.inputs["metadata"]["labels"] == claim["metadata"]["labels"]
@@ -178,14 +264,23 @@ def test_disabled_service_registers_nothing():
 
 
 def test_urls_and_ingress():
-    ingress = {"enabled": True, "class_name": "traefik", "tls_secret": "obs-tls",
-               "hosts": {"grafana": "grafana.example.com", "prometheus": "prometheus.example.com"},
-               "allow_unauthenticated": ["prometheus"]}
+    ingress = {
+        "enabled": True,
+        "class_name": "traefik",
+        "tls_secret": "obs-tls",
+        "hosts": {"grafana": "grafana.example.com", "prometheus": "prometheus.example.com"},
+        "allow_unauthenticated": ["prometheus"],
+    }
     run = run_prod(merge(prod_config(), "common", kubernetes={"ingress": ingress}))
     urls = resolve(run.namespace["stack"].urls)
-    assert urls["prometheus"] == {"internal": "http://prometheus.observability.svc:9090",
-                                  "external": "https://prometheus.example.com"}
-    assert urls["grafana"] == {"internal": "http://grafana.observability.svc:3000", "external": "https://grafana.example.com"}
+    assert urls["prometheus"] == {
+        "internal": "http://prometheus.observability.svc:9090",
+        "external": "https://prometheus.example.com",
+    }
+    assert urls["grafana"] == {
+        "internal": "http://grafana.observability.svc:3000",
+        "external": "https://grafana.example.com",
+    }
     assert urls["loki"]["external"] is None and urls["jaeger"]["external"] is None
     assert {r.name for r in run.of_type(INGRESS)} == {"grafana", "prometheus"}
     only = run.named(INGRESS, "grafana")
@@ -194,7 +289,10 @@ def test_urls_and_ingress():
     assert spec["ingressClassName"] == "traefik"
     assert spec["tls"] == [{"hosts": ["grafana.example.com"], "secretName": "obs-tls"}]
     backend = spec["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert spec["rules"][0]["host"] == "grafana.example.com" and backend == {"name": "grafana", "port": {"number": 3000}}
+    assert spec["rules"][0]["host"] == "grafana.example.com" and backend == {
+        "name": "grafana",
+        "port": {"number": 3000},
+    }
 
 
 def _grafana_root_url(run) -> str:
@@ -204,13 +302,19 @@ def _grafana_root_url(run) -> str:
 
 def test_grafana_root_url_follows_the_ingress_host():
     tls = {"enabled": True, "tls_secret": "obs-tls", "hosts": {"grafana": "grafana.example.com"}}
-    assert _grafana_root_url(run_prod(merge(prod_config(), "common", kubernetes={"ingress": tls}))) \
+    assert (
+        _grafana_root_url(run_prod(merge(prod_config(), "common", kubernetes={"ingress": tls})))
         == "root_url = https://grafana.example.com/"
+    )
     plain = {"enabled": True, "hosts": {"grafana": "grafana.example.com"}}
-    assert _grafana_root_url(run_prod(merge(prod_config(), "common", kubernetes={"ingress": plain}))) \
+    assert (
+        _grafana_root_url(run_prod(merge(prod_config(), "common", kubernetes={"ingress": plain})))
         == "root_url = http://grafana.example.com/"
+    )
     assert _grafana_root_url(run_prod(prod_config())) == "root_url = %(protocol)s://%(domain)s:%(http_port)s/"
-    own = merge(merge(prod_config(), "common", kubernetes={"ingress": tls}), "grafana", root_url="https://g.example.org/")
+    own = merge(
+        merge(prod_config(), "common", kubernetes={"ingress": tls}), "grafana", root_url="https://g.example.org/"
+    )
     assert _grafana_root_url(run_prod(own)) == "root_url = https://g.example.org/"
 
 
@@ -226,6 +330,10 @@ def test_namespace_enforces_the_restricted_pod_security_level_unless_a_node_coll
     def levels(config):
         labels = run_prod(config).named(NS, "namespace").inputs["metadata"]["labels"]
         return {k.rsplit("/", 1)[1]: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")}
+
     assert levels(prod_config()) == {"enforce": "privileged", "warn": "restricted", "audit": "restricted"}
     assert levels(merge(prod_config(), "promtail", enabled=False)) == {
-        "enforce": "restricted", "warn": "restricted", "audit": "restricted"}
+        "enforce": "restricted",
+        "warn": "restricted",
+        "audit": "restricted",
+    }

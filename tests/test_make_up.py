@@ -1,7 +1,7 @@
 """`make up` / `make down` orchestration, with stand-ins for the Pulumi CLI and Docker on PATH
 (neither can be installed here): the order of the calls, the local backend and passphrase, the
 Grafana password kept in stack config, and the clear failure when a tool is missing."""
-import os
+
 import shutil
 import stat
 import subprocess
@@ -43,8 +43,13 @@ def make(target: str, tmp_path: Path, tools: list[str], **env) -> tuple[subproce
     log = tmp_path / "calls.log"
     environ = {"PATH": str(tools_dir(tmp_path, tools)), "HOME": str(tmp_path / "home"), "FAKE_LOG": str(log), **env}
     # The Python environment is the test's own: do not let make build .venv here.
-    result = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), target, "STACK=dev", "PY=python3",
-                             "-o", ".venv/.installed"], env=environ, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), target, "STACK=dev", "PY=python3", "-o", ".venv/.installed"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return result, log.read_text().splitlines() if log.exists() else []
 
 
@@ -81,8 +86,9 @@ def test_down_destroys_and_says_volumes_are_kept(tmp_path):
     assert "Data volumes are kept" in result.stdout
 
 
-@pytest.mark.parametrize("missing, hint", [("pulumi", "Pulumi CLI is not installed"),
-                                           ("docker", "Docker is not installed")])
+@pytest.mark.parametrize(
+    "missing, hint", [("pulumi", "Pulumi CLI is not installed"), ("docker", "Docker is not installed")]
+)
 def test_up_fails_clearly_without_a_tool(tmp_path, missing, hint):
     present = [t for t in ("pulumi", "docker") if t != missing]
     result, calls = make("up", tmp_path, present)

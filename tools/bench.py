@@ -3,6 +3,7 @@
 Every measurement runs in its own subprocess (fresh imports, its own peak RSS, its own hash seed)
 and reports the median of a few warm evaluations. Prints a Markdown table and writes build/bench.md.
 Not a test: timings depend on the machine."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,26 +38,57 @@ TARGET_10X_RATIO = 10.0
 
 # ---- config generation -------------------------------------------------------------------
 
+
 def scaled_config(stack: str, count: int, dashboards_dir: Path) -> dict:
     config = from_stack_file(ROOT / f"Pulumi.{stack}.yaml")
     prometheus = dict(config.get("observability:prometheus") or {})
     prometheus["scrape_jobs"] = [{"job_name": f"bench-job-{i}", "targets": [f"bench-{i}:9100"]} for i in range(count)]
-    prometheus["rule_groups"] = [{"name": f"bench.group{i}", "rules": [
-        {"record": f"bench:requests:rate5m_{i}", "expr": f'sum(rate(bench_requests_total{{job="bench-job-{i}"}}[5m]))'},
-        {"alert": f"BenchDown{i}", "expr": f'up{{job="bench-job-{i}"}} == 0', "for": "5m",
-         "labels": {"severity": "warning"}, "annotations": {"summary": f"bench-job-{i} is down"}},
-    ]} for i in range(count)]
+    prometheus["rule_groups"] = [
+        {
+            "name": f"bench.group{i}",
+            "rules": [
+                {
+                    "record": f"bench:requests:rate5m_{i}",
+                    "expr": f'sum(rate(bench_requests_total{{job="bench-job-{i}"}}[5m]))',
+                },
+                {
+                    "alert": f"BenchDown{i}",
+                    "expr": f'up{{job="bench-job-{i}"}} == 0',
+                    "for": "5m",
+                    "labels": {"severity": "warning"},
+                    "annotations": {"summary": f"bench-job-{i} is down"},
+                },
+            ],
+        }
+        for i in range(count)
+    ]
     config["observability:prometheus"] = prometheus
-    config["observability:slos"] = [{
-        "name": f"bench_slo_{i}", "description": f"bench service {i} answers", "objective": 0.999, "window": "30d",
-        "sli": {"kind": "ratio", "error_query": f'bench_requests_total{{job="bench-job-{i}",code=~"5.."}}',
-                "total_query": f'bench_requests_total{{job="bench-job-{i}"}}'},
-    } for i in range(count)]
+    config["observability:slos"] = [
+        {
+            "name": f"bench_slo_{i}",
+            "description": f"bench service {i} answers",
+            "objective": 0.999,
+            "window": "30d",
+            "sli": {
+                "kind": "ratio",
+                "error_query": f'bench_requests_total{{job="bench-job-{i}",code=~"5.."}}',
+                "total_query": f'bench_requests_total{{job="bench-job-{i}"}}',
+            },
+        }
+        for i in range(count)
+    ]
     dashboards_dir.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        panels = [{"id": p, "type": "timeseries", "title": f"panel {p}", "gridPos": {"x": 0, "y": p * 8, "w": 24, "h": 8},
-                   "targets": [{"expr": f'rate(bench_requests_total{{job="bench-job-{i}"}}[5m])', "refId": "A"}]}
-                  for p in range(6)]
+        panels = [
+            {
+                "id": p,
+                "type": "timeseries",
+                "title": f"panel {p}",
+                "gridPos": {"x": 0, "y": p * 8, "w": 24, "h": 8},
+                "targets": [{"expr": f'rate(bench_requests_total{{job="bench-job-{i}"}}[5m])', "refId": "A"}],
+            }
+            for p in range(6)
+        ]
         (dashboards_dir / f"bench-{i:04d}.json").write_text(json.dumps({"title": f"Bench {i}", "panels": panels}))
     grafana = dict(config.get("observability:grafana") or {})
     grafana["dashboards_dir"] = str(dashboards_dir)  # absolute: joined to the project root unchanged
@@ -65,6 +97,7 @@ def scaled_config(stack: str, count: int, dashboards_dir: Path) -> dict:
 
 
 # ---- child: one measurement ----------------------------------------------------------------
+
 
 def digest(records) -> str:
     """What a preview compares: every resource's inputs, resources in URN order."""
@@ -103,7 +136,10 @@ def child(spec: dict) -> dict:
             buffer = io.StringIO()
             # The program's own code and the libraries it calls; the SDK's share is what the floor measures.
             stats = pstats.Stats(profiler, stream=buffer).sort_stats("cumulative")
-            stats.print_stats(r"/(components|configs)/|yaml/__init__|pulumi/runtime/resource.py:\d+\((register_resource|_get_stack_trace)", 20)
+            stats.print_stats(
+                r"/(components|configs)/|yaml/__init__|pulumi/runtime/resource.py:\d+\((register_resource|_get_stack_trace)",
+                20,
+            )
             return {"profile": buffer.getvalue()}
         times, digests = [], [digest(first.records)]
         for _ in range(spec["reps"]):
@@ -111,16 +147,22 @@ def child(spec: dict) -> dict:
             run = once()
             times.append(time.perf_counter() - start)
             digests.append(digest(run.records))
-    return {"median": statistics.median(times), "cold": cold, "resources": len(first.records),
-            "digest": digests[0], "stable": len(set(digests)) == 1,
-            # Linux reports kilobytes.
-            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "median": statistics.median(times),
+        "cold": cold,
+        "resources": len(first.records),
+        "digest": digests[0],
+        "stable": len(set(digests)) == 1,
+        # Linux reports kilobytes.
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def measure(spec: dict) -> dict:
     """Run one measurement in a fresh interpreter; an error (a stack that does not build) is reported, not raised."""
-    result = subprocess.run([sys.executable, "-m", "tools.bench", "--child", json.dumps(spec)],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--child", json.dumps(spec)], cwd=ROOT, capture_output=True, text=True
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
         return {"error": (result.stderr.strip().splitlines() or ["no output"])[-1]}
@@ -128,6 +170,7 @@ def measure(spec: dict) -> dict:
 
 
 # ---- parent: the table ---------------------------------------------------------------------
+
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
@@ -137,8 +180,10 @@ def row(label: str, result: dict, note: str = "") -> str:
     if "error" in result:
         return f"| {label} | – | – | – | – | – | failed: {result['error'][:120]} |"
     stable = "yes" if result["stable"] else "**NO**"
-    return (f"| {label} | {result['resources']} | {ms(result['median'])} | {ms(result['cold'])} | "
-            f"{result['peak_mib']:.0f} MiB | {stable} | {note} |")
+    return (
+        f"| {label} | {result['resources']} | {ms(result['median'])} | {ms(result['cold'])} | "
+        f"{result['peak_mib']:.0f} MiB | {stable} | {note} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     rows, checks, hot = [], [], []
-    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+    stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
     for stack in stacks:
         program = measure({"kind": "program", "stack": stack, "reps": args.reps})
         floor = measure({"kind": "floor", "stack": stack, "reps": args.reps})
@@ -160,21 +205,29 @@ def main(argv: list[str] | None = None) -> int:
         again = measure({"kind": "program", "stack": stack, "reps": 1})  # another process, another hash seed
         ratio = program["median"] / floor["median"] if "error" not in program and "error" not in floor else None
         rows.append(row(f"{stack}: program", program, f"{ratio:.2f}x the floor" if ratio else ""))
-        rows.append(row(f"{stack}: floor (bare program, same resources)", floor, "first run after the real one's imports"))
+        rows.append(
+            row(f"{stack}: floor (bare program, same resources)", floor, "first run after the real one's imports")
+        )
         rows.append(row(f"{stack}: `tools.render` (program + files + manifests)", render))
         if "error" not in program and "error" not in again:
             same = program["digest"] == again["digest"]
-            checks.append(f"- {stack}: resource inputs identical across evaluations in one process: "
-                          f"{'yes' if program['stable'] else 'NO'}; across two processes: {'yes' if same else 'NO'}")
+            checks.append(
+                f"- {stack}: resource inputs identical across evaluations in one process: "
+                f"{'yes' if program['stable'] else 'NO'}; across two processes: {'yes' if same else 'NO'}"
+            )
         if ratio is not None:
             ok = ratio <= TARGET_FLOOR_RATIO
-            checks.append(f"- {stack}: program / floor = {ratio:.2f} (target ≤ {TARGET_FLOOR_RATIO}): {'met' if ok else 'MISSED'}")
+            checks.append(
+                f"- {stack}: program / floor = {ratio:.2f} (target ≤ {TARGET_FLOOR_RATIO}): {'met' if ok else 'MISSED'}"
+            )
             if not ok:
                 hot.append((f"{stack} program", {"kind": "program", "stack": stack, "reps": 0, "profile": True}))
 
     scaled = {}
     for scale in SCALES:
-        scaled[scale] = measure({"kind": "program", "stack": "dev", "scale": scale, "reps": args.reps if scale < 100 else 3})
+        scaled[scale] = measure(
+            {"kind": "program", "stack": "dev", "scale": scale, "reps": args.reps if scale < 100 else 3}
+        )
         note = f"{scale * UNIT} scrape jobs, rule groups, SLOs and dashboards each"
         if scale > 1 and "error" not in scaled[scale] and "error" not in scaled[scale // 10]:
             note += f"; {scaled[scale]['median'] / scaled[scale // 10]['median']:.1f}x the time of {scale // 10}x"
@@ -182,19 +235,34 @@ def main(argv: list[str] | None = None) -> int:
     if all("error" not in scaled[s] for s in (1, 10)):
         growth = scaled[10]["median"] / scaled[1]["median"]
         ok = growth <= TARGET_10X_RATIO
-        checks.append(f"- 10x config / 1x config = {growth:.1f}x the time (target ≤ {TARGET_10X_RATIO:.0f}x): {'met' if ok else 'MISSED'}")
+        checks.append(
+            f"- 10x config / 1x config = {growth:.1f}x the time (target ≤ {TARGET_10X_RATIO:.0f}x): "
+            f"{'met' if ok else 'MISSED'}"
+        )
         if not ok:
             hot.append(("dev 10x config", {"kind": "program", "stack": "dev", "scale": 10, "reps": 0, "profile": True}))
 
-    lines = [f"Measured {datetime.date.today().isoformat()} on {platform.node() or 'this machine'}: "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}. "
-             f"Median of {args.reps} warm evaluations under the SDK's mocks (tools.mockrun), each row in its own process.",
-             "", "| what | resources | median | first (cold) | peak RSS | inputs stable | note |",
-             "| --- | ---: | ---: | ---: | ---: | :---: | --- |", *rows, "", *checks]
+    lines = [
+        f"Measured {datetime.date.today().isoformat()} on {platform.node() or 'this machine'}: "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}. "
+        f"Median of {args.reps} warm evaluations under the SDK's mocks (tools.mockrun), each row in its own process.",
+        "",
+        "| what | resources | median | first (cold) | peak RSS | inputs stable | note |",
+        "| --- | ---: | ---: | ---: | ---: | :---: | --- |",
+        *rows,
+        "",
+        *checks,
+    ]
     for label, spec in hot:
         profile = measure(spec)
-        lines += ["", f"Hot spots, {label} (cProfile of one warm evaluation, cumulative):", "", "```",
-                  profile.get("profile", profile.get("error", "")).strip(), "```"]
+        lines += [
+            "",
+            f"Hot spots, {label} (cProfile of one warm evaluation, cumulative):",
+            "",
+            "```",
+            profile.get("profile", profile.get("error", "")).strip(),
+            "```",
+        ]
     lines += ["", f"Whole bench: {time.perf_counter() - started:.0f} s."]
     write_report(OUT, lines)
     return 0

@@ -6,6 +6,7 @@ The floor: the same objects sent to the same API server as server-side applies w
 one process, through the Python Kubernetes client: what any tool must at least spend to have the
 API server check the stack. Prints a Markdown table and writes build/bench-engine.md.
 Not a test: timings depend on the machine."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,9 @@ from pathlib import Path
 import kubernetes
 
 from configs.load import from_stack_file
+from tools.bench import write_report
 from tools.engine import inline
 from tools.engine.cluster import CONTEXT, LocalCluster, object_path
-from tools.bench import write_report
 from tools.manifests import manifests
 from tools.mockrun import ROOT, run_program
 
@@ -53,10 +54,16 @@ def floor_pass(client: kubernetes.client.ApiClient, objects: list[dict]) -> None
     for obj in objects:
         metadata = obj["metadata"]
         path = object_path(obj["apiVersion"], obj["kind"], metadata["name"], metadata.get("namespace"))
-        client.call_api(path, "PATCH", query_params=[("fieldManager", "bench-floor"), ("dryRun", "All"),
-                                                     ("force", "true")],
-                        header_params={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
-                        body=obj, auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True)
+        client.call_api(
+            path,
+            "PATCH",
+            query_params=[("fieldManager", "bench-floor"), ("dryRun", "All"), ("force", "true")],
+            header_params={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
+            body=obj,
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+            _return_http_data_only=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,18 +104,21 @@ def measure(home: Path, cluster: LocalCluster, reps: int) -> dict[str, float]:
     rows: dict[str, float] = {}
     rows["`pulumi up`, create the prod stack (awaits pods ready)"] = timed(lambda: stack.up(color="never"))
     rows["`pulumi preview`, no changes"] = statistics.median(
-        timed(lambda: stack.preview(color="never")) for _ in range(reps))
+        timed(lambda: stack.preview(color="never")) for _ in range(reps)
+    )
     changed = copy.deepcopy(config)
     changed["observability:prometheus"] = {**changed["observability:prometheus"], "retention": "15d"}
     inline.write_stack_config(stack_file, changed)
     rows["`pulumi preview`, after one change (retention)"] = statistics.median(
-        timed(lambda: stack.preview(color="never")) for _ in range(reps))
+        timed(lambda: stack.preview(color="never")) for _ in range(reps)
+    )
     inline.write_stack_config(stack_file, config)
     objects = floor_objects(config)
     client = kubernetes.config.new_client_from_config(config_file=str(cluster.kubeconfig), context=CONTEXT)
     floor_pass(client, objects)  # warm: connections, discovery
     rows["floor: server-side apply dry-run of every object (Python client, one process)"] = statistics.median(
-        timed(lambda: floor_pass(client, objects)) for _ in range(reps))
+        timed(lambda: floor_pass(client, objects)) for _ in range(reps)
+    )
     stack.destroy(color="never")
     return rows
 

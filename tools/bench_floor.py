@@ -3,6 +3,7 @@ the same inputs, and does nothing else (no config model, no renderers, no compon
 
 tools/bench.py runs it through tools.mockrun.run_program(program=...), so the SDK and the mocks
 cost the same as for the real program; the difference is what the real program adds."""
+
 import json
 import os
 

@@ -11,11 +11,13 @@ that TSDB each:
 - after: the shipped groups (configs/content/slo_rules.py): short windows from the series, long
   windows from the recordings, every minute.
 
-and reports each group's `prometheus_rule_group_last_duration_seconds` (median of its first few evaluations). The raw series are backfilled at RAW_STEP, coarser than a
-real 15 s scrape to keep the input file small, which makes "before" look cheaper than it would be.
+and reports each group's `prometheus_rule_group_last_duration_seconds` (median of its first few
+evaluations). The raw series are backfilled at RAW_STEP, coarser than a real 15 s scrape to keep
+the input file small, which makes "before" look cheaper than it would be.
 
     python -m tools.bench_rules [--series 1000] [--days 30]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,10 +35,23 @@ from pathlib import Path
 
 import yaml
 
-from configs.content.slo_rules import (BAD_RATE_RECORD, LONG_WINDOWS, SHORT_WINDOWS, TOTAL_RATE_RECORD, TIME_SLI_RECORD,
-                                       PAGE_CONDITIONS, TICKET_CONDITIONS, ERROR_BUDGET_RECORD, BASE_WINDOW,
-                                       _burn_alert, _instant_error, _long_windows, _number, _raw_error_ratio,
-                                       error_ratio_record, slo_rule_groups)
+from configs.content.slo_rules import (
+    BAD_RATE_RECORD,
+    BASE_WINDOW,
+    ERROR_BUDGET_RECORD,
+    PAGE_CONDITIONS,
+    SHORT_WINDOWS,
+    TICKET_CONDITIONS,
+    TIME_SLI_RECORD,
+    TOTAL_RATE_RECORD,
+    _burn_alert,
+    _instant_error,
+    _long_windows,
+    _number,
+    _raw_error_ratio,
+    error_ratio_record,
+    slo_rule_groups,
+)
 from configs.models.slo import SLO, GaugeSLI, default_slos
 from tools.engine import build
 from tools.mockrun import ROOT
@@ -50,6 +65,7 @@ EVALUATIONS = 3
 
 # ---- the rules before the restructure: every window from the raw series --------------------
 
+
 def before_groups(slos: list[SLO]) -> list[dict]:
     groups = []
     for slo in slos:
@@ -58,9 +74,16 @@ def before_groups(slos: list[SLO]) -> list[dict]:
         if isinstance(slo.sli, GaugeSLI):
             rules.append({"record": TIME_SLI_RECORD, "expr": _instant_error(slo.sli), "labels": dict(labels)})
         for window in [*SHORT_WINDOWS, *_long_windows(slo)]:
-            rules.append({"record": error_ratio_record(window), "expr": _raw_error_ratio(slo, window), "labels": dict(labels)})
-        rules.append({"record": ERROR_BUDGET_RECORD, "labels": dict(labels),
-                      "expr": f'1 - {error_ratio_record(slo.window)}{{slo="{slo.name}"}} / {_number(slo.error_budget)}'})
+            rules.append(
+                {"record": error_ratio_record(window), "expr": _raw_error_ratio(slo, window), "labels": dict(labels)}
+            )
+        rules.append(
+            {
+                "record": ERROR_BUDGET_RECORD,
+                "labels": dict(labels),
+                "expr": f'1 - {error_ratio_record(slo.window)}{{slo="{slo.name}"}} / {_number(slo.error_budget)}',
+            }
+        )
         rules.append(_burn_alert(slo, "SLOErrorBudgetBurnFast", PAGE_CONDITIONS, "critical", "", "fast"))
         rules.append(_burn_alert(slo, "SLOErrorBudgetBurnSlow", TICKET_CONDITIONS, "warning", "15m", "slowly"))
         groups.append({"name": f"slo.{slo.name}", "rules": rules})
@@ -68,6 +91,7 @@ def before_groups(slos: list[SLO]) -> list[dict]:
 
 
 # ---- synthetic data -----------------------------------------------------------------------
+
 
 def _write_series(out, name: str, labels: str, start: int, end: int, step: int, value) -> None:
     out.write("".join(f"{name}{{{labels}}} {value(t)} {t}\n" for t in range(start, end, step)))
@@ -84,45 +108,88 @@ def write_openmetrics(path: Path, slos: list[SLO], series: int, start: int, end:
         out.write("# TYPE up gauge\n")
         for i in range(series):
             down = {t for t in range(start, end, RAW_STEP) if rng.random() < 0.0005}
-            _write_series(out, "up", f'job="prsm-api",instance="api-{i}:8000"', start, end, RAW_STEP,
-                          lambda t, down=down: 0 if t in down else 1)
+            _write_series(
+                out,
+                "up",
+                f'job="prsm-api",instance="api-{i}:8000"',
+                start,
+                end,
+                RAW_STEP,
+                lambda t, down=down: 0 if t in down else 1,
+            )
         count += series * raw
         out.write("# TYPE prsm_ftns_transactions counter\n")
         for i in range(series // 2):
             for status, per_step in (("success", 990), ("failed", 10)):
-                _write_series(out, "prsm_ftns_transactions_total", f'instance="api-{i}:8000",status="{status}"',
-                              start, end, RAW_STEP, lambda t, p=per_step: p * (t - start) // RAW_STEP)
+                _write_series(
+                    out,
+                    "prsm_ftns_transactions_total",
+                    f'instance="api-{i}:8000",status="{status}"',
+                    start,
+                    end,
+                    RAW_STEP,
+                    lambda t, p=per_step: p * (t - start) // RAW_STEP,
+                )
         count += series // 2 * 2 * raw
         out.write("# TYPE prsm_request_duration_seconds histogram\n")
         for i in range(series // 4):
             for le, per_step in (("0.5", 800), ("2.0", 970), ("+Inf", 1000)):
-                _write_series(out, "prsm_request_duration_seconds_bucket", f'job="prsm-api",instance="api-{i}:8000",le="{le}"',
-                              start, end, RAW_STEP, lambda t, p=per_step: p * (t - start) // RAW_STEP)
-            _write_series(out, "prsm_request_duration_seconds_count", f'job="prsm-api",instance="api-{i}:8000"',
-                          start, end, RAW_STEP, lambda t: 1000 * (t - start) // RAW_STEP)
+                _write_series(
+                    out,
+                    "prsm_request_duration_seconds_bucket",
+                    f'job="prsm-api",instance="api-{i}:8000",le="{le}"',
+                    start,
+                    end,
+                    RAW_STEP,
+                    lambda t, p=per_step: p * (t - start) // RAW_STEP,
+                )
+            _write_series(
+                out,
+                "prsm_request_duration_seconds_count",
+                f'job="prsm-api",instance="api-{i}:8000"',
+                start,
+                end,
+                RAW_STEP,
+                lambda t: 1000 * (t - start) // RAW_STEP,
+            )
         count += series // 4 * 4 * raw
         out.write("# TYPE prsm_model_accuracy_score gauge\n")
         for i in range(series):
-            _write_series(out, "prsm_model_accuracy_score", f'model_id="m{i}",evaluation_type="runtime"',
-                          start, end, RAW_STEP, lambda t: 0.97)
+            _write_series(
+                out,
+                "prsm_model_accuracy_score",
+                f'model_id="m{i}",evaluation_type="runtime"',
+                start,
+                end,
+                RAW_STEP,
+                lambda t: 0.97,
+            )
         count += series * raw
         # What a month of the shipped short groups recorded: one series per SLO and record.
         ftns, latency = series // 2, series // 4  # instances, each with the rates written above
-        for record, values in ((BAD_RATE_RECORD, {"ftns_transaction_success": ftns * 10 / RAW_STEP,
-                                                  "api_latency": latency * 30 / RAW_STEP}),
-                               (TOTAL_RATE_RECORD, {"ftns_transaction_success": ftns * 1000 / RAW_STEP,
-                                                    "api_latency": latency * 1000 / RAW_STEP}),
-                               (error_ratio_record(BASE_WINDOW), {name: 0.0005 for name in by_name})):
+        for record, values in (
+            (
+                BAD_RATE_RECORD,
+                {"ftns_transaction_success": ftns * 10 / RAW_STEP, "api_latency": latency * 30 / RAW_STEP},
+            ),
+            (
+                TOTAL_RATE_RECORD,
+                {"ftns_transaction_success": ftns * 1000 / RAW_STEP, "api_latency": latency * 1000 / RAW_STEP},
+            ),
+            (error_ratio_record(BASE_WINDOW), {name: 0.0005 for name in by_name}),
+        ):
             out.write(f"# TYPE {record.replace(':', '_')} gauge\n")
             for name, value in values.items():
-                out.write("".join(f'{record}{{slo="{name}"}} {value} {t}\n'
-                                  for t in range(start, end, EVALUATION_INTERVAL)))
+                out.write(
+                    "".join(f'{record}{{slo="{name}"}} {value} {t}\n' for t in range(start, end, EVALUATION_INTERVAL))
+                )
                 count += recorded
         out.write("# EOF\n")
     return count
 
 
 # ---- running Prometheus ---------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -149,14 +216,27 @@ def measure(groups: list[dict], tsdb: Path, workdir: Path) -> dict[str, float]:
     data = workdir / "data"
     shutil.copytree(tsdb, data)
     (workdir / "rules.yml").write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump({
-        "global": {"evaluation_interval": f"{EVALUATION_INTERVAL}s"}, "rule_files": ["rules.yml"],
-        "storage": {"tsdb": {"retention": {"time": "400d"}}}}))
+    (workdir / "prometheus.yml").write_text(
+        yaml.safe_dump(
+            {
+                "global": {"evaluation_interval": f"{EVALUATION_INTERVAL}s"},
+                "rule_files": ["rules.yml"],
+                "storage": {"tsdb": {"retention": {"time": "400d"}}},
+            }
+        )
+    )
     port = _free_port()
     log = (workdir / "prometheus.log").open("wb")
-    process = subprocess.Popen([str(build.BIN / "prometheus"), f"--config.file={workdir / 'prometheus.yml'}",
-                                f"--storage.tsdb.path={data}", f"--web.listen-address=127.0.0.1:{port}"],
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            str(build.BIN / "prometheus"),
+            f"--config.file={workdir / 'prometheus.yml'}",
+            f"--storage.tsdb.path={data}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     samples: dict[str, dict[float, float]] = {group["name"]: {} for group in groups}  # evaluated at -> seconds
     try:
         deadline = time.time() + MEASURE_SECONDS
@@ -172,8 +252,10 @@ def measure(groups: list[dict], tsdb: Path, workdir: Path) -> dict[str, float]:
                     samples[group][at] = durations[group]
         short = [group for group, seen in samples.items() if len(seen) < EVALUATIONS]
         if short:
-            raise SystemExit(f"bench_rules: {', '.join(short)} evaluated fewer than {EVALUATIONS} times in "
-                             f"{MEASURE_SECONDS}s; see {workdir / 'prometheus.log'}")
+            raise SystemExit(
+                f"bench_rules: {', '.join(short)} evaluated fewer than {EVALUATIONS} times in "
+                f"{MEASURE_SECONDS}s; see {workdir / 'prometheus.log'}"
+            )
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
@@ -194,20 +276,34 @@ def main(argv: list[str] | None = None) -> int:
         samples = write_openmetrics(work / "input.om", slos, args.series, start, end)
         generated = time.monotonic() - started
         tsdb = work / "tsdb"
-        subprocess.run([str(build.BIN / "promtool"), "tsdb", "create-blocks-from", "openmetrics",
-                        "--max-block-duration=1500h", str(work / "input.om"), str(tsdb)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(build.BIN / "promtool"),
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                "--max-block-duration=1500h",
+                str(work / "input.om"),
+                str(tsdb),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         (work / "input.om").unlink()
         backfilled = time.monotonic() - started - generated
         before, after = (work / "before", work / "after")
         before.mkdir(), after.mkdir()
-        results = {"before": measure(before_groups(slos), tsdb, before), "after": measure(slo_rule_groups(slos), tsdb, after)}
+        results = {
+            "before": measure(before_groups(slos), tsdb, before),
+            "after": measure(slo_rule_groups(slos), tsdb, after),
+        }
     lines = [
         f"# SLO rule evaluation: {args.series} series per SLO, {args.days} days of data",
         "",
         f"{samples:,} samples backfilled (raw SLI series every {RAW_STEP}s, recordings every {EVALUATION_INTERVAL}s) "
         f"in {generated:.0f}s + {backfilled:.0f}s; Prometheus {build.PROMETHEUS} (module), evaluation interval "
-        f"{EVALUATION_INTERVAL}s; median `prometheus_rule_group_last_duration_seconds` of {EVALUATIONS} evaluations per group.",
+        f"{EVALUATION_INTERVAL}s; median `prometheus_rule_group_last_duration_seconds` of {EVALUATIONS} "
+        "evaluations per group.",
         "",
         "| SLO | before: one group, every window from the series | after: short group | after: long group (every 1m) |",
         "| --- | ---: | ---: | ---: |",
@@ -215,13 +311,20 @@ def main(argv: list[str] | None = None) -> int:
     for slo in slos:
         b = results["before"].get(f"slo.{slo.name}")
         short, long = results["after"].get(f"slo.{slo.name}"), results["after"].get(f"slo.{slo.name}.long")
-        lines.append(f"| {slo.name} ({slo.window}) | {b * 1000:.1f} ms | {short * 1000:.1f} ms | {long * 1000:.1f} ms |")
+        lines.append(
+            f"| {slo.name} ({slo.window}) | {b * 1000:.1f} ms | {short * 1000:.1f} ms | {long * 1000:.1f} ms |"
+        )
     per_minute = 60 // EVALUATION_INTERVAL
     before_minute = sum(results["before"].values()) * per_minute
-    after_minute = sum(seconds * (1 if group.endswith(".long") else per_minute) for group, seconds in results["after"].items())
-    lines += ["", f"Rule evaluation time per minute of wall clock, all SLO groups: before {before_minute * 1000:.0f} ms, "
-              f"after {after_minute * 1000:.0f} ms (the long groups run once a minute, the others every "
-              f"{EVALUATION_INTERVAL}s)."]
+    after_minute = sum(
+        seconds * (1 if group.endswith(".long") else per_minute) for group, seconds in results["after"].items()
+    )
+    lines += [
+        "",
+        f"Rule evaluation time per minute of wall clock, all SLO groups: before {before_minute * 1000:.0f} ms, "
+        f"after {after_minute * 1000:.0f} ms (the long groups run once a minute, the others every "
+        f"{EVALUATION_INTERVAL}s).",
+    ]
     text = "\n".join(lines) + "\n"
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(text)

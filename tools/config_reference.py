@@ -1,14 +1,15 @@
 """Generates docs/config-reference.md from the pydantic models, so the reference cannot drift.
 
-    python -m tools.config_reference            # rewrite the file
-    python -m tools.config_reference --check    # exit 1 when it is stale (the tests run this)
+python -m tools.config_reference            # rewrite the file
+python -m tools.config_reference --check    # exit 1 when it is stale (the tests run this)
 """
+
 from __future__ import annotations
 
 import json
 import sys
+import types
 import typing
-from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -19,11 +20,43 @@ OUT = ROOT / "docs" / "config-reference.md"
 _INLINE_LIMIT = 60
 
 
+# The constrained string and number types of configs/models, by the validator that defines them.
+_VALIDATED = {
+    "_check_duration": "duration",
+    "_cpu": "CPU quantity",
+    "_bytes": "byte quantity",
+    "_promql": "PromQL",
+    "_rule_template": "template",
+    "_notification_template": "template",
+    "_label_name": "label name",
+    "_distinct": "list of label names",
+    "_group_by": "list of label names",
+    "_not_a_bool": "int",
+    "_dns_subdomain": "DNS name",
+    "_host": "DNS name",
+    "_label_key": "label key",
+    "_label_value": "label value",
+    "_repository": "image repository",
+    "_ip": "IP address",
+    "_docker_name": "Docker name",
+    "_absolute_path": "URL path",
+    "_bucket": "S3 bucket name",
+}
+
+
+def _validated(metadata) -> str | None:
+    for item in metadata:
+        name = getattr(getattr(item, "func", None), "__name__", "")
+        if name in _VALIDATED:
+            return _VALIDATED[name]
+    return None
+
+
 def _type_name(annotation) -> str:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
-        return "duration"
-    if origin is typing.Union:
+        return _validated(args[1:]) or _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         return " or ".join(_type_name(a) for a in inner) + (" (optional)" if len(inner) < len(args) else "")
     if origin is typing.Literal:
@@ -37,9 +70,7 @@ def _type_name(annotation) -> str:
 
 def _field_type(field) -> str:
     # pydantic moves a top-level Annotated's validators into field.metadata.
-    if any(getattr(getattr(m, "func", None), "__name__", "") == "_check_duration" for m in field.metadata):
-        return "duration"
-    return _type_name(field.annotation)
+    return _validated(field.metadata) or _type_name(field.annotation)
 
 
 def _default(field) -> str:
@@ -81,12 +112,16 @@ def _section(model: type[BaseModel], path: str, lines: list[str], seen: set[type
 
 
 def reference() -> str:
-    lines = ["# Stack configuration reference", "",
-             "Generated from `configs/models/` by `python -m tools.config_reference`; do not edit by hand.",
-             "Every section is a key in the `observability` namespace of `Pulumi.<stack>.yaml`",
-             "(`observability:prometheus`, ...). Unknown keys are errors. Secret values go under",
-             "`observability:secrets` (`pulumi config set --secret --path 'observability:secrets.<name>' ...`)",
-             "and are referenced by name from the fields ending in `_secret`.", ""]
+    lines = [
+        "# Stack configuration reference",
+        "",
+        "Generated from `configs/models/` by `python -m tools.config_reference`; do not edit by hand.",
+        "Every section is a key in the `observability` namespace of `Pulumi.<stack>.yaml`",
+        "(`observability:prometheus`, ...). Unknown keys are errors. Secret values go under",
+        "`observability:secrets` (`pulumi config set --secret --path 'observability:secrets.<name>' ...`)",
+        "and are referenced by name from the fields ending in `_secret`.",
+        "",
+    ]
     seen: set[type] = set()
     for name, field in StackConfig.model_fields.items():
         models = _nested(field.annotation)

@@ -1,12 +1,13 @@
 """A small client of the Docker Engine API over its unix socket: the calls pulumi-docker makes
 (create, upload an archive, start, inspect, remove), so a replay sends the engine what the
 provider would, including what the `docker` command line cannot express (exec-form health checks)."""
+
 from __future__ import annotations
 
 import http.client
 import json
 import socket
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote, urlencode
 
 SOCKET = "/var/run/docker.sock"
@@ -33,8 +34,15 @@ class Engine:
     def __init__(self, path: str = SOCKET, timeout: float = 120):
         self.path, self.timeout = path, timeout
 
-    def call(self, method: str, endpoint: str, body: Any = None, query: Optional[dict] = None,
-             raw: Optional[bytes] = None, content_type: str = "application/json") -> Any:
+    def call(
+        self,
+        method: str,
+        endpoint: str,
+        body: Any = None,
+        query: dict | None = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> Any:
         connection = _UnixConnection(self.path, self.timeout)
         target = endpoint + (f"?{urlencode(query)}" if query else "")
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -69,8 +77,9 @@ class Engine:
         return self.call("POST", "/containers/create", body, query={"name": name})["Id"]
 
     def upload(self, container: str, tar: bytes, path: str = "/") -> None:
-        self.call("PUT", f"/containers/{container}/archive", query={"path": path}, raw=tar,
-                  content_type="application/x-tar")
+        self.call(
+            "PUT", f"/containers/{container}/archive", query={"path": path}, raw=tar, content_type="application/x-tar"
+        )
 
     def start(self, container: str) -> None:
         self.call("POST", f"/containers/{container}/start")
@@ -87,15 +96,17 @@ class Engine:
 
     def exec(self, container: str, cmd: list[str]) -> tuple[int, str]:
         """Run `cmd` in the container; (exit code, combined output without the stream framing)."""
-        created = self.call("POST", f"/containers/{container}/exec",
-                            {"Cmd": cmd, "AttachStdout": True, "AttachStderr": True})
+        created = self.call(
+            "POST", f"/containers/{container}/exec", {"Cmd": cmd, "AttachStdout": True, "AttachStderr": True}
+        )
         output = self.call("POST", f"/exec/{created['Id']}/start", {"Detach": False, "Tty": False}) or b""
         text = _demultiplex(output if isinstance(output, bytes) else json.dumps(output).encode())
         return self.call("GET", f"/exec/{created['Id']}/json")["ExitCode"], text
 
     def logs(self, container: str, tail: int = 30) -> str:
-        raw = self.call("GET", f"/containers/{quote(container)}/logs",
-                        query={"stdout": "1", "stderr": "1", "tail": str(tail)})
+        raw = self.call(
+            "GET", f"/containers/{quote(container)}/logs", query={"stdout": "1", "stderr": "1", "tail": str(tail)}
+        )
         return _demultiplex(raw) if isinstance(raw, bytes) else str(raw)
 
 
@@ -103,7 +114,7 @@ def _demultiplex(stream: bytes) -> str:
     """Docker's multiplexed stream: 8-byte headers (stream, 0, 0, 0, size as big-endian uint32)."""
     out, i = [], 0
     while i + 8 <= len(stream):
-        size = int.from_bytes(stream[i + 4:i + 8], "big")
-        out.append(stream[i + 8:i + 8 + size])
+        size = int.from_bytes(stream[i + 4 : i + 8], "big")
+        out.append(stream[i + 8 : i + 8 + size])
         i += 8 + size
     return b"".join(out).decode(errors="replace") if out else stream.decode(errors="replace")

@@ -13,6 +13,7 @@ its config with the business-hours time interval; the always-firing Watchdog rea
 on the host through Prometheus and Alertmanager; secret files have the recorded mode and owner as
 seen from inside the container; Prometheus' data survives the replacement of its container.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,9 @@ import tarfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 from configs.docker_forms import cpus_read_back, duration_ns, go_duration
 from configs.load import from_stack_file
@@ -35,15 +36,21 @@ from tools.images import local_images
 from tools.mockrun import ROOT, run_program
 
 PREFIX = "obs-smoke"
-SECRETS = {"slack_webhook_url": "http://127.0.0.1:9/slack", "security_slack_webhook": "http://127.0.0.1:9/sec",
-           "pagerduty_routing_key": "smoke-key", "smtp_password": "smoke-password"}
+SECRETS = {
+    "slack_webhook_url": "http://127.0.0.1:9/slack",
+    "security_slack_webhook": "http://127.0.0.1:9/sec",
+    "pagerduty_routing_key": "smoke-key",
+    "smtp_password": "smoke-password",
+}
 
 
 def archive(uploads: list[dict]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for upload in uploads:
-            data = base64.b64decode(upload["contentBase64"]) if "contentBase64" in upload else upload["content"].encode()
+            data = (
+                base64.b64decode(upload["contentBase64"]) if "contentBase64" in upload else upload["content"].encode()
+            )
             info = tarfile.TarInfo(upload["file"].lstrip("/"))
             info.size, info.mode = len(data), int(upload.get("permissions", "0644"), 8)
             info.uid, info.gid = int(upload.get("owner", 0)), int(upload.get("group", 0))
@@ -54,8 +61,10 @@ def archive(uploads: list[dict]) -> bytes:
 def create_body(inputs: dict, image: str) -> dict:
     """The Engine API's create request for the recorded container inputs, as the provider builds it."""
     health = inputs["healthcheck"]
-    binds = [f"{v.get('volumeName') or v['hostPath']}:{v['containerPath']}{':ro' if v.get('readOnly') else ''}"
-             for v in inputs.get("volumes", [])]
+    binds = [
+        f"{v.get('volumeName') or v['hostPath']}:{v['containerPath']}{':ro' if v.get('readOnly') else ''}"
+        for v in inputs.get("volumes", [])
+    ]
     ports = inputs.get("ports", [])
     host = {
         "Binds": binds,
@@ -70,8 +79,9 @@ def create_body(inputs: dict, image: str) -> dict:
         "RestartPolicy": {"Name": inputs["restart"]},
         "ReadonlyRootfs": bool(inputs.get("readOnly")),
         "Tmpfs": inputs.get("tmpfs") or {},
-        "PortBindings": {f"{p['internal']}/{p['protocol']}": [{"HostIp": p["ip"], "HostPort": str(p["external"])}]
-                         for p in ports},
+        "PortBindings": {
+            f"{p['internal']}/{p['protocol']}": [{"HostIp": p["ip"], "HostPort": str(p["external"])}] for p in ports
+        },
         # The provider creates on the default bridge (network_mode's default), then disconnects it
         # and connects each networks_advanced entry with its aliases.
         "NetworkMode": inputs.get("networkMode", "bridge"),
@@ -84,9 +94,13 @@ def create_body(inputs: dict, image: str) -> dict:
         "Env": inputs.get("envs", []),
         "Labels": {label["label"]: label["value"] for label in inputs.get("labels", [])},
         "ExposedPorts": {f"{p['internal']}/{p['protocol']}": {} for p in ports},
-        "Healthcheck": {"Test": health["tests"], "Interval": duration_ns(health["interval"]),
-                        "Timeout": duration_ns(health["timeout"]), "StartPeriod": duration_ns(health["startPeriod"]),
-                        "Retries": health["retries"]},
+        "Healthcheck": {
+            "Test": health["tests"],
+            "Interval": duration_ns(health["interval"]),
+            "Timeout": duration_ns(health["timeout"]),
+            "StartPeriod": duration_ns(health["startPeriod"]),
+            "Retries": health["retries"],
+        },
         "HostConfig": host,
     }
 
@@ -131,8 +145,11 @@ class Smoke:
         self.engine.call("POST", "/networks/bridge/disconnect", {"Container": container, "Force": False})
         for network in inputs["networksAdvanced"]:
             assert network["name"] == self.network, network
-            self.engine.call("POST", f"/networks/{self.network}/connect",
-                             {"Container": container, "EndpointConfig": {"Aliases": network.get("aliases", [])}})
+            self.engine.call(
+                "POST",
+                f"/networks/{self.network}/connect",
+                {"Container": container, "EndpointConfig": {"Aliases": network.get("aliases", [])}},
+            )
         self.engine.upload(container, archive(inputs["uploads"]))
         self.engine.start(container)
         if name not in self.started:
@@ -171,15 +188,19 @@ def _until(check: Callable[[], object], timeout: float, what: str):
         except (OSError, ValueError, KeyError) as error:
             last = error
         time.sleep(1)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last error: {last})" if last else ""))
+    raise AssertionError(
+        f"timed out after {timeout:.0f}s waiting for {what}" + (f" (last error: {last})" if last else "")
+    )
 
 
 # ---- what a user relies on ------------------------------------------------------------------
+
 
 def check_rules_evaluate(smoke: Smoke) -> str:
     def evaluated():
         groups = smoke.get("prometheus", 9090, "/api/v1/rules")["data"]["groups"]
         return groups if all(not g["lastEvaluation"].startswith("0001") for g in groups) else None
+
     groups = _until(evaluated, 150, "every rule group to be evaluated")
     broken = [(r["name"], r["lastError"]) for g in groups for r in g["rules"] if r["health"] == "err"]
     assert not broken, broken
@@ -187,8 +208,11 @@ def check_rules_evaluate(smoke: Smoke) -> str:
 
 
 def check_prometheus_sees_alertmanager(smoke: Smoke) -> str:
-    active = _until(lambda: smoke.get("prometheus", 9090, "/api/v1/alertmanagers")["data"]["activeAlertmanagers"],
-                    60, "an active Alertmanager")
+    active = _until(
+        lambda: smoke.get("prometheus", 9090, "/api/v1/alertmanagers")["data"]["activeAlertmanagers"],
+        60,
+        "an active Alertmanager",
+    )
     urls = [a["url"] for a in active]
     assert any("alertmanager:9093" in url for url in urls), urls
     return f"active: {', '.join(urls)}"
@@ -202,9 +226,15 @@ def check_alertmanager_config(smoke: Smoke) -> str:
 
 
 def check_watchdog_reaches_sink(smoke: Smoke) -> str:
-    arrived = _until(lambda: [body for path, body in smoke.sink.bodies if path == "/deadmans"
-                              and any(a["labels"].get("alertname") == "Watchdog" for a in body.get("alerts", []))],
-                     150, "the Watchdog at the webhook sink")
+    arrived = _until(
+        lambda: [
+            body
+            for path, body in smoke.sink.bodies
+            if path == "/deadmans" and any(a["labels"].get("alertname") == "Watchdog" for a in body.get("alerts", []))
+        ],
+        150,
+        "the Watchdog at the webhook sink",
+    )
     return f"Watchdog delivered {len(arrived)} time(s) to the dead man's switch webhook"
 
 
@@ -230,11 +260,15 @@ def check_prometheus_data_survives_replacement(smoke: Smoke) -> str:
     def scraped():
         data = smoke.get("prometheus", 9090, "/api/v1/query?query=up")["data"]["result"]
         return data[0]["value"][0] if data else None
+
     at = _until(scraped, 60, "a first scrape")
     smoke.run("prometheus")  # as a replace does: the container goes, the named volume stays
     smoke.wait_healthy("prometheus")
-    result = _until(lambda: smoke.get("prometheus", 9090, f"/api/v1/query?query=up&time={at}")["data"]["result"],
-                    60, "the samples scraped before the replacement")
+    result = _until(
+        lambda: smoke.get("prometheus", 9090, f"/api/v1/query?query=up&time={at}")["data"]["result"],
+        60,
+        "the samples scraped before the replacement",
+    )
     return f"{len(result)} `up` samples from before the replacement are still there"
 
 
@@ -248,9 +282,13 @@ def read_back(container: dict) -> dict:
         "memory": host["Memory"] // 2**20,
         "memoryReservation": host["MemoryReservation"] // 2**20,
         "memorySwap": host["MemorySwap"] // 2**20 if host["MemorySwap"] > 0 else host["MemorySwap"],
-        "healthcheck": {"tests": health["Test"], "interval": go_duration(f"{health['Interval']}ns"),
-                        "timeout": go_duration(f"{health['Timeout']}ns"),
-                        "startPeriod": go_duration(f"{health['StartPeriod']}ns"), "retries": health["Retries"]},
+        "healthcheck": {
+            "tests": health["Test"],
+            "interval": go_duration(f"{health['Interval']}ns"),
+            "timeout": go_duration(f"{health['Timeout']}ns"),
+            "startPeriod": go_duration(f"{health['StartPeriod']}ns"),
+            "retries": health["Retries"],
+        },
         "capabilities": {"drops": host["CapDrop"] or []} | ({"adds": host["CapAdd"]} if host["CapAdd"] else {}),
         "securityOpts": host["SecurityOpt"] or [],
         "logOpts": host["LogConfig"]["Config"],
@@ -311,11 +349,15 @@ def main(argv: list[str] | None = None) -> int:
     config = from_stack_file(ROOT / "Pulumi.dev.yaml")
     config["observability:common"] = {**config.get("observability:common", {}), "name_prefix": PREFIX}
     config["observability:secrets"] = SECRETS
-    config["observability:alertmanager"] = {**config.get("observability:alertmanager", {}),
-                                            "deadmans_switch": {"url": f"http://{gateway}:{sink.port}/deadmans"}}
+    config["observability:alertmanager"] = {
+        **config.get("observability:alertmanager", {}),
+        "deadmans_switch": {"url": f"http://{gateway}:{sink.port}/deadmans"},
+    }
     run = run_program(config, reveal_secrets=True)
     containers = {r.name: r.inputs for r in run.of_type("docker:index/container:Container") if r.name in args.services}
-    images = {r.name.removesuffix("-image"): r.inputs["name"] for r in run.of_type("docker:index/remoteImage:RemoteImage")}
+    images = {
+        r.name.removesuffix("-image"): r.inputs["name"] for r in run.of_type("docker:index/remoteImage:RemoteImage")
+    }
     images.update(local_images())
     images.update(dict(item.split("=", 1) for item in args.image))
     smoke = Smoke(engine, network, containers, images, sink)

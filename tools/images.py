@@ -12,6 +12,7 @@ otherwise. Grafana, Loki and promtail are AGPL-licensed modules and are not buil
 
 Needs Debian's busybox-static (a static `sh` and `wget`) and ca-certificates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,18 +58,37 @@ def _prometheus_release() -> str:
 # Upstream layouts: prom/prometheus and prom/alertmanager (busybox base, nobody, /bin/<binary>),
 # jaegertracing/jaeger (alpine base, uid 10001, /cmd/jaeger/jaeger-linux; cmd/jaeger/Dockerfile).
 IMAGES = (
-    LocalImage("prometheus", _prometheus_release(), f"github.com/prometheus/prometheus {build.PROMETHEUS}",
-               {"prometheus": "/bin/prometheus", "promtool": "/bin/promtool"}, NOBODY,
-               ("/bin/prometheus",), ("--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"),
-               data_dirs=("/prometheus", "/etc/prometheus"), workdir="/prometheus"),
-    LocalImage("alertmanager", build.ALERTMANAGER_SERVER,
-               f"github.com/prometheus/alertmanager {build.ALERTMANAGER_SERVER} (server), {build.ALERTMANAGER} (amtool)",
-               {"alertmanager": "/bin/alertmanager", "amtool": "/bin/amtool"}, NOBODY,
-               ("/bin/alertmanager",), ("--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"),
-               data_dirs=("/alertmanager", "/etc/alertmanager"), workdir="/alertmanager"),
-    LocalImage("jaeger", "2.13.0", f"github.com/jaegertracing/jaeger {build.JAEGER}",
-               {"jaeger": "/cmd/jaeger/jaeger-linux"}, "10001", ("/cmd/jaeger/jaeger-linux",),
-               env={"JAEGER_LISTEN_HOST": "0.0.0.0"}),
+    LocalImage(
+        "prometheus",
+        _prometheus_release(),
+        f"github.com/prometheus/prometheus {build.PROMETHEUS}",
+        {"prometheus": "/bin/prometheus", "promtool": "/bin/promtool"},
+        NOBODY,
+        ("/bin/prometheus",),
+        ("--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"),
+        data_dirs=("/prometheus", "/etc/prometheus"),
+        workdir="/prometheus",
+    ),
+    LocalImage(
+        "alertmanager",
+        build.ALERTMANAGER_SERVER,
+        f"github.com/prometheus/alertmanager {build.ALERTMANAGER_SERVER} (server), {build.ALERTMANAGER} (amtool)",
+        {"alertmanager": "/bin/alertmanager", "amtool": "/bin/amtool"},
+        NOBODY,
+        ("/bin/alertmanager",),
+        ("--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"),
+        data_dirs=("/alertmanager", "/etc/alertmanager"),
+        workdir="/alertmanager",
+    ),
+    LocalImage(
+        "jaeger",
+        "2.13.0",
+        f"github.com/jaegertracing/jaeger {build.JAEGER}",
+        {"jaeger": "/cmd/jaeger/jaeger-linux"},
+        "10001",
+        ("/cmd/jaeger/jaeger-linux",),
+        env={"JAEGER_LISTEN_HOST": "0.0.0.0"},
+    ),
 )
 
 
@@ -92,17 +112,22 @@ def _context(image: LocalImage, directory: Path) -> None:
     shutil.copy(CA_BUNDLE, root / "etc" / "ssl" / "certs" / "ca-certificates.crt")
     (root / "etc" / "passwd").write_text(
         f"root:x:0:0::/root:/bin/sh\nnobody:x:{NOBODY}:{NOBODY}::/nonexistent:/bin/false\n"
-        + ("" if image.user == NOBODY else f"{image.service}:x:{image.user}:{image.user}::/nonexistent:/bin/false\n"))
+        + ("" if image.user == NOBODY else f"{image.service}:x:{image.user}:{image.user}::/nonexistent:/bin/false\n")
+    )
     (root / "etc" / "group").write_text(f"root:x:0:\nnogroup:x:{NOBODY}:\n")
     (root / "tmp").mkdir()
     (directory / "empty").mkdir()
     labels = {"org.opencontainers.image.version": image.version, "org.opencontainers.image.source": image.source}
-    lines = ["FROM scratch", "COPY root/ /", "RUN [\"/bin/busybox\", \"chmod\", \"1777\", \"/tmp\"]"]
+    lines = ["FROM scratch", "COPY root/ /", 'RUN ["/bin/busybox", "chmod", "1777", "/tmp"]']
     lines += [f"COPY --chown={image.user}:{image.user} empty/ {path}/" for path in image.data_dirs]
     lines += [f"LABEL {key}={json.dumps(value)}" for key, value in labels.items()]
     lines += [f"ENV {key}={json.dumps(value)}" for key, value in image.env.items()]
-    lines += [f"USER {image.user}", f"WORKDIR {image.workdir}",
-              f"ENTRYPOINT {json.dumps(list(image.entrypoint))}", f"CMD {json.dumps(list(image.cmd))}"]
+    lines += [
+        f"USER {image.user}",
+        f"WORKDIR {image.workdir}",
+        f"ENTRYPOINT {json.dumps(list(image.entrypoint))}",
+        f"CMD {json.dumps(list(image.cmd))}",
+    ]
     (directory / "Dockerfile").write_text("\n".join(lines) + "\n")
 
 

@@ -1,4 +1,5 @@
 """Kubernetes objects registered by a run, written as YAML manifests (Secret data masked)."""
+
 from __future__ import annotations
 
 import copy

@@ -2,6 +2,7 @@
 
 This is exactly what `pulumi up` would register (the same code path, with the engine replaced),
 so tests and `make render` inspect the real thing without a CLI, credentials or a cluster."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,7 @@ import json
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 from google.protobuf import json_format
@@ -81,17 +82,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             raw = json_format.MessageToDict(request.object)
             secrets: list[str] = []
             inputs = _unwrap(raw, "", secrets, self.reveal_secrets)
-            self.records.append(Record(
-                type=request.type, name=request.name, urn=response.urn, parent=request.parent,
-                inputs=inputs, retain_on_delete=bool(request.retainOnDelete), protect=bool(request.protect),
-                custom=bool(request.custom), provider=request.provider, secret_paths=secrets,
-                ignore_changes=list(request.ignoreChanges)))
+            self.records.append(
+                Record(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent,
+                    inputs=inputs,
+                    retain_on_delete=bool(request.retainOnDelete),
+                    protect=bool(request.protect),
+                    custom=bool(request.custom),
+                    provider=request.provider,
+                    secret_paths=secrets,
+                    ignore_changes=list(request.ignoreChanges),
+                )
+            )
         return response
 
 
 # Outputs the providers compute, which the program reads back.
 _COMPUTED = {
-    "docker:index/remoteImage:RemoteImage": lambda a: {"imageId": f"sha256:mock-{a.name}", "repoDigest": a.inputs.get("name")},
+    "docker:index/remoteImage:RemoteImage": lambda a: {
+        "imageId": f"sha256:mock-{a.name}",
+        "repoDigest": a.inputs.get("name"),
+    },
     "random:index/randomPassword:RandomPassword": lambda a: {"result": "mock-generated-password", "bcryptHash": "mock"},
 }
 
@@ -135,8 +149,9 @@ def _config_strings(config: dict[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
-def run_program(config: dict[str, Any], stack: str = "dev", reveal_secrets: bool = False,
-                program: Optional[Path] = None) -> Run:
+def run_program(
+    config: dict[str, Any], stack: str = "dev", reveal_secrets: bool = False, program: Path | None = None
+) -> Run:
     """Run `__main__.py` with this config (`{"observability:prometheus": {...}}`) and record its resources."""
     monitor = RecordingMonitor(StackMocks(), reveal_secrets)
     pulumi.runtime.set_mocks(StackMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)

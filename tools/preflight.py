@@ -4,6 +4,7 @@ with the configured endpoint and credentials, and say what is wrong when it is n
 Credentials: LOKI_S3_ACCESS_KEY_ID / LOKI_S3_SECRET_ACCESS_KEY from the environment, else the stack's
 secrets through `pulumi config get` when the Pulumi CLI is installed. Exit 0: fine or no S3 in use;
 1: the bucket check failed; 2: the stack or the credentials could not be read."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,6 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Optional
 
 from configs.errors import ConfigError
 from configs.load import from_stack_file, load
@@ -32,7 +32,7 @@ class MissingCredentials(PreflightError):
     """Nothing to check with: not a finding about the bucket."""
 
 
-def endpoint_url(s3: S3Storage) -> Optional[str]:
+def endpoint_url(s3: S3Storage) -> str | None:
     """Loki takes `host:port` and `insecure`; boto3 needs a URL."""
     if not s3.endpoint:
         return None
@@ -45,30 +45,46 @@ def make_client(s3: S3Storage, access_key: str, secret_key: str):
     import boto3
     from botocore.config import Config
 
-    config = Config(region_name=s3.region, connect_timeout=5, read_timeout=10, retries={"max_attempts": 1},
-                    s3={"addressing_style": "path" if s3.s3forcepathstyle else "virtual"})
-    return boto3.client("s3", endpoint_url=endpoint_url(s3), aws_access_key_id=access_key,
-                        aws_secret_access_key=secret_key, config=config)
+    config = Config(
+        region_name=s3.region,
+        connect_timeout=5,
+        read_timeout=10,
+        retries={"max_attempts": 1},
+        s3={"addressing_style": "path" if s3.s3forcepathstyle else "virtual"},
+    )
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url(s3),
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=config,
+    )
 
 
 def _explain(error: Exception, s3: S3Storage, action: str) -> str:
-    from botocore.exceptions import ClientError, EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError
+    from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
     where = endpoint_url(s3) or f"AWS S3 ({s3.region})"
     if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError)):
-        return (f"cannot reach {where}: {error}. Check loki.storage.s3.endpoint (host:port, and `insecure` "
-                f"for plain http) and that this machine can reach it.")
+        return (
+            f"cannot reach {where}: {error}. Check loki.storage.s3.endpoint (host:port, and `insecure` "
+            f"for plain http) and that this machine can reach it."
+        )
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in ("NoSuchBucket", "404") or (status == 404 and action == "find"):
             return f"bucket {s3.bucket!r} does not exist at {where}: create it, or fix loki.storage.s3.bucket/region."
         if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
-            return (f"{where} rejected the credentials ({code}): check the access key id and secret "
-                    f"(LOKI_S3_ACCESS_KEY_ID / LOKI_S3_SECRET_ACCESS_KEY or observability:secrets).")
+            return (
+                f"{where} rejected the credentials ({code}): check the access key id and secret "
+                f"(LOKI_S3_ACCESS_KEY_ID / LOKI_S3_SECRET_ACCESS_KEY or observability:secrets)."
+            )
         if code in ("AccessDenied", "403", "AllAccessDisabled") or status == 403:
-            return (f"access denied to {action} in bucket {s3.bucket!r} ({code}): Loki needs s3:ListBucket, "
-                    f"s3:GetObject, s3:PutObject and s3:DeleteObject on it.")
+            return (
+                f"access denied to {action} in bucket {s3.bucket!r} ({code}): Loki needs s3:ListBucket, "
+                f"s3:GetObject, s3:PutObject and s3:DeleteObject on it."
+            )
         if code == "PermanentRedirect" or status == 301:
             return f"bucket {s3.bucket!r} is in another region than {s3.region!r}: fix loki.storage.s3.region."
         return f"{action} failed at {where}: {code or status}: {error}"
@@ -78,9 +94,11 @@ def _explain(error: Exception, s3: S3Storage, action: str) -> str:
 def check_bucket(s3: S3Storage, client) -> str:
     """Exists, writable and deletable (the compactor deletes expired chunks). Returns a summary."""
     key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
-    for action, call in (("find", lambda: client.head_bucket(Bucket=s3.bucket)),
-                         ("write", lambda: client.put_object(Bucket=s3.bucket, Key=key, Body=b"loki preflight\n")),
-                         ("delete", lambda: client.delete_object(Bucket=s3.bucket, Key=key))):
+    for action, call in (
+        ("find", lambda: client.head_bucket(Bucket=s3.bucket)),
+        ("write", lambda: client.put_object(Bucket=s3.bucket, Key=key, Body=b"loki preflight\n")),
+        ("delete", lambda: client.delete_object(Bucket=s3.bucket, Key=key)),
+    ):
         try:
             call()
         except Exception as error:  # botocore raises several unrelated classes; _explain sorts them
@@ -88,11 +106,16 @@ def check_bucket(s3: S3Storage, client) -> str:
     return f"bucket {s3.bucket!r} at {endpoint_url(s3) or 'AWS S3 (' + s3.region + ')'} exists and is writable"
 
 
-def _pulumi_secret(stack: str, name: str) -> Optional[str]:
+def _pulumi_secret(stack: str, name: str) -> str | None:
     if not shutil.which("pulumi"):
         return None
-    result = subprocess.run(["pulumi", "config", "get", "--path", f"observability:secrets.{name}", "--stack", stack],
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        ["pulumi", "config", "get", "--path", f"observability:secrets.{name}", "--stack", stack],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     return result.stdout.rstrip("\n") if result.returncode == 0 and result.stdout.strip() else None
 
 
@@ -104,7 +127,8 @@ def credentials(s3: S3Storage, stack: str) -> tuple[str, str]:
         if not value:
             raise MissingCredentials(
                 f"no {env}: export it, or set it in the stack (pulumi config set --secret --path "
-                f"'observability:secrets.{secret_name}' ...) and install the Pulumi CLI so preflight can read it.")
+                f"'observability:secrets.{secret_name}' ...) and install the Pulumi CLI so preflight can read it."
+            )
         values.append(value)
     return values[0], values[1]
 

@@ -1,5 +1,6 @@
 """`make render STACK=<stack> OUT=<dir>`: every file each service receives and every resource the
 program registers, from `Pulumi.<stack>.yaml` alone: no Pulumi CLI, no credentials, no secret values."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,9 +16,19 @@ from tools.mockrun import ROOT, Run, run_program
 
 
 def resource_rows(run: Run) -> list[dict]:
-    rows = [{"type": r.type, "name": r.name, "urn": r.urn, "parent": r.parent, "inputs": r.inputs,
-             "options": {"retain_on_delete": r.retain_on_delete, "protect": r.protect}, "provider": r.provider,
-             "secret_inputs": sorted(r.secret_paths)} for r in run.records]
+    rows = [
+        {
+            "type": r.type,
+            "name": r.name,
+            "urn": r.urn,
+            "parent": r.parent,
+            "inputs": r.inputs,
+            "options": {"retain_on_delete": r.retain_on_delete, "protect": r.protect},
+            "provider": r.provider,
+            "secret_inputs": sorted(r.secret_paths),
+        }
+        for r in run.records
+    ]
     return sorted(rows, key=lambda row: row["urn"])
 
 

@@ -6,6 +6,7 @@ Writes OUT_DIR/{base,head}/<stack>/, OUT_DIR/render.diff, OUT_DIR/comment.md (Ma
 summary and the PR comment) and, under GitHub Actions, `head_failed=<stacks>` to $GITHUB_OUTPUT.
 It exits 0 even when a stack fails to render, so the diff is still published; the workflow fails
 the job afterwards for the head only: a stack that is broken on the base must not block its fix."""
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ COMMENT_LIMIT = 60_000
 
 
 def stacks(checkout: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in checkout.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in checkout.glob("Pulumi.*.yaml"))
 
 
 def render_side(checkout: Path, out: Path, side: str) -> list[str]:
@@ -31,8 +32,11 @@ def render_side(checkout: Path, out: Path, side: str) -> list[str]:
         if setup.returncode != 0:
             result = setup
         else:
-            result = subprocess.run(["make", "-s", "-C", str(checkout), "render", f"STACK={stack}", f"OUT={target}"],
-                                    capture_output=True, text=True)
+            result = subprocess.run(
+                ["make", "-s", "-C", str(checkout), "render", f"STACK={stack}", f"OUT={target}"],
+                capture_output=True,
+                text=True,
+            )
         (out / f"{side}-{stack}.log").write_text(result.stdout + result.stderr)
         if result.returncode != 0:
             failed.append(stack)
@@ -50,18 +54,25 @@ def fence(text: str) -> str:
 
 
 def comment(diff: str, base_ref: str, all_stacks: list[str], base_failed: list[str], head_failed: list[str]) -> str:
-    lines = ["<!-- render-diff -->", f"### Rendered stacks: `{base_ref}` → this pull request", "",
-             f"Stacks: {', '.join(all_stacks) or 'none'}. Rendered with `make render` (no secrets, no cloud)."]
+    lines = [
+        "<!-- render-diff -->",
+        f"### Rendered stacks: `{base_ref}` → this pull request",
+        "",
+        f"Stacks: {', '.join(all_stacks) or 'none'}. Rendered with `make render` (no secrets, no cloud).",
+    ]
     for stack in head_failed:
-        lines.append(f"> [!CAUTION]\n> Stack `{stack}` does not render on this pull request (see `{stack}/RENDER-FAILED.txt` below).")
+        lines.append(
+            f"> [!CAUTION]\n> Stack `{stack}` does not render on this pull request "
+            f"(see `{stack}/RENDER-FAILED.txt` below)."
+        )
     for stack in base_failed:
         lines.append(f"> [!NOTE]\n> Stack `{stack}` does not render on `{base_ref}`.")
     if not diff:
         lines += ["", "No change in any rendered file or resource."]
         return "\n".join(lines) + "\n"
     files = sorted(set(re.findall(r"^diff -ruN base/(\S+)", diff, flags=re.M)))
-    plus = sum(1 for l in diff.splitlines() if l.startswith("+") and not l.startswith("+++"))
-    minus = sum(1 for l in diff.splitlines() if l.startswith("-") and not l.startswith("---"))
+    plus = sum(1 for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
+    minus = sum(1 for line in diff.splitlines() if line.startswith("-") and not line.startswith("---"))
     lines += ["", f"{len(files)} file(s) changed, +{plus} −{minus} lines:", ""]
     lines += [f"- `{name}`" for name in files[:50]] + ([f"- … and {len(files) - 50} more"] if len(files) > 50 else [])
     body = diff
@@ -90,7 +101,10 @@ def main(argv: list[str]) -> int:
     all_stacks = sorted(set(stacks(base)) | set(stacks(head)))
     text = comment(diff, os.environ.get("GITHUB_BASE_REF", "base"), all_stacks, base_failed, head_failed)
     (out / "comment.md").write_text(text)
-    for variable, content in (("GITHUB_STEP_SUMMARY", text), ("GITHUB_OUTPUT", f"head_failed={' '.join(head_failed)}\n")):
+    for variable, content in (
+        ("GITHUB_STEP_SUMMARY", text),
+        ("GITHUB_OUTPUT", f"head_failed={' '.join(head_failed)}\n"),
+    ):
         if os.environ.get(variable):
             with open(os.environ[variable], "a") as handle:
                 handle.write(content)

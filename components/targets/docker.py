@@ -1,8 +1,8 @@
 """Docker target: one private network, and per service a pinned image, a retained volume and a container."""
+
 from __future__ import annotations
 
 import base64
-from typing import Optional
 
 import pulumi
 import pulumi_docker as docker
@@ -23,12 +23,16 @@ class DockerTarget:
         self.cfg = cfg
         self.prefix = cfg.common.name_prefix
         settings = cfg.common.docker
-        self.provider: Optional[docker.Provider] = None
+        self.provider: docker.Provider | None = None
         if settings.host:
             self.provider = docker.Provider("docker", host=settings.host, opts=pulumi.ResourceOptions(parent=parent))
         self.network = docker.Network(
-            "network", name=f"{self.prefix}-{settings.network}", driver="bridge",
-            labels=self._labels({}, docker.NetworkLabelArgs), opts=self._opts(parent))
+            "network",
+            name=f"{self.prefix}-{settings.network}",
+            driver="bridge",
+            labels=self._labels({}, docker.NetworkLabelArgs),
+            opts=self._opts(parent),
+        )
 
     def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
@@ -38,42 +42,65 @@ class DockerTarget:
         return [kind(label=k, value=v) for k, v in sorted(merged.items())]
 
     def _uploads(self, w: Workload) -> list[docker.ContainerUploadArgs]:
-        uploads = [docker.ContainerUploadArgs(file=w.config_path(path), content=content, permissions="0444")
-                   for path, content in sorted(w.config_files.items())]
-        uploads += [docker.ContainerUploadArgs(file=w.config_path(path), content_base64=base64.b64encode(data).decode(),
-                                               permissions="0444")
-                    for path, data in sorted(w.binary_files.items())]
+        uploads = [
+            docker.ContainerUploadArgs(file=w.config_path(path), content=content, permissions="0444")
+            for path, content in sorted(w.config_files.items())
+        ]
+        uploads += [
+            docker.ContainerUploadArgs(
+                file=w.config_path(path), content_base64=base64.b64encode(data).decode(), permissions="0444"
+            )
+            for path, data in sorted(w.binary_files.items())
+        ]
         # Secret files: content stays a secret Output; only the service's user may read them.
-        uploads += [docker.ContainerUploadArgs(file=f"{w.secret_dir}/{name}", content=value,
-                                               owner=str(w.uid()), group=str(w.gid()), permissions="0400")
-                    for name, value in sorted(w.secret_files.items())]
+        uploads += [
+            docker.ContainerUploadArgs(
+                file=f"{w.secret_dir}/{name}", content=value, owner=str(w.uid()), group=str(w.gid()), permissions="0400"
+            )
+            for name, value in sorted(w.secret_files.items())
+        ]
         return uploads
 
     def _healthcheck(self, w: Workload) -> docker.ContainerHealthcheckArgs:
         # Durations in the form the provider reads back (configs/docker_forms.py): "60s" would differ
         # from the stored "1m0s" on every `pulumi up`.
-        return docker.ContainerHealthcheckArgs(tests=list(w.health.docker_test), interval=go_duration("15s"),
-                                               timeout=go_duration("5s"), retries=5,
-                                               start_period=go_duration(w.health.start_period))
+        return docker.ContainerHealthcheckArgs(
+            tests=list(w.health.docker_test),
+            interval=go_duration("15s"),
+            timeout=go_duration("5s"),
+            retries=5,
+            start_period=go_duration(w.health.start_period),
+        )
 
     def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
         name = f"{self.prefix}-{w.service}"
         image = docker.RemoteImage(f"{w.service}-image", name=w.image, keep_locally=True, opts=self._opts(parent))
-        volumes = [docker.ContainerVolumeArgs(host_path=m.host_path, container_path=m.container_path,
-                                              read_only=m.read_only) for m in w.host_mounts]
+        volumes = [
+            docker.ContainerVolumeArgs(host_path=m.host_path, container_path=m.container_path, read_only=m.read_only)
+            for m in w.host_mounts
+        ]
         if w.data_dir:
             # Retained: neither a replaced container nor `pulumi destroy` takes the data with it.
-            volume = docker.Volume(f"{w.service}-data", name=f"{name}-data", labels=self._labels({}, docker.VolumeLabelArgs),
-                                   opts=self._opts(parent, retain_on_delete=True))
+            volume = docker.Volume(
+                f"{w.service}-data",
+                name=f"{name}-data",
+                labels=self._labels({}, docker.VolumeLabelArgs),
+                opts=self._opts(parent, retain_on_delete=True),
+            )
             volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=w.data_dir))
         settings = self.cfg.common.docker
         host_port = getattr(self.cfg, w.service).host_port
-        ports = [docker.ContainerPortArgs(internal=p.port, external=host_port, ip=settings.publish_address,
-                                          protocol=p.protocol.lower())
-                 for p in w.ports if p.ui and host_port]
+        ports = [
+            docker.ContainerPortArgs(
+                internal=p.port, external=host_port, ip=settings.publish_address, protocol=p.protocol.lower()
+            )
+            for p in w.ports
+            if p.ui and host_port
+        ]
         env = [f"{k}={v}" for k, v in sorted(w.env.items())]
-        secret_env = [pulumi.Output.secret(value).apply(lambda v, k=k: f"{k}={v}")
-                      for k, value in sorted(w.secret_env.items())]
+        secret_env = [
+            pulumi.Output.secret(value).apply(lambda v, k=k: f"{k}={v}") for k, value in sorted(w.secret_env.items())
+        ]
         docker.Container(
             f"{w.service}",
             name=name,

@@ -1,10 +1,9 @@
 """Kubernetes target: per service a ServiceAccount, ConfigMap/Secrets, a StatefulSet, Deployment or
 DaemonSet, its Services, and the PodDisruptionBudget, Ingress, RBAC and NetworkPolicy it needs."""
+
 from __future__ import annotations
 
 import base64
-
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -38,18 +37,24 @@ class KubernetesTarget:
         # would adopt the live object, then delete it with the old resource; the retained objects are
         # safe from that (their delete never reaches the cluster), the others need the alias.
         self.provider = k8s.Provider(
-            "kubernetes", kubeconfig=self.settings.kubeconfig, context=self.settings.context,
+            "kubernetes",
+            kubeconfig=self.settings.kubeconfig,
+            context=self.settings.context,
             # Preview without a cluster: the provider writes manifests instead of applying them.
             render_yaml_to_directory=self.settings.render_yaml_to,
-            opts=pulumi.ResourceOptions(parent=parent))
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
         self.namespace: pulumi.Input[str] = self.prefix
         if self.settings.create_namespace:
             # Retained: deleting a namespace deletes every claim in it, and the claims must outlive
             # `pulumi destroy`. Remove the namespace by hand to drop the data.
             # promtail is the one service that mounts node paths.
             labels = {**self._labels(), **pod_security_labels(node_access=cfg.promtail.enabled)}
-            ns = core.Namespace("namespace", metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels),
-                                opts=self._retained_opts(parent))
+            ns = core.Namespace(
+                "namespace",
+                metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels),
+                opts=self._retained_opts(parent),
+            )
             self.namespace = ns.metadata.name  # an Output: every namespaced object waits for it
         if self.settings.network_policies:
             default_deny(self.namespace, self._labels(), self._opts(parent))
@@ -61,7 +66,7 @@ class KubernetesTarget:
     def _retained_opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, retain_on_delete=True, **kw)
 
-    def _labels(self, w: Optional[Workload] = None) -> dict[str, str]:
+    def _labels(self, w: Workload | None = None) -> dict[str, str]:
         base = dict(w.labels) if w else dict(self.cfg.common.labels)
         return {**base, INSTANCE_LABEL: self.prefix, "app.kubernetes.io/managed-by": "pulumi"}
 
@@ -69,10 +74,10 @@ class KubernetesTarget:
         # Minimal and stable: a selector cannot change after creation.
         return {NAME_LABEL: w.service, INSTANCE_LABEL: self.prefix}
 
-    def _meta(self, name: Optional[str], w: Workload, **kw) -> meta.ObjectMetaArgs:
+    def _meta(self, name: str | None, w: Workload, **kw) -> meta.ObjectMetaArgs:
         return meta.ObjectMetaArgs(name=name, namespace=self.namespace, labels=self._labels(w), **kw)
 
-    def _ingress_host(self, w: Workload) -> Optional[str]:
+    def _ingress_host(self, w: Workload) -> str | None:
         ingress = self.settings.ingress
         if ingress.enabled and any(p.ui for p in w.ports):
             return ingress.hosts.get(w.service)
@@ -81,8 +86,11 @@ class KubernetesTarget:
     # --- the service ----------------------------------------------------------------------------
     def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
         opts = lambda **kw: self._opts(parent, **kw)  # noqa: E731
-        needs: list[pulumi.Resource] = [core.ServiceAccount(
-            w.service, metadata=self._meta(w.service, w), automount_service_account_token=False, opts=opts())]
+        needs: list[pulumi.Resource] = [
+            core.ServiceAccount(
+                w.service, metadata=self._meta(w.service, w), automount_service_account_token=False, opts=opts()
+            )
+        ]
         needs += cluster_rbac(w, self.namespace, self.prefix, self._labels(w), opts)
         # Resource name -> object name. The ConfigMap's name carries its content's digest and the
         # Secrets are auto-named (a name derived from secret content would leak it): a changed file is
@@ -92,19 +100,29 @@ class KubernetesTarget:
             keys = config_keys(w)
             binary = {keys[p]: base64.b64encode(b).decode() for p, b in w.binary_files.items()}
             config_map = core.ConfigMap(
-                f"{w.service}-config", metadata=self._meta(f"{w.service}-config-{config_digest(w)}", w),
-                data={keys[p]: c for p, c in w.config_files.items()}, binary_data=binary or None, opts=opts())
+                f"{w.service}-config",
+                metadata=self._meta(f"{w.service}-config-{config_digest(w)}", w),
+                data={keys[p]: c for p, c in w.config_files.items()},
+                binary_data=binary or None,
+                opts=opts(),
+            )
             names["config_map"] = config_map.metadata.name
             needs.append(config_map)
         # Secret material only in Secrets: string_data stays a secret Output in state and in the diff.
-        for kind, values, keyed in (("secret_files", w.secret_files, object_keys(w.secret_files)),
-                                    ("secret_env", w.secret_env, {k: k for k in w.secret_env})):
+        for kind, values, keyed in (
+            ("secret_files", w.secret_files, object_keys(w.secret_files)),
+            ("secret_env", w.secret_env, {k: k for k in w.secret_env}),
+        ):
             if values:
                 resource_name = f"{w.service}-{kind.replace('_', '-')}"
                 self.secret_keys[resource_name] = sorted(keyed[k] for k in values)
-                secret = core.Secret(resource_name, metadata=self._meta(None, w), type="Opaque",
-                                     string_data={keyed[k]: pulumi.Output.secret(v) for k, v in values.items()},
-                                     opts=opts())
+                secret = core.Secret(
+                    resource_name,
+                    metadata=self._meta(None, w),
+                    type="Opaque",
+                    string_data={keyed[k]: pulumi.Output.secret(v) for k, v in values.items()},
+                    opts=opts(),
+                )
                 names[kind] = secret.metadata.name
                 needs.append(secret)
         self._workload(w, names, needs, opts, parent)
@@ -112,17 +130,28 @@ class KubernetesTarget:
         if w.replicas > 1 and w.kind != "daemon":
             # Voluntary disruptions (node drains) take one replica at a time.
             k8s.policy.v1.PodDisruptionBudget(
-                w.service, metadata=self._meta(w.service, w),
+                w.service,
+                metadata=self._meta(w.service, w),
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                    max_unavailable=1, selector=meta.LabelSelectorArgs(match_labels=self._selector(w))),
-                opts=opts())
+                    max_unavailable=1, selector=meta.LabelSelectorArgs(match_labels=self._selector(w))
+                ),
+                opts=opts(),
+            )
         host = self._ingress_host(w)
         ui = next((p for p in w.ports if p.ui), None)
         if host:
             self._ingress(w, ui, host, opts)
         if self.settings.network_policies:
-            workload_policy(w, self.namespace, self._labels(w), self._selector(w), self.enabled,
-                            {ui.name} if host else set(), self.settings.ingress.controller_namespace, opts())
+            workload_policy(
+                w,
+                self.namespace,
+                self._labels(w),
+                self._selector(w),
+                self.enabled,
+                {ui.name} if host else set(),
+                self.settings.ingress.controller_namespace,
+                opts(),
+            )
         port = ui or (w.ports[0] if w.ports else None)
         internal = f"http://{w.service}.{self.prefix}.svc:{port.port if port else w.health.port}"
         return Endpoints(internal_url=internal, external_url=self.cfg.ingress_url(w.service) if host else None)
@@ -134,21 +163,32 @@ class KubernetesTarget:
         if w.kind == "stateful":
             claims = []
             if w.data_dir:
-                claims = [core.PersistentVolumeClaimArgs(metadata=meta.ObjectMetaArgs(name=DATA_VOLUME, labels=labels),
-                                                         spec=self._claim_spec(w))]
-            statefulset = apps.StatefulSet(w.service, metadata=metadata, spec=apps.StatefulSetSpecArgs(
-                service_name=f"{w.service}-headless", replicas=w.replicas, selector=selector,
-                # Replicas are peers, not a chain: start them together (Alertmanager's gossip needs the others).
-                pod_management_policy="Parallel",
-                template=pod_template(w, labels, self._selector(w), names),
-                volume_claim_templates=claims,
-                # The claims outlive the StatefulSet and scale-downs: data goes only when a person deletes it.
-                persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
-                    when_deleted="Retain", when_scaled="Retain")),
+                claims = [
+                    core.PersistentVolumeClaimArgs(
+                        metadata=meta.ObjectMetaArgs(name=DATA_VOLUME, labels=labels), spec=self._claim_spec(w)
+                    )
+                ]
+            statefulset = apps.StatefulSet(
+                w.service,
+                metadata=metadata,
+                spec=apps.StatefulSetSpecArgs(
+                    service_name=f"{w.service}-headless",
+                    replicas=w.replicas,
+                    selector=selector,
+                    # Replicas are peers, not a chain: start them together (Alertmanager's gossip needs the others).
+                    pod_management_policy="Parallel",
+                    template=pod_template(w, labels, self._selector(w), names),
+                    volume_claim_templates=claims,
+                    # The claims outlive the StatefulSet and scale-downs: data goes only when a person deletes it.
+                    persistent_volume_claim_retention_policy=apps.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
+                        when_deleted="Retain", when_scaled="Retain"
+                    ),
+                ),
                 # The API server refuses any change to volumeClaimTemplates, so the provider would replace
                 # (delete, then create) the StatefulSet for a new label or size. The template stays as
                 # created; the claims' patches below carry later label and size changes to the claims.
-                opts=opts(depends_on=needs, ignore_changes=["spec.volumeClaimTemplates"]))
+                opts=opts(depends_on=needs, ignore_changes=["spec.volumeClaimTemplates"]),
+            )
             if w.data_dir:
                 self._claim_patches(w, labels, statefulset, parent)
             return statefulset
@@ -156,25 +196,47 @@ class KubernetesTarget:
             data = None
             if w.data_dir:
                 # Per node (promtail's read positions): survives pod restarts so logs are not sent twice.
-                data = core.VolumeArgs(name=DATA_VOLUME, host_path=core.HostPathVolumeSourceArgs(
-                    path=f"/var/lib/{self.prefix}-{w.service}", type="DirectoryOrCreate"))
+                data = core.VolumeArgs(
+                    name=DATA_VOLUME,
+                    host_path=core.HostPathVolumeSourceArgs(
+                        path=f"/var/lib/{self.prefix}-{w.service}", type="DirectoryOrCreate"
+                    ),
+                )
             # Prometheus finds these pods through its own job for the service (configs/render/prometheus.py).
-            return apps.DaemonSet(w.service, metadata=metadata, spec=apps.DaemonSetSpecArgs(
-                selector=selector, template=pod_template(w, labels, self._selector(w), names, data)),
-                opts=opts(depends_on=needs))
+            return apps.DaemonSet(
+                w.service,
+                metadata=metadata,
+                spec=apps.DaemonSetSpecArgs(
+                    selector=selector, template=pod_template(w, labels, self._selector(w), names, data)
+                ),
+                opts=opts(depends_on=needs),
+            )
         data, strategy = None, None
         if w.data_dir:
-            claim = core.PersistentVolumeClaim(f"{w.service}-data", metadata=self._meta(f"{w.service}-data", w),
-                                               spec=self._claim_spec(w), opts=self._retained_opts(parent))
+            claim = core.PersistentVolumeClaim(
+                f"{w.service}-data",
+                metadata=self._meta(f"{w.service}-data", w),
+                spec=self._claim_spec(w),
+                opts=self._retained_opts(parent),
+            )
             needs.append(claim)
-            data = core.VolumeArgs(name=DATA_VOLUME, persistent_volume_claim=core.PersistentVolumeClaimVolumeSourceArgs(
-                claim_name=f"{w.service}-data"))
+            data = core.VolumeArgs(
+                name=DATA_VOLUME,
+                persistent_volume_claim=core.PersistentVolumeClaimVolumeSourceArgs(claim_name=f"{w.service}-data"),
+            )
             # A ReadWriteOnce claim cannot be mounted by the old and the new pod at once.
             strategy = apps.DeploymentStrategyArgs(type="Recreate")
-        return apps.Deployment(w.service, metadata=metadata, spec=apps.DeploymentSpecArgs(
-            replicas=w.replicas, selector=selector, strategy=strategy,
-            template=pod_template(w, labels, self._selector(w), names, data)),
-            opts=opts(depends_on=needs))
+        return apps.Deployment(
+            w.service,
+            metadata=metadata,
+            spec=apps.DeploymentSpecArgs(
+                replicas=w.replicas,
+                selector=selector,
+                strategy=strategy,
+                template=pod_template(w, labels, self._selector(w), names, data),
+            ),
+            opts=opts(depends_on=needs),
+        )
 
     def _claim_patches(self, w: Workload, labels: dict, statefulset: apps.StatefulSet, parent) -> None:
         """One server-side-apply patch per replica's claim (`data-<service>-<i>`, made by the StatefulSet
@@ -184,43 +246,73 @@ class KubernetesTarget:
             core.PersistentVolumeClaimPatch(
                 f"{w.service}-data-{i}",
                 metadata=meta.ObjectMetaPatchArgs(
-                    name=f"{DATA_VOLUME}-{w.service}-{i}", namespace=self.namespace, labels=labels,
+                    name=f"{DATA_VOLUME}-{w.service}-{i}",
+                    namespace=self.namespace,
+                    labels=labels,
                     # The controller manager created the claim; taking over its size field needs force.
-                    annotations={"pulumi.com/patchForce": "true"}),
+                    annotations={"pulumi.com/patchForce": "true"},
+                ),
                 spec=core.PersistentVolumeClaimSpecPatchArgs(
-                    resources=core.VolumeResourceRequirementsPatchArgs(requests={"storage": w.data_size})),
+                    resources=core.VolumeResourceRequirementsPatchArgs(requests={"storage": w.data_size})
+                ),
                 # Deleting a patch only gives up its fields; retained all the same, as the claims are.
-                opts=self._retained_opts(parent, depends_on=[statefulset]))
+                opts=self._retained_opts(parent, depends_on=[statefulset]),
+            )
 
     def _claim_spec(self, w: Workload) -> core.PersistentVolumeClaimSpecArgs:
         return core.PersistentVolumeClaimSpecArgs(
-            access_modes=["ReadWriteOnce"], storage_class_name=self.settings.storage_class,
-            resources=core.VolumeResourceRequirementsArgs(requests={"storage": w.data_size}))
+            access_modes=["ReadWriteOnce"],
+            storage_class_name=self.settings.storage_class,
+            resources=core.VolumeResourceRequirementsArgs(requests={"storage": w.data_size}),
+        )
 
     def _services(self, w: Workload, opts) -> None:
         if not w.ports:
             return
-        ports = [core.ServicePortArgs(name=p.name, port=p.port, target_port=p.port, protocol=p.protocol)
-                 for p in w.ports]
+        ports = [
+            core.ServicePortArgs(name=p.name, port=p.port, target_port=p.port, protocol=p.protocol) for p in w.ports
+        ]
         selector = self._selector(w)
         # Named exactly after the service: the rendered configs address `prometheus`, `loki`, ...
-        core.Service(w.service, metadata=self._meta(w.service, w),
-                     spec=core.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=ports), opts=opts())
+        core.Service(
+            w.service,
+            metadata=self._meta(w.service, w),
+            spec=core.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=ports),
+            opts=opts(),
+        )
         if w.kind == "stateful":
             # Stable per-pod names (alertmanager-0.alertmanager-headless). Not-ready pods are published
             # too: gossip peers must find each other before any of them is ready.
-            core.Service(f"{w.service}-headless", metadata=self._meta(f"{w.service}-headless", w),
-                         spec=core.ServiceSpecArgs(cluster_ip="None", selector=selector, ports=ports,
-                                                   publish_not_ready_addresses=True), opts=opts())
+            core.Service(
+                f"{w.service}-headless",
+                metadata=self._meta(f"{w.service}-headless", w),
+                spec=core.ServiceSpecArgs(
+                    cluster_ip="None", selector=selector, ports=ports, publish_not_ready_addresses=True
+                ),
+                opts=opts(),
+            )
 
     def _ingress(self, w: Workload, ui: Port, host: str, opts) -> None:
         ingress = self.settings.ingress
         net = k8s.networking.v1
-        backend = net.IngressBackendArgs(service=net.IngressServiceBackendArgs(
-            name=w.service, port=net.ServiceBackendPortArgs(number=ui.port)))
+        backend = net.IngressBackendArgs(
+            service=net.IngressServiceBackendArgs(name=w.service, port=net.ServiceBackendPortArgs(number=ui.port))
+        )
         tls = [net.IngressTLSArgs(hosts=[host], secret_name=ingress.tls_secret)] if ingress.tls_secret else None
-        net.Ingress(w.service, metadata=self._meta(w.service, w), spec=net.IngressSpecArgs(
-            ingress_class_name=ingress.class_name, tls=tls,
-            rules=[net.IngressRuleArgs(host=host, http=net.HTTPIngressRuleValueArgs(paths=[
-                net.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=backend)]))]),
-            opts=opts())
+        net.Ingress(
+            w.service,
+            metadata=self._meta(w.service, w),
+            spec=net.IngressSpecArgs(
+                ingress_class_name=ingress.class_name,
+                tls=tls,
+                rules=[
+                    net.IngressRuleArgs(
+                        host=host,
+                        http=net.HTTPIngressRuleValueArgs(
+                            paths=[net.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=backend)]
+                        ),
+                    )
+                ],
+            ),
+            opts=opts(),
+        )

@@ -1,7 +1,8 @@
 """NetworkPolicies and RBAC derived from a Workload: its ports' allowed sources and its API rules."""
+
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -40,7 +41,8 @@ def default_deny(namespace: pulumi.Input[str], labels: dict, opts: pulumi.Resour
         "default-deny-ingress",
         metadata=meta.ObjectMetaArgs(name="default-deny-ingress", namespace=namespace, labels=labels),
         spec=net.NetworkPolicySpecArgs(pod_selector=meta.LabelSelectorArgs(), policy_types=["Ingress"]),
-        opts=opts)
+        opts=opts,
+    )
 
 
 def allowed_sources(w: Workload, enabled: list[str], ui_ingress: set[str]) -> dict[str, list[str]]:
@@ -62,51 +64,75 @@ def allowed_sources(w: Workload, enabled: list[str], ui_ingress: set[str]) -> di
     return sources
 
 
-def workload_policy(w: Workload, namespace: pulumi.Input[str], labels: dict, selector: dict,
-                    enabled: list[str], ui_ingress: set[str], controller_namespace: str,
-                    opts: pulumi.ResourceOptions) -> Optional[net.NetworkPolicy]:
+def workload_policy(
+    w: Workload,
+    namespace: pulumi.Input[str],
+    labels: dict,
+    selector: dict,
+    enabled: list[str],
+    ui_ingress: set[str],
+    controller_namespace: str,
+    opts: pulumi.ResourceOptions,
+) -> net.NetworkPolicy | None:
     by_port = {p.name: p for p in w.ports}
     rules = []
     for port_name, sources in sorted(allowed_sources(w, enabled, ui_ingress).items()):
         port = by_port[port_name]
         peers = None  # no `from`: any source, in or out of the cluster
         if sources != [ANYONE]:
-            peers = [net.NetworkPolicyPeerArgs(namespace_selector=meta.LabelSelectorArgs(
-                         match_labels={NAMESPACE_NAME_LABEL: controller_namespace}))
-                     if source == "ingress" else
-                     # A podSelector alone selects pods in this policy's own namespace.
-                     net.NetworkPolicyPeerArgs(pod_selector=meta.LabelSelectorArgs(
-                         match_labels={**{k: v for k, v in selector.items() if k != NAME_LABEL}, NAME_LABEL: source}))
-                     for source in sources]
-        rules.append(net.NetworkPolicyIngressRuleArgs(
-            from_=peers, ports=[net.NetworkPolicyPortArgs(port=port.port, protocol=port.protocol)]))
+            peers = [
+                net.NetworkPolicyPeerArgs(
+                    namespace_selector=meta.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: controller_namespace})
+                )
+                if source == "ingress"
+                # A podSelector alone selects pods in this policy's own namespace.
+                else net.NetworkPolicyPeerArgs(
+                    pod_selector=meta.LabelSelectorArgs(
+                        match_labels={**{k: v for k, v in selector.items() if k != NAME_LABEL}, NAME_LABEL: source}
+                    )
+                )
+                for source in sources
+            ]
+        rules.append(
+            net.NetworkPolicyIngressRuleArgs(
+                from_=peers, ports=[net.NetworkPolicyPortArgs(port=port.port, protocol=port.protocol)]
+            )
+        )
     if not rules:
         return None  # nothing may reach it: the namespace's default deny already says so
     return net.NetworkPolicy(
         w.service,
         metadata=meta.ObjectMetaArgs(name=w.service, namespace=namespace, labels=labels),
-        spec=net.NetworkPolicySpecArgs(pod_selector=meta.LabelSelectorArgs(match_labels=selector),
-                                       policy_types=["Ingress"], ingress=rules),
-        opts=opts)
+        spec=net.NetworkPolicySpecArgs(
+            pod_selector=meta.LabelSelectorArgs(match_labels=selector), policy_types=["Ingress"], ingress=rules
+        ),
+        opts=opts,
+    )
 
 
-def cluster_rbac(w: Workload, namespace: pulumi.Input[str], prefix: str, labels: dict,
-                 opts: Callable[..., pulumi.ResourceOptions]) -> list[pulumi.CustomResource]:
+def cluster_rbac(
+    w: Workload, namespace: pulumi.Input[str], prefix: str, labels: dict, opts: Callable[..., pulumi.ResourceOptions]
+) -> list[pulumi.CustomResource]:
     """A ClusterRole with the workload's rules, bound to its ServiceAccount. Cluster-scoped names carry
     the namespace so two stacks on one cluster do not overwrite each other's roles."""
     if not w.api_rules:
         return []
     name = f"{prefix}-{w.service}"
-    rules = [rbac.PolicyRuleArgs(api_groups=list(r.api_groups) if r.resources else None,
-                                 resources=list(r.resources) or None, verbs=list(r.verbs),
-                                 non_resource_urls=list(r.non_resource_urls) or None)
-             for r in w.api_rules]
-    role = rbac.ClusterRole(w.service, metadata=meta.ObjectMetaArgs(name=name, labels=labels), rules=rules,
-                            opts=opts())
+    rules = [
+        rbac.PolicyRuleArgs(
+            api_groups=list(r.api_groups) if r.resources else None,
+            resources=list(r.resources) or None,
+            verbs=list(r.verbs),
+            non_resource_urls=list(r.non_resource_urls) or None,
+        )
+        for r in w.api_rules
+    ]
+    role = rbac.ClusterRole(w.service, metadata=meta.ObjectMetaArgs(name=name, labels=labels), rules=rules, opts=opts())
     binding = rbac.ClusterRoleBinding(
         w.service,
         metadata=meta.ObjectMetaArgs(name=name, labels=labels),
         role_ref=rbac.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=name),
         subjects=[rbac.SubjectArgs(kind="ServiceAccount", name=w.service, namespace=namespace)],
-        opts=opts(depends_on=[role]))
+        opts=opts(depends_on=[role]),
+    )
     return [role, binding]

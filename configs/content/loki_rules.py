@@ -9,6 +9,7 @@ match simply gets no label, whereas the json parser marks non-JSON lines with __
 fails the whole metric query unless those lines are dropped (losing the events they describe).
 Events without a recognisable IP are grouped under source_ip="" rather than ignored.
 """
+
 from __future__ import annotations
 
 # `{job=~".+"}` is the cheapest selector Loki accepts that still covers every stream; narrow it
@@ -50,24 +51,25 @@ PATTERNS = (
 
 def _expr(line_regex: str, window: str, threshold: int) -> str:
     return (
-        f"sum by (source_ip) (count_over_time({ALL_STREAMS} |~ `{line_regex}` {SOURCE_IP} [{window}]))"
-        f" >= {threshold}"
+        f"sum by (source_ip) (count_over_time({ALL_STREAMS} |~ `{line_regex}` {SOURCE_IP} [{window}])) >= {threshold}"
     )
 
 
 def loki_security_rule_groups() -> list[dict]:
     rules = []
     for alert, regex, window, threshold, severity, summary in PATTERNS:
-        rules.append({
-            "alert": alert,
-            "expr": _expr(regex, window, threshold),
-            "labels": {"severity": severity, "category": "security"},
-            "annotations": {
-                "summary": summary,
-                "description": (
-                    f"{{{{ $value }}}} matching log lines from source IP {{{{ $labels.source_ip }}}} "
-                    f"within {window} (threshold {threshold})"
-                ),
-            },
-        })
+        rules.append(
+            {
+                "alert": alert,
+                "expr": _expr(regex, window, threshold),
+                "labels": {"severity": severity, "category": "security"},
+                "annotations": {
+                    "summary": summary,
+                    "description": (
+                        f"{{{{ $value }}}} matching log lines from source IP {{{{ $labels.source_ip }}}} "
+                        f"within {window} (threshold {threshold})"
+                    ),
+                },
+            }
+        )
     return [{"name": "security.correlation", "rules": rules}]

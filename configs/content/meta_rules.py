@@ -1,4 +1,5 @@
 """Alerts on the observability stack itself (the scrape job of each service is its service name)."""
+
 from __future__ import annotations
 
 SERVICES = ("prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger")

@@ -8,6 +8,7 @@ Fixes against the guide:
 - increase() of the security counters is summed across API replicas, since an attacker's
   attempts are spread over whichever replica the load balancer picks.
 """
+
 from __future__ import annotations
 
 RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks"
@@ -36,8 +37,7 @@ def _critical_rules() -> list[dict]:
         ),
         _rule(
             "HighErrorRate",
-            "sum by (job) (rate(prsm_requests_failed_total[5m]))"
-            " / sum by (job) (rate(prsm_requests_total[5m])) > 0.1",
+            "sum by (job) (rate(prsm_requests_failed_total[5m])) / sum by (job) (rate(prsm_requests_total[5m])) > 0.1",
             "2m",
             {"severity": "critical", "category": "performance"},
             "High error rate detected",

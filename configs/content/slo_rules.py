@@ -1,4 +1,5 @@
 """Recording rules and multi-window multi-burn-rate alerts for SLOs (Google SRE workbook, ch. 5)."""
+
 from __future__ import annotations
 
 from configs.models.base import duration_seconds
@@ -120,7 +121,7 @@ def _burn_condition(slo: SLO, factor: float, long: str, short: str) -> str:
 
 
 def _burn_alert(slo: SLO, name: str, conditions, severity: str, for_: str, speed: str) -> dict:
-    windows = ", ".join(f"{f:g}x over {l} and {s}" for f, l, s in conditions)
+    windows = ", ".join(f"{factor:g}x over {long} and {short}" for factor, long, short in conditions)
     return {
         "alert": name,
         "expr": " or ".join(_burn_condition(slo, *c) for c in conditions),
@@ -152,20 +153,28 @@ def slo_rule_groups_of(slo: SLO) -> list[dict]:
         short.append({"record": BAD_RATE_RECORD, "expr": bad, "labels": dict(labels)})
         short.append({"record": TOTAL_RATE_RECORD, "expr": total, "labels": dict(labels)})
     for window in SHORT_WINDOWS:
-        short.append({"record": error_ratio_record(window), "expr": _raw_error_ratio(slo, window), "labels": dict(labels)})
+        short.append(
+            {"record": error_ratio_record(window), "expr": _raw_error_ratio(slo, window), "labels": dict(labels)}
+        )
     # No `for` on the page: the 5m short window already stops it flapping, and any delay here
     # adds directly to time-to-page (workbook, "multiwindow, multi-burn-rate alerts").
     short.append(_burn_alert(slo, "SLOErrorBudgetBurnFast", PAGE_CONDITIONS, "critical", "", "fast"))
-    long = [{"record": error_ratio_record(window), "expr": _recorded_error_ratio(slo, window), "labels": dict(labels)}
-            for window in _long_windows(slo)]
-    long.append({
-        "record": ERROR_BUDGET_RECORD,
-        "expr": f'1 - {error_ratio_record(slo.window)}{{slo="{slo.name}"}} / {_number(slo.error_budget)}',
-        "labels": dict(labels),
-    })
+    long = [
+        {"record": error_ratio_record(window), "expr": _recorded_error_ratio(slo, window), "labels": dict(labels)}
+        for window in _long_windows(slo)
+    ]
+    long.append(
+        {
+            "record": ERROR_BUDGET_RECORD,
+            "expr": f'1 - {error_ratio_record(slo.window)}{{slo="{slo.name}"}} / {_number(slo.error_budget)}',
+            "labels": dict(labels),
+        }
+    )
     long.append(_burn_alert(slo, "SLOErrorBudgetBurnSlow", TICKET_CONDITIONS, "warning", "15m", "slowly"))
-    return [{"name": f"slo.{slo.name}", "rules": short},
-            {"name": f"slo.{slo.name}.long", "interval": LONG_INTERVAL, "rules": long}]
+    return [
+        {"name": f"slo.{slo.name}", "rules": short},
+        {"name": f"slo.{slo.name}.long", "interval": LONG_INTERVAL, "rules": long},
+    ]
 
 
 def slo_rule_groups(slos: list[SLO]) -> list[dict]:

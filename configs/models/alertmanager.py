@@ -1,12 +1,11 @@
 """`alertmanager` section: routing tree, receivers, time intervals, inhibitions."""
+
 from __future__ import annotations
 
 import re
 import zoneinfo
 
 import re2
-from typing import Optional
-
 from pydantic import Field, field_validator, model_validator
 
 from .base import Duration, Int, Model
@@ -18,7 +17,7 @@ _MATCHER = re.compile(r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
-def _http_url(value: Optional[str]) -> Optional[str]:
+def _http_url(value: str | None) -> str | None:
     if value is not None and not re.match(r"^https?://[^\s/]+", value):
         raise ValueError(f"{value!r} is not an http(s) URL")
     return value
@@ -32,7 +31,7 @@ def _matchers(value: list[str]) -> list[str]:
     for matcher in value:
         match = _MATCHER.match(matcher)
         if not match:
-            raise ValueError(f"{matcher!r} is not a matcher (e.g. severity=\"critical\")")
+            raise ValueError(f'{matcher!r} is not a matcher (e.g. severity="critical")')
         operator, raw = match.groups()
         if operator in ("=~", "!~"):
             pattern = re.sub(r'\\(["\\])', r"\1", raw[1:-1]) if raw.startswith('"') else raw
@@ -41,7 +40,9 @@ def _matchers(value: list[str]) -> list[str]:
                 re2.compile(f"^(?:{pattern})$", _RE2_OPTIONS)
             except re2.error as error:
                 reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
-                raise ValueError(f"{matcher!r}: the regular expression does not compile (RE2 syntax): {reason}") from None
+                raise ValueError(
+                    f"{matcher!r}: the regular expression does not compile (RE2 syntax): {reason}"
+                ) from None
     return value
 
 
@@ -49,9 +50,9 @@ class SlackConfig(Model):
     # Name of the entry in `observability:secrets` holding the webhook URL.
     webhook_secret: str
     channel: str
-    title: Optional[NotificationTemplate] = None
-    text: Optional[NotificationTemplate] = None
-    color: Optional[str] = None
+    title: NotificationTemplate | None = None
+    text: NotificationTemplate | None = None
+    color: str | None = None
     send_resolved: bool = True
 
     @field_validator("channel")
@@ -65,20 +66,20 @@ class SlackConfig(Model):
 class PagerDutyConfig(Model):
     routing_key_secret: str
     severity: str = "critical"
-    description: Optional[NotificationTemplate] = None
+    description: NotificationTemplate | None = None
     details: dict[str, NotificationTemplate] = Field(default_factory=dict)
     send_resolved: bool = True
     # Events API endpoint; unset means Alertmanager's default (PagerDuty US). Set for the EU service
     # (https://events.eu.pagerduty.com/v2/enqueue) or a local stand-in in tests.
-    url: Optional[str] = None
+    url: str | None = None
 
     _check_url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
 
 
 class EmailConfig(Model):
     to: str
-    subject: Optional[NotificationTemplate] = None
-    body: Optional[NotificationTemplate] = None
+    subject: NotificationTemplate | None = None
+    body: NotificationTemplate | None = None
     send_resolved: bool = False
 
     @field_validator("to")
@@ -93,7 +94,7 @@ class WebhookConfig(Model):
     # Plain config: `url_file` arrived after Alertmanager 0.25, and the config must load in both.
     # Put a token in `bearer_token_secret` (sent as an Authorization header), not in the URL.
     url: str
-    bearer_token_secret: Optional[str] = None
+    bearer_token_secret: str | None = None
     send_resolved: bool = True
 
     _check_url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
@@ -101,10 +102,10 @@ class WebhookConfig(Model):
 
 class Receiver(Model):
     name: str
-    slack: Optional[SlackConfig] = None
-    pagerduty: Optional[PagerDutyConfig] = None
-    email: Optional[EmailConfig] = None
-    webhook: Optional[WebhookConfig] = None
+    slack: SlackConfig | None = None
+    pagerduty: PagerDutyConfig | None = None
+    email: EmailConfig | None = None
+    webhook: WebhookConfig | None = None
 
     @field_validator("name")
     @classmethod
@@ -129,13 +130,13 @@ class Route(Model):
     receiver: str
     matchers: list[str] = Field(default_factory=list)
     continue_: bool = Field(False, alias="continue")
-    group_by: Optional[GroupBy] = None
-    group_wait: Optional[Duration] = None
-    group_interval: Optional[Duration] = None
-    repeat_interval: Optional[Duration] = None
+    group_by: GroupBy | None = None
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
     active_time_intervals: list[str] = Field(default_factory=list)
     mute_time_intervals: list[str] = Field(default_factory=list)
-    routes: list["Route"] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
 
     model_config = Model.model_config | {"populate_by_name": True}
     _check_matchers = field_validator("matchers")(classmethod(lambda cls, v: _matchers(v)))
@@ -153,16 +154,30 @@ class TimeRange(Model):
         return value
 
     @model_validator(mode="after")
-    def _ordered(self) -> "TimeRange":
+    def _ordered(self) -> TimeRange:
         if self.start_time >= self.end_time:  # zero-padded HH:MM compares as text
-            raise ValueError(f"start_time {self.start_time} is not before end_time {self.end_time} (Alertmanager "
-                             "refuses it; split a range across midnight in two: 22:00-24:00 and 00:00-06:00)")
+            raise ValueError(
+                f"start_time {self.start_time} is not before end_time {self.end_time} (Alertmanager "
+                "refuses it; split a range across midnight in two: 22:00-24:00 and 00:00-06:00)"
+            )
         return self
 
 
 _WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def _range(item: str, member) -> tuple[int, int]:
@@ -195,11 +210,11 @@ class TimeSpec(Model):
     days_of_month: list[str] = Field(default_factory=list)
     months: list[str] = Field(default_factory=list)
     years: list[str] = Field(default_factory=list)
-    location: Optional[str] = None
+    location: str | None = None
 
     @field_validator("location")
     @classmethod
-    def _zone(cls, value: Optional[str]) -> Optional[str]:
+    def _zone(cls, value: str | None) -> str | None:
         if value is not None and value != "Local":
             try:
                 zoneinfo.ZoneInfo(value)
@@ -214,6 +229,7 @@ class TimeSpec(Model):
             if text not in _WEEKDAYS:
                 raise ValueError(f"{text!r} is not a weekday (e.g. monday:friday)")
             return _WEEKDAYS.index(text)
+
         # Alertmanager loads it, but a range that runs backwards matches no day at all.
         return _ordered(value, day, "runs backwards (the week starts on sunday) and would match no day")
 
@@ -241,6 +257,7 @@ class TimeSpec(Model):
             if not 1 <= number <= 12:
                 raise ValueError(f"{text!r} is not a month (january to december, or 1 to 12)")
             return number
+
         return _ordered(value, month, "the end month is before the start month")
 
     @field_validator("years")
@@ -266,17 +283,17 @@ class Smtp(Model):
     # No default host: an example one can never deliver, and every failed send counts in
     # alertmanager_notifications_failed_total, which fires the stack's own AlertmanagerNotificationsFailing.
     # E-mail integrations are left out (with a warning) until a smarthost is set.
-    smarthost: Optional[str] = None
+    smarthost: str | None = None
     from_: str = Field("noreply@company.com", alias="from")
-    auth_username: Optional[str] = "noreply@company.com"
-    auth_password_secret: Optional[str] = "smtp_password"
+    auth_username: str | None = "noreply@company.com"
+    auth_password_secret: str | None = "smtp_password"
     require_tls: bool = True
 
     model_config = Model.model_config | {"populate_by_name": True}
 
     @field_validator("smarthost")
     @classmethod
-    def _hostport(cls, value: Optional[str]) -> Optional[str]:
+    def _hostport(cls, value: str | None) -> str | None:
         if value is None:
             return value
         host, _, port = value.rpartition(":")
@@ -287,27 +304,46 @@ class Smtp(Model):
 
 def _seed_receivers() -> list[Receiver]:
     return [
-        Receiver(name="default", slack=SlackConfig(
-            webhook_secret="slack_webhook_url", channel="#prsm-alerts", title="PRSM Alert",
-            text='{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}')),
+        Receiver(
+            name="default",
+            slack=SlackConfig(
+                webhook_secret="slack_webhook_url",
+                channel="#prsm-alerts",
+                title="PRSM Alert",
+                text="{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}",
+            ),
+        ),
         Receiver(
             name="pagerduty-critical",
             pagerduty=PagerDutyConfig(
                 routing_key_secret="pagerduty_routing_key",
                 description="PRSM Critical Alert: {{ .GroupLabels.alertname }}",
-                details={"firing": "{{ .Alerts.Firing | len }}", "resolved": "{{ .Alerts.Resolved | len }}"}),
-            slack=SlackConfig(webhook_secret="slack_webhook_url", channel="#prsm-critical",
-                              title="CRITICAL: {{ .GroupLabels.alertname }}", color="danger")),
+                details={"firing": "{{ .Alerts.Firing | len }}", "resolved": "{{ .Alerts.Resolved | len }}"},
+            ),
+            slack=SlackConfig(
+                webhook_secret="slack_webhook_url",
+                channel="#prsm-critical",
+                title="CRITICAL: {{ .GroupLabels.alertname }}",
+                color="danger",
+            ),
+        ),
         Receiver(
             name="security-team",
-            email=EmailConfig(to="security-team@company.com",
-                              subject="PRSM Security Alert: {{ .GroupLabels.alertname }}"),
-            slack=SlackConfig(webhook_secret="security_slack_webhook", channel="#security-alerts",
-                              title="Security Alert: {{ .GroupLabels.alertname }}")),
-        Receiver(name="performance-team", slack=SlackConfig(
-            webhook_secret="slack_webhook_url", channel="#prsm-performance")),
-        Receiver(name="blockchain-team", slack=SlackConfig(
-            webhook_secret="slack_webhook_url", channel="#prsm-blockchain")),
+            email=EmailConfig(
+                to="security-team@company.com", subject="PRSM Security Alert: {{ .GroupLabels.alertname }}"
+            ),
+            slack=SlackConfig(
+                webhook_secret="security_slack_webhook",
+                channel="#security-alerts",
+                title="Security Alert: {{ .GroupLabels.alertname }}",
+            ),
+        ),
+        Receiver(
+            name="performance-team", slack=SlackConfig(webhook_secret="slack_webhook_url", channel="#prsm-performance")
+        ),
+        Receiver(
+            name="blockchain-team", slack=SlackConfig(webhook_secret="slack_webhook_url", channel="#prsm-blockchain")
+        ),
     ]
 
 
@@ -315,27 +351,50 @@ def _seed_routes() -> list[Route]:
     return [
         # `continue`: a critical alert pages and still reaches the team that owns its category
         # (a privilege escalation must reach the security team, not only the on-call pager).
-        Route(receiver="pagerduty-critical", matchers=['severity="critical"'],
-              group_wait="0s", repeat_interval="5m", continue_=True),
+        Route(
+            receiver="pagerduty-critical",
+            matchers=['severity="critical"'],
+            group_wait="0s",
+            repeat_interval="5m",
+            continue_=True,
+        ),
         Route(receiver="security-team", matchers=['category="security"'], group_wait="30s"),
         # Outside business hours the first route is muted and the second hands the alert to the
         # default channel: matching ignores time, so without `continue` it would be dropped.
-        Route(receiver="performance-team", matchers=['category="performance"'],
-              active_time_intervals=["business_hours"], continue_=True),
+        Route(
+            receiver="performance-team",
+            matchers=['category="performance"'],
+            active_time_intervals=["business_hours"],
+            continue_=True,
+        ),
         Route(receiver="default", matchers=['category="performance"'], mute_time_intervals=["business_hours"]),
         Route(receiver="blockchain-team", matchers=['component="ftns"']),
     ]
 
 
 def _seed_intervals() -> list[TimeInterval]:
-    return [TimeInterval(name="business_hours", time_intervals=[TimeSpec(
-        times=[TimeRange(start_time="09:00", end_time="17:00")], weekdays=["monday:friday"],
-        location="America/New_York")])]
+    return [
+        TimeInterval(
+            name="business_hours",
+            time_intervals=[
+                TimeSpec(
+                    times=[TimeRange(start_time="09:00", end_time="17:00")],
+                    weekdays=["monday:friday"],
+                    location="America/New_York",
+                )
+            ],
+        )
+    ]
 
 
 def _seed_inhibitions() -> list[InhibitRule]:
-    return [InhibitRule(source_matchers=['severity="critical"'], target_matchers=['severity="warning"'],
-                        equal=["alertname", "job", "instance"])]
+    return [
+        InhibitRule(
+            source_matchers=['severity="critical"'],
+            target_matchers=['severity="warning"'],
+            equal=["alertname", "job", "instance"],
+        )
+    ]
 
 
 DEADMANS_SWITCH = "deadmans-switch"
@@ -344,7 +403,7 @@ DEADMANS_SWITCH = "deadmans-switch"
 class Alertmanager(RetainedService):
     image: Image = Image(repository="prom/alertmanager", tag="v0.35.0")
     retention: Duration = "120h"
-    host_port: Optional[Int] = 9093
+    host_port: Int | None = 9093
     resolve_timeout: Duration = "5m"
     smtp: Smtp = Smtp()
     group_by: GroupBy = Field(default_factory=lambda: ["alertname", "severity"])
@@ -358,7 +417,7 @@ class Alertmanager(RetainedService):
     inhibit_rules: list[InhibitRule] = Field(default_factory=_seed_inhibitions)
     # Where the always-firing Watchdog alert goes (a heartbeat service); a null receiver when unset.
     # Its route comes first in the tree and is not part of `routes`, so editing routes cannot lose it.
-    deadmans_switch: Optional[WebhookConfig] = None
+    deadmans_switch: WebhookConfig | None = None
     # Fail the deploy, instead of warning and dropping the integration, when a receiver's secret is unset.
     require_secrets: bool = False
     storage_size: Bytes = "1Gi"

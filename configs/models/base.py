@@ -1,4 +1,5 @@
 """Shared base and field types for the config models."""
+
 from __future__ import annotations
 
 import re

@@ -1,8 +1,9 @@
 """`common` section: deployment target and settings shared by every service."""
+
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -14,14 +15,14 @@ _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$")
 
 class DockerSettings(Model):
     # None means the local socket; ssh:// or tcp:// reaches a remote engine through the provider's `host`.
-    host: Optional[str] = None
+    host: str | None = None
     # UIs are published on loopback by default: an observability UI on 0.0.0.0 is an open door.
     publish_address: IpAddress = "127.0.0.1"
     network: DockerName = "observability"
 
     @field_validator("host")
     @classmethod
-    def _scheme(cls, value: Optional[str]) -> Optional[str]:
+    def _scheme(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^(unix|ssh|tcp|npipe)://", value):
             raise ValueError("must start with unix://, ssh://, tcp:// or npipe://")
         return value
@@ -32,7 +33,7 @@ class IngressSettings(Model):
     class_name: str = "nginx"
     # Namespace of the ingress controller, the only source allowed to reach the UIs by network policy.
     controller_namespace: str = "ingress-nginx"
-    tls_secret: Optional[str] = None
+    tls_secret: str | None = None
     # One host per UI, e.g. {grafana: grafana.example.com}
     hosts: dict[str, IngressHost] = Field(default_factory=dict)
     # Prometheus, Alertmanager and Jaeger have no login of their own: an ingress host for one of them
@@ -41,12 +42,12 @@ class IngressSettings(Model):
 
 
 class KubernetesSettings(Model):
-    kubeconfig: Optional[str] = None
-    context: Optional[str] = None
+    kubeconfig: str | None = None
+    context: str | None = None
     # Render manifests to this directory instead of applying them (the provider's renderYamlToDirectory).
-    render_yaml_to: Optional[str] = None
+    render_yaml_to: str | None = None
     create_namespace: bool = True
-    storage_class: Optional[DnsSubdomain] = None
+    storage_class: DnsSubdomain | None = None
     network_policies: bool = True
     ingress: IngressSettings = IngressSettings()
 
@@ -57,7 +58,7 @@ class Common(Model):
     name_prefix: str = "observability"
     labels: dict[K8sLabelKey, K8sLabelValue] = Field(default_factory=dict)
     # Air-gapped mirrors: replaces the registry host of every image, e.g. registry.local:5000.
-    image_registry: Optional[str] = None
+    image_registry: str | None = None
     docker: DockerSettings = DockerSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
 
@@ -70,7 +71,7 @@ class Common(Model):
 
     @field_validator("image_registry")
     @classmethod
-    def _registry(cls, value: Optional[str]) -> Optional[str]:
+    def _registry(cls, value: str | None) -> str | None:
         if value is not None and (not value or "/" in value.rstrip("/").split("/", 1)[0] or value.endswith("/")):
             raise ValueError("must be a registry host[:port], without a trailing '/'")
         return value

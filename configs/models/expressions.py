@@ -1,5 +1,6 @@
 """PromQL and Go-template syntax, checked when the config is read, so a typo in a rule fails
 `pulumi preview` with its config path instead of a Prometheus that refuses its rule file."""
+
 from __future__ import annotations
 
 import re
@@ -23,21 +24,104 @@ def _promql(value: str) -> str:
 
 _ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.S)
 _OPENERS = ("if", "range", "with", "define", "block")
-_KEYWORDS = {"if", "else", "end", "range", "with", "define", "block", "template", "break", "continue", "nil",
-             "true", "false"}
+_KEYWORDS = {
+    "if",
+    "else",
+    "end",
+    "range",
+    "with",
+    "define",
+    "block",
+    "template",
+    "break",
+    "continue",
+    "nil",
+    "true",
+    "false",
+}
 # text/template's builtins, then each service's own function map (prometheus template/template.go,
 # alertmanager template/template.go at the pinned releases): an unknown function fails the parse.
-_BUILTINS = {"and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println",
-             "urlquery", "eq", "ge", "gt", "le", "lt", "ne"}
+_BUILTINS = {
+    "and",
+    "call",
+    "html",
+    "index",
+    "slice",
+    "js",
+    "len",
+    "not",
+    "or",
+    "print",
+    "printf",
+    "println",
+    "urlquery",
+    "eq",
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "ne",
+}
 PROMETHEUS_FUNCS = _BUILTINS | {
-    "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match", "title", "toUpper",
-    "toLower", "graphLink", "tableLink", "sortByLabel", "stripPort", "stripDomain", "humanize", "humanize1024",
-    "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime", "toDuration", "now", "pathPrefix",
-    "externalURL", "parseDuration", "urlQueryEscape", "tmpl"}
+    "query",
+    "first",
+    "label",
+    "value",
+    "strvalue",
+    "args",
+    "reReplaceAll",
+    "safeHtml",
+    "match",
+    "title",
+    "toUpper",
+    "toLower",
+    "graphLink",
+    "tableLink",
+    "sortByLabel",
+    "stripPort",
+    "stripDomain",
+    "humanize",
+    "humanize1024",
+    "humanizeDuration",
+    "humanizePercentage",
+    "humanizeTimestamp",
+    "toTime",
+    "toDuration",
+    "now",
+    "pathPrefix",
+    "externalURL",
+    "parseDuration",
+    "urlQueryEscape",
+    "tmpl",
+}
 ALERTMANAGER_FUNCS = _BUILTINS | {
-    "toUpper", "toLower", "title", "trimSpace", "join", "match", "safeHtml", "safeUrl", "urlUnescape", "reReplaceAll",
-    "stringSlice", "routeLabels", "date", "tz", "now", "since", "humanizeDuration", "toDate", "mustToDate",
-    "addDuration", "toJson", "base64encode", "base64decode", "list", "append", "dict"}
+    "toUpper",
+    "toLower",
+    "title",
+    "trimSpace",
+    "join",
+    "match",
+    "safeHtml",
+    "safeUrl",
+    "urlUnescape",
+    "reReplaceAll",
+    "stringSlice",
+    "routeLabels",
+    "date",
+    "tz",
+    "now",
+    "since",
+    "humanizeDuration",
+    "toDate",
+    "mustToDate",
+    "addDuration",
+    "toJson",
+    "base64encode",
+    "base64decode",
+    "list",
+    "append",
+    "dict",
+}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -93,8 +177,18 @@ def _label_name(value: str) -> str:
 
 
 PromQL = Annotated[str, AfterValidator(_promql)]
-RuleTemplate = Annotated[str, AfterValidator(lambda v: _go_template(v, PROMETHEUS_FUNCS))]
-NotificationTemplate = Annotated[str, AfterValidator(lambda v: _go_template(v, ALERTMANAGER_FUNCS))]
+
+
+def _rule_template(value: str) -> str:
+    return _go_template(value, PROMETHEUS_FUNCS)
+
+
+def _notification_template(value: str) -> str:
+    return _go_template(value, ALERTMANAGER_FUNCS)
+
+
+RuleTemplate = Annotated[str, AfterValidator(_rule_template)]
+NotificationTemplate = Annotated[str, AfterValidator(_notification_template)]
 LabelName = Annotated[str, AfterValidator(_label_name)]
 
 

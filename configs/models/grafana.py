@@ -1,21 +1,18 @@
 """`grafana` section."""
+
 from __future__ import annotations
 
-from typing import Optional
-
-from pydantic import Field
-
-from .base import Int, Model
+from .base import Int
 from .service import Bytes, Image, Service
 
 
 class Grafana(Service):
     image: Image = Image(repository="grafana/grafana", tag="13.2.2")
-    host_port: Optional[Int] = 3000
+    host_port: Int | None = 3000
     admin_user: str = "admin"
     # Name of the entry in `observability:secrets`; when unset, a random password is generated.
     admin_password_secret: str = "grafana_admin_password"
-    root_url: Optional[str] = None
+    root_url: str | None = None
     # Directory (relative to the project) of extra dashboard JSON files, provisioned into the "Custom" folder.
-    dashboards_dir: Optional[str] = None
+    dashboards_dir: str | None = None
     storage_size: Bytes = "2Gi"

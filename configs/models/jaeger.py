@@ -1,7 +1,8 @@
 """`jaeger` section (Jaeger v2, built on the OpenTelemetry Collector)."""
+
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field
 
@@ -13,7 +14,7 @@ class Jaeger(Service):
     image: Image = Image(repository="jaegertracing/jaeger", tag="2.21.0")
     requests: Resources = Resources(cpu="100m", memory="256Mi")
     limits: Resources = Resources(cpu="1", memory="1Gi")
-    host_port: Optional[Int] = 16686
+    host_port: Int | None = 16686
     # memory loses traces on restart; badger keeps them on the data volume.
     storage: Literal["memory", "badger"] = "memory"
     # Jaeger reads it into a Go int: past int64 its config does not load.

@@ -1,18 +1,19 @@
 """`loki` section: storage backend, retention and ingestion limits."""
+
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from .base import Duration, Int, Model
 from .names import BucketName
-from .service import Image, RetainedService, Resources
+from .service import Image, Resources, RetainedService
 
 
 class S3Storage(Model):
-    bucket: Optional[BucketName] = None
-    endpoint: Optional[str] = None
+    bucket: BucketName | None = None
+    endpoint: str | None = None
     region: str = "us-east-1"
     # MinIO and most self-hosted stores need path-style URLs.
     s3forcepathstyle: bool = False
@@ -26,7 +27,7 @@ class LokiStorage(Model):
     s3: S3Storage = S3Storage()
 
     @model_validator(mode="after")
-    def _bucket(self) -> "LokiStorage":
+    def _bucket(self) -> LokiStorage:
         if self.type == "s3" and not self.s3.bucket:
             raise ValueError("s3 storage needs s3.bucket")
         return self
@@ -43,4 +44,4 @@ class Loki(RetainedService):
     reject_old_samples_max_age: Duration = "168h"
     # Loki ruler alerts (the seed's security patterns); routed through Alertmanager.
     security_rules: bool = True
-    host_port: Optional[Int] = None
+    host_port: Int | None = None

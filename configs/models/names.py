@@ -1,4 +1,5 @@
 """Names and addresses the targets refuse when malformed, checked when the config is read."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -12,7 +13,9 @@ _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 # The distribution reference grammar (distribution/reference): an optional registry host[:port], then
 # lower-case path components separated by '/'.
 _REPO_PATH = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
-_REGISTRY = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(:\d+)?$")
+_REGISTRY = re.compile(
+    r"^([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*|\[[0-9a-fA-F:]+\])(:\d+)?$"
+)
 _DOCKER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
@@ -34,15 +37,19 @@ def _label_key(value: str) -> str:
     if prefix:
         _dns_subdomain(prefix)
     if len(name) > 63 or not _LABEL_NAME.match(name):
-        raise ValueError(f"{value!r} is not a Kubernetes label key ([prefix/]name, the name at most 63 of "
-                         "letters, digits, '-', '_', '.', starting and ending alphanumeric)")
+        raise ValueError(
+            f"{value!r} is not a Kubernetes label key ([prefix/]name, the name at most 63 of "
+            "letters, digits, '-', '_', '.', starting and ending alphanumeric)"
+        )
     return value
 
 
 def _label_value(value: str) -> str:
     if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
-        raise ValueError(f"{value!r} is not a Kubernetes label value (at most 63 of letters, digits, '-', '_', '.', "
-                         "starting and ending alphanumeric)")
+        raise ValueError(
+            f"{value!r} is not a Kubernetes label value (at most 63 of letters, digits, '-', '_', '.', "
+            "starting and ending alphanumeric)"
+        )
     return value
 
 
@@ -69,7 +76,9 @@ def _ip(value: str) -> str:
 
 def _docker_name(value: str) -> str:
     if not _DOCKER_NAME.match(value):
-        raise ValueError(f"{value!r} is not a Docker object name (letters, digits, '_', '.', '-', starting alphanumeric)")
+        raise ValueError(
+            f"{value!r} is not a Docker object name (letters, digits, '_', '.', '-', starting alphanumeric)"
+        )
     return value
 
 
@@ -81,8 +90,10 @@ def _absolute_path(value: str) -> str:
 
 def _bucket(value: str) -> str:
     if not _BUCKET.match(value) or ".." in value or re.match(r"^\d+\.\d+\.\d+\.\d+$", value):
-        raise ValueError(f"{value!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-', "
-                         "starting and ending alphanumeric, not an IP address)")
+        raise ValueError(
+            f"{value!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-', "
+            "starting and ending alphanumeric, not an IP address)"
+        )
     return value
 
 

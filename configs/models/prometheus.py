@@ -1,14 +1,15 @@
 """`prometheus` section: scrape jobs, rule groups and storage."""
+
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from .base import Duration, Int, Model
-from .names import AbsolutePath
 from .expressions import LabelName, PromQL, RuleTemplate
+from .names import AbsolutePath
 from .service import Image, Resources, RetainedService
 
 _JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]*$")
@@ -20,8 +21,8 @@ class ScrapeJob(Model):
     targets: list[str] = Field(min_length=1)
     metrics_path: AbsolutePath = "/metrics"
     scheme: Literal["http", "https"] = "http"
-    scrape_interval: Optional[Duration] = None
-    scrape_timeout: Optional[Duration] = None
+    scrape_interval: Duration | None = None
+    scrape_timeout: Duration | None = None
     labels: dict[LabelName, str] = Field(default_factory=dict)
 
     @field_validator("job_name")
@@ -42,10 +43,10 @@ class ScrapeJob(Model):
 
 
 class Rule(Model):
-    alert: Optional[str] = None
-    record: Optional[str] = None
+    alert: str | None = None
+    record: str | None = None
     expr: PromQL
-    for_: Optional[Duration] = Field(None, alias="for")
+    for_: Duration | None = Field(None, alias="for")
     labels: dict[LabelName, RuleTemplate] = Field(default_factory=dict)
     annotations: dict[LabelName, RuleTemplate] = Field(default_factory=dict)
 
@@ -58,7 +59,7 @@ class Rule(Model):
 
 class RuleGroup(Model):
     name: str
-    interval: Optional[Duration] = None
+    interval: Duration | None = None
     rules: list[Rule] = Field(min_length=1)
 
     def as_dict(self) -> dict:
@@ -82,7 +83,7 @@ class Prometheus(RetainedService):
     limits: Resources = Resources(cpu="1", memory="2Gi")
     retention: Duration = "30d"
     # Also bounds disk use: the oldest blocks go first once the TSDB reaches this size.
-    retention_size: Optional[str] = None
+    retention_size: str | None = None
     scrape_interval: Duration = "15s"
     evaluation_interval: Duration = "15s"
     external_labels: dict[LabelName, str] = Field(default_factory=dict)
@@ -91,12 +92,12 @@ class Prometheus(RetainedService):
     default_rules: bool = True
     rule_groups: list[RuleGroup] = Field(default_factory=list)
     # Annotation-driven pod discovery; on by default on Kubernetes, meaningless on Docker.
-    kubernetes_pods: Optional[bool] = None
-    host_port: Optional[Int] = 9090
+    kubernetes_pods: bool | None = None
+    host_port: Int | None = 9090
 
     @field_validator("retention_size")
     @classmethod
-    def _retention_size(cls, value: Optional[str]) -> Optional[str]:
+    def _retention_size(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^\d+(B|KB|MB|GB|TB|PB|EB)$", value):
             raise ValueError(f"{value!r} is not a size (e.g. 50GB)")
         return value

@@ -1,8 +1,7 @@
 """`promtail` section. promtail reached end of life in March 2026 (Grafana Alloy succeeds it);
 the collector is one component among others and can be disabled and replaced."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from .base import Int
 from .service import Image, Resources, Service
@@ -12,6 +11,6 @@ class Promtail(Service):
     image: Image = Image(repository="grafana/promtail", tag="3.6.11")
     requests: Resources = Resources(cpu="50m", memory="64Mi")
     limits: Resources = Resources(cpu="250m", memory="256Mi")
-    host_port: Optional[Int] = None
+    host_port: Int | None = None
     # Where the Docker engine keeps container logs on the host (Docker target).
     docker_root: str = "/var/lib/docker"

@@ -1,8 +1,9 @@
 """Settings every service shares: enablement, pinned image, resources, storage, replicas."""
+
 from __future__ import annotations
 
 import re
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator
 
@@ -11,8 +12,17 @@ from .names import ImageRepository
 
 _CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _BYTES = re.compile(r"^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$")
-_BYTE_FACTORS = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
-                 None: 1}
+_BYTE_FACTORS = {
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    None: 1,
+}
 
 
 def cpu_cores(value: str) -> float:
@@ -36,7 +46,7 @@ def _cpu(value: str) -> str:
 
 def _bytes(value: str) -> str:
     if not _BYTES.match(value):
-        hint = (" ('m' is milli: a thousandth of a byte; use Mi or M)" if re.match(r"^\d+(\.\d+)?m$", value) else "")
+        hint = " ('m' is milli: a thousandth of a byte; use Mi or M)" if re.match(r"^\d+(\.\d+)?m$", value) else ""
         raise ValueError(f"{value!r} is not a byte quantity{hint} (e.g. 512Mi, 1Gi, 10Gi)")
     if byte_count(value) <= 0:
         raise ValueError(f"{value!r}: a size must be above zero")
@@ -80,12 +90,11 @@ class Service(Model):
     extra_args: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     # UI port published on the Docker host (loopback by default); None keeps the service internal.
-    host_port: Optional[Int] = None
-
+    host_port: Int | None = None
 
     @field_validator("host_port")
     @classmethod
-    def _port(cls, value: Optional[Int]) -> Optional[Int]:
+    def _port(cls, value: Int | None) -> Int | None:
         if value is not None and not 1 <= value <= 65535:
             raise ValueError(f"port {value} is out of range 1-65535")
         return value

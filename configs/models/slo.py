@@ -1,7 +1,8 @@
 """Service level objectives: what fraction of events (or of time) must be good, over which window."""
+
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -11,7 +12,9 @@ from configs.models.expressions import PromQL
 # A metric name with optional label matchers, e.g. prsm_requests_total{job="prsm-api",code=~"5.."}.
 # Only a selector is accepted (not arbitrary PromQL) because the rule builder wraps it in
 # sum(rate(<selector>[<window>])) for every alerting window.
-SELECTOR_PATTERN = r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*,?\s*)*\})?$'
+SELECTOR_PATTERN = (
+    r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*,?\s*)*\})?$'
+)
 MATCHERS_PATTERN = r'^(\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"\s*,?)*\s*$'
 METRIC_PATTERN = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 
@@ -52,10 +55,10 @@ class AvailabilitySLI(Model):
     """Time-based: the fraction of scrapes in which the targets were down is bad."""
 
     kind: Literal["availability"]
-    selector: str = Field(pattern=r'^up\{.*\}$', description='an up{...} selector, e.g. up{job="prsm-api"}')
+    selector: str = Field(pattern=r"^up\{.*\}$", description='an up{...} selector, e.g. up{job="prsm-api"}')
 
 
-SLI = Annotated[Union[RatioSLI, LatencySLI, GaugeSLI, AvailabilitySLI], Field(discriminator="kind")]
+SLI = Annotated[RatioSLI | LatencySLI | GaugeSLI | AvailabilitySLI, Field(discriminator="kind")]
 
 
 class SLO(Model):
@@ -70,7 +73,7 @@ class SLO(Model):
         return round(1 - self.objective, 12)
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "SLO":
+    def _cross_checks(self) -> SLO:
         if duration_seconds(self.window) < 86400:
             raise ValueError(f"window {self.window!r} is shorter than 1d, shorter than the burn-rate alert windows")
         if self.objective <= MIN_OBJECTIVE:

@@ -1,7 +1,6 @@
 """The whole stack's configuration: one section per service plus `common` and `slos`."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from pydantic import Field
 
@@ -32,7 +31,7 @@ class StackConfig(Model):
         """Enabled services, in a fixed order."""
         return [name for name in SERVICES if getattr(self, name).enabled]
 
-    def ingress_url(self, service: str) -> Optional[str]:
+    def ingress_url(self, service: str) -> str | None:
         """The service's public URL through the Kubernetes ingress, when one serves it."""
         ingress = self.common.kubernetes.ingress
         host = ingress.hosts.get(service)

@@ -1,4 +1,5 @@
 """alertmanager.yml: every secret is referenced through a *_file field, never written into the text."""
+
 from __future__ import annotations
 
 from ..models.alertmanager import DEADMANS_SWITCH, Receiver, Route, TimeInterval, WebhookConfig
@@ -30,14 +31,20 @@ def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str, email_on: 
     data: dict = {"name": receiver.name}
     slack = receiver.slack
     if slack and slack.webhook_secret in secrets:
-        entry = {"api_url_file": f"{secret_dir}/{slack.webhook_secret}", "channel": slack.channel,
-                 "send_resolved": slack.send_resolved}
+        entry = {
+            "api_url_file": f"{secret_dir}/{slack.webhook_secret}",
+            "channel": slack.channel,
+            "send_resolved": slack.send_resolved,
+        }
         entry.update({k: getattr(slack, k) for k in ("title", "text", "color") if getattr(slack, k) is not None})
         data["slack_configs"] = [entry]
     pd = receiver.pagerduty
     if pd and pd.routing_key_secret in secrets:
-        entry = {"routing_key_file": f"{secret_dir}/{pd.routing_key_secret}", "severity": pd.severity,
-                 "send_resolved": pd.send_resolved}
+        entry = {
+            "routing_key_file": f"{secret_dir}/{pd.routing_key_secret}",
+            "severity": pd.severity,
+            "send_resolved": pd.send_resolved,
+        }
         if pd.description:
             entry["description"] = pd.description
         if pd.details:
@@ -61,15 +68,21 @@ def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str, email_on: 
 def _webhook(hook: WebhookConfig, secrets: set[str], secret_dir: str) -> dict:
     entry: dict = {"url": hook.url, "send_resolved": hook.send_resolved}
     if hook.bearer_token_secret and hook.bearer_token_secret in secrets:
-        entry["http_config"] = {"authorization": {"type": "Bearer",
-                                                  "credentials_file": f"{secret_dir}/{hook.bearer_token_secret}"}}
+        entry["http_config"] = {
+            "authorization": {"type": "Bearer", "credentials_file": f"{secret_dir}/{hook.bearer_token_secret}"}
+        }
     return entry
 
 
 def _deadmans_switch(cfg: StackConfig, secrets: set[str], secret_dir: str) -> tuple[dict, dict]:
     """The Watchdog route, first in the tree, and its receiver (null without a configured webhook)."""
-    route = {"receiver": DEADMANS_SWITCH, "matchers": ['alertname="Watchdog"'],
-             "group_wait": "0s", "group_interval": "1m", "repeat_interval": "1m"}
+    route = {
+        "receiver": DEADMANS_SWITCH,
+        "matchers": ['alertname="Watchdog"'],
+        "group_wait": "0s",
+        "group_interval": "1m",
+        "repeat_interval": "1m",
+    }
     receiver: dict = {"name": DEADMANS_SWITCH}
     if cfg.alertmanager.deadmans_switch:
         receiver["webhook_configs"] = [_webhook(cfg.alertmanager.deadmans_switch, secrets, secret_dir)]
@@ -89,13 +102,20 @@ def alertmanager_yml(cfg: StackConfig, secrets: set[str], secret_dir: str) -> di
     global_: dict = {"resolve_timeout": am.resolve_timeout}
     if am.sends_email:
         smtp = am.smtp
-        global_.update({"smtp_smarthost": smtp.smarthost, "smtp_from": smtp.from_, "smtp_require_tls": smtp.require_tls})
+        global_.update(
+            {"smtp_smarthost": smtp.smarthost, "smtp_from": smtp.from_, "smtp_require_tls": smtp.require_tls}
+        )
         if smtp.auth_username:
             global_["smtp_auth_username"] = smtp.auth_username
         if smtp.auth_password_secret and smtp.auth_password_secret in secrets:
             global_["smtp_auth_password_file"] = f"{secret_dir}/{smtp.auth_password_secret}"
-    route = {"receiver": am.receiver, "group_by": list(am.group_by), "group_wait": am.group_wait,
-             "group_interval": am.group_interval, "repeat_interval": am.repeat_interval}
+    route = {
+        "receiver": am.receiver,
+        "group_by": list(am.group_by),
+        "group_wait": am.group_wait,
+        "group_interval": am.group_interval,
+        "repeat_interval": am.repeat_interval,
+    }
     watchdog_route, watchdog_receiver = _deadmans_switch(cfg, secrets, secret_dir)
     route["routes"] = [watchdog_route] + [_route(child) for child in am.routes]
     config = {
@@ -126,5 +146,12 @@ def render_alertmanager(cfg: StackConfig, secrets: set[str], secret_dir: str) ->
 
 
 def alertmanager_args(cfg: StackConfig, config_dir: str, data_dir: str, cluster: list[str]) -> list[str]:
-    return [f"--config.file={config_dir}/alertmanager.yml", f"--storage.path={data_dir}",
-            f"--data.retention={cfg.alertmanager.retention}"] + cluster + list(cfg.alertmanager.extra_args)
+    return (
+        [
+            f"--config.file={config_dir}/alertmanager.yml",
+            f"--storage.path={data_dir}",
+            f"--data.retention={cfg.alertmanager.retention}",
+        ]
+        + cluster
+        + list(cfg.alertmanager.extra_args)
+    )

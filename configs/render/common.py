@@ -1,4 +1,5 @@
 """Where services listen and how they find each other, and deterministic serialisation."""
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,7 @@ class Topology:
         return self.instances("alertmanager")
 
     @classmethod
-    def of(cls, cfg: StackConfig) -> "Topology":
+    def of(cls, cfg: StackConfig) -> Topology:
         return cls(cfg.common.target, cfg.alertmanager.replicas, cfg.prometheus.replicas, cfg.common.name_prefix)
 
 

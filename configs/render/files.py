@@ -1,4 +1,5 @@
 """Every file each service receives, keyed by service and path relative to its config directory."""
+
 from __future__ import annotations
 
 from ..models.stack import StackConfig

@@ -1,4 +1,5 @@
 """Grafana: grafana.ini, datasource and dashboard provisioning, and the dashboards themselves."""
+
 from __future__ import annotations
 
 import configparser
@@ -18,29 +19,69 @@ _TRACE_LINK = "$${__value.raw}"
 def _datasources(cfg: StackConfig, topology: Topology) -> list[dict]:
     sources = []
     if cfg.prometheus.enabled:
-        sources.append({"name": "Prometheus", "uid": "prometheus", "type": "prometheus", "access": "proxy",
-                        "url": topology.url("prometheus"), "isDefault": True, "editable": False,
-                        "jsonData": {"timeInterval": cfg.prometheus.scrape_interval, "httpMethod": "POST"}})
+        sources.append(
+            {
+                "name": "Prometheus",
+                "uid": "prometheus",
+                "type": "prometheus",
+                "access": "proxy",
+                "url": topology.url("prometheus"),
+                "isDefault": True,
+                "editable": False,
+                "jsonData": {"timeInterval": cfg.prometheus.scrape_interval, "httpMethod": "POST"},
+            }
+        )
     if cfg.loki.enabled:
-        loki: dict = {"name": "Loki", "uid": "loki", "type": "loki", "access": "proxy",
-                      "url": topology.url("loki"), "editable": False, "jsonData": {"maxLines": 1000}}
+        loki: dict = {
+            "name": "Loki",
+            "uid": "loki",
+            "type": "loki",
+            "access": "proxy",
+            "url": topology.url("loki"),
+            "editable": False,
+            "jsonData": {"maxLines": 1000},
+        }
         if cfg.jaeger.enabled:
-            loki["jsonData"]["derivedFields"] = [{
-                "name": "TraceID", "datasourceUid": "jaeger", "url": _TRACE_LINK,
-                "matcherRegex": r"(?:trace_?id|traceID)[\"=: ]+\"?(\w+)"}]
+            loki["jsonData"]["derivedFields"] = [
+                {
+                    "name": "TraceID",
+                    "datasourceUid": "jaeger",
+                    "url": _TRACE_LINK,
+                    "matcherRegex": r"(?:trace_?id|traceID)[\"=: ]+\"?(\w+)",
+                }
+            ]
         sources.append(loki)
     if cfg.jaeger.enabled:
-        jaeger: dict = {"name": "Jaeger", "uid": "jaeger", "type": "jaeger", "access": "proxy",
-                        "url": topology.url("jaeger"), "editable": False, "jsonData": {}}
+        jaeger: dict = {
+            "name": "Jaeger",
+            "uid": "jaeger",
+            "type": "jaeger",
+            "access": "proxy",
+            "url": topology.url("jaeger"),
+            "editable": False,
+            "jsonData": {},
+        }
         if cfg.loki.enabled:
-            jaeger["jsonData"]["tracesToLogsV2"] = {"datasourceUid": "loki", "filterByTraceID": True,
-                                                    "filterBySpanID": False, "spanStartTimeShift": "-1h",
-                                                    "spanEndTimeShift": "1h"}
+            jaeger["jsonData"]["tracesToLogsV2"] = {
+                "datasourceUid": "loki",
+                "filterByTraceID": True,
+                "filterBySpanID": False,
+                "spanStartTimeShift": "-1h",
+                "spanEndTimeShift": "1h",
+            }
         sources.append(jaeger)
     if cfg.alertmanager.enabled:
-        sources.append({"name": "Alertmanager", "uid": "alertmanager", "type": "alertmanager", "access": "proxy",
-                        "url": topology.url("alertmanager"), "editable": False,
-                        "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False}})
+        sources.append(
+            {
+                "name": "Alertmanager",
+                "uid": "alertmanager",
+                "type": "alertmanager",
+                "access": "proxy",
+                "url": topology.url("alertmanager"),
+                "editable": False,
+                "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
+            }
+        )
     return sources
 
 
@@ -66,8 +107,9 @@ def grafana_ini(cfg: StackConfig, config_dir: str) -> str:
     ini["analytics"] = {"reporting_enabled": "false", "check_for_updates": "false"}
     # Behind an ingress, Grafana must know its public URL for redirects, login and links it sends out.
     public = cfg.ingress_url("grafana")
-    ini["server"] = {"root_url": cfg.grafana.root_url or (f"{public}/" if public else
-                                                          "%(protocol)s://%(domain)s:%(http_port)s/")}
+    ini["server"] = {
+        "root_url": cfg.grafana.root_url or (f"{public}/" if public else "%(protocol)s://%(domain)s:%(http_port)s/")
+    }
     out = io.StringIO()
     ini.write(out)
     return out.getvalue()
@@ -75,13 +117,23 @@ def grafana_ini(cfg: StackConfig, config_dir: str) -> str:
 
 def render_grafana(cfg: StackConfig, topology: Topology, config_dir: str, project_root: str = ".") -> dict[str, str]:
     folders = dashboards(cfg, project_root)
-    providers = [{"name": folder, "folder": folder, "type": "file", "disableDeletion": True,
-                  "allowUiUpdates": False, "updateIntervalSeconds": 60,
-                  "options": {"path": f"{config_dir}/dashboards/{_folder_dir(folder)}"}}
-                 for folder in sorted(folders)]
+    providers = [
+        {
+            "name": folder,
+            "folder": folder,
+            "type": "file",
+            "disableDeletion": True,
+            "allowUiUpdates": False,
+            "updateIntervalSeconds": 60,
+            "options": {"path": f"{config_dir}/dashboards/{_folder_dir(folder)}"},
+        }
+        for folder in sorted(folders)
+    ]
     files = {
         "grafana.ini": grafana_ini(cfg, config_dir),
-        "provisioning/datasources/datasources.yaml": to_yaml({"apiVersion": 1, "datasources": _datasources(cfg, topology)}),
+        "provisioning/datasources/datasources.yaml": to_yaml(
+            {"apiVersion": 1, "datasources": _datasources(cfg, topology)}
+        ),
         "provisioning/dashboards/dashboards.yaml": to_yaml({"apiVersion": 1, "providers": providers}),
     }
     for folder, boards in folders.items():
@@ -92,8 +144,10 @@ def render_grafana(cfg: StackConfig, topology: Topology, config_dir: str, projec
 
 def grafana_env(cfg: StackConfig, config_dir: str, secret_dir: str) -> dict[str, str]:
     # The password is read from a mounted file (`__FILE`), so it is in no config file and no env value.
-    env = {"GF_PATHS_CONFIG": f"{config_dir}/grafana.ini",
-           "GF_PATHS_PROVISIONING": f"{config_dir}/provisioning",
-           "GF_SECURITY_ADMIN_PASSWORD__FILE": f"{secret_dir}/{ADMIN_PASSWORD_FILE}"}
+    env = {
+        "GF_PATHS_CONFIG": f"{config_dir}/grafana.ini",
+        "GF_PATHS_PROVISIONING": f"{config_dir}/provisioning",
+        "GF_SECURITY_ADMIN_PASSWORD__FILE": f"{secret_dir}/{ADMIN_PASSWORD_FILE}",
+    }
     env.update(cfg.grafana.env)
     return env

@@ -1,4 +1,5 @@
 """Jaeger v2 config: an OpenTelemetry Collector pipeline with Jaeger's storage and query extensions."""
+
 from __future__ import annotations
 
 from ..models.stack import StackConfig
@@ -10,8 +11,13 @@ _STORE = "traces"
 def _backend(cfg: StackConfig) -> dict:
     if cfg.jaeger.storage == "badger":
         data = DATA_DIRS["jaeger"]
-        return {"badger": {"directories": {"keys": f"{data}/keys", "values": f"{data}/values"},
-                           "ephemeral": False, "ttl": {"spans": cfg.jaeger.badger_ttl}}}
+        return {
+            "badger": {
+                "directories": {"keys": f"{data}/keys", "values": f"{data}/values"},
+                "ephemeral": False,
+                "ttl": {"spans": cfg.jaeger.badger_ttl},
+            }
+        }
     return {"memory": {"max_traces": cfg.jaeger.max_traces}}
 
 
@@ -20,24 +26,33 @@ def jaeger_yml(cfg: StackConfig) -> dict:
     return {
         "service": {
             "extensions": ["jaeger_storage", "jaeger_query", "healthcheckv2"],
-            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"],
-                                     "exporters": ["jaeger_storage_exporter"]}},
+            "pipelines": {
+                "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["jaeger_storage_exporter"]}
+            },
             "telemetry": {
                 "resource": {"service.name": "jaeger"},
-                "metrics": {"level": "detailed", "readers": [{"pull": {"exporter": {"prometheus": {
-                    "host": "0.0.0.0", "port": PORTS["jaeger_metrics"]}}}}]},
+                "metrics": {
+                    "level": "detailed",
+                    "readers": [
+                        {"pull": {"exporter": {"prometheus": {"host": "0.0.0.0", "port": PORTS["jaeger_metrics"]}}}}
+                    ],
+                },
                 "logs": {"level": "info"},
             },
         },
         "extensions": {
             "healthcheckv2": {"use_v2": True, "http": {"endpoint": f"0.0.0.0:{PORTS['jaeger_health']}"}},
-            "jaeger_query": {"storage": {"traces": _STORE},
-                             "http": {"endpoint": f"0.0.0.0:{PORTS['jaeger']}"}},
+            "jaeger_query": {"storage": {"traces": _STORE}, "http": {"endpoint": f"0.0.0.0:{PORTS['jaeger']}"}},
             "jaeger_storage": {"backends": {_STORE: _backend(cfg)}},
         },
-        "receivers": {"otlp": {"protocols": {
-            "grpc": {"endpoint": f"0.0.0.0:{PORTS['jaeger_otlp_grpc']}"},
-            "http": {"endpoint": f"0.0.0.0:{PORTS['jaeger_otlp_http']}"}}}},
+        "receivers": {
+            "otlp": {
+                "protocols": {
+                    "grpc": {"endpoint": f"0.0.0.0:{PORTS['jaeger_otlp_grpc']}"},
+                    "http": {"endpoint": f"0.0.0.0:{PORTS['jaeger_otlp_http']}"},
+                }
+            }
+        },
         "processors": {"batch": {}},
         "exporters": {"jaeger_storage_exporter": {"trace_storage": _STORE}},
     }

@@ -1,4 +1,5 @@
 """Loki 3.x monolithic config (TSDB index, schema v13) and its ruler's rule files."""
+
 from __future__ import annotations
 
 from ..content.loki_rules import loki_security_rule_groups
@@ -15,10 +16,14 @@ def _object_store(cfg: StackConfig) -> tuple[str, dict]:
     data = DATA_DIRS["loki"]
     if cfg.loki.storage.type == "s3":
         s3 = cfg.loki.storage.s3
-        aws = {"bucketnames": s3.bucket, "region": s3.region, "s3forcepathstyle": s3.s3forcepathstyle,
-               "insecure": s3.insecure,
-               "access_key_id": "${%s}" % S3_ENV["access_key_secret"],
-               "secret_access_key": "${%s}" % S3_ENV["secret_key_secret"]}
+        aws = {
+            "bucketnames": s3.bucket,
+            "region": s3.region,
+            "s3forcepathstyle": s3.s3forcepathstyle,
+            "insecure": s3.insecure,
+            "access_key_id": "${" + S3_ENV["access_key_secret"] + "}",
+            "secret_access_key": "${" + S3_ENV["secret_key_secret"] + "}",
+        }
         if s3.endpoint:
             aws["endpoint"] = s3.endpoint
         return "s3", {"s3": aws}
@@ -31,26 +36,52 @@ def loki_yml(cfg: StackConfig, topology: Topology, config_dir: str) -> dict:
     config: dict = {
         "auth_enabled": False,
         "server": {"http_listen_port": PORTS["loki"], "grpc_listen_port": PORTS["loki_grpc"], "log_level": "info"},
-        "common": {"path_prefix": data, "replication_factor": 1, "instance_addr": "127.0.0.1",
-                   "ring": {"kvstore": {"store": "inmemory"}}, "storage": storage},
-        "schema_config": {"configs": [{"from": "2024-04-01", "store": "tsdb", "object_store": store,
-                                       "schema": "v13", "index": {"prefix": "index_", "period": "24h"}}]},
-        "storage_config": {"tsdb_shipper": {"active_index_directory": f"{data}/tsdb-index",
-                                            "cache_location": f"{data}/tsdb-cache"}},
-        "compactor": {"working_directory": f"{data}/compactor", "compaction_interval": "10m",
-                      "retention_enabled": True, "retention_delete_delay": "2h",
-                      "delete_request_store": store},
-        "limits_config": {"retention_period": cfg.loki.retention, "reject_old_samples": True,
-                          "reject_old_samples_max_age": cfg.loki.reject_old_samples_max_age,
-                          "ingestion_rate_mb": cfg.loki.ingestion_rate_mb,
-                          "ingestion_burst_size_mb": cfg.loki.ingestion_burst_size_mb,
-                          "allow_structured_metadata": True, "volume_enabled": True},
+        "common": {
+            "path_prefix": data,
+            "replication_factor": 1,
+            "instance_addr": "127.0.0.1",
+            "ring": {"kvstore": {"store": "inmemory"}},
+            "storage": storage,
+        },
+        "schema_config": {
+            "configs": [
+                {
+                    "from": "2024-04-01",
+                    "store": "tsdb",
+                    "object_store": store,
+                    "schema": "v13",
+                    "index": {"prefix": "index_", "period": "24h"},
+                }
+            ]
+        },
+        "storage_config": {
+            "tsdb_shipper": {"active_index_directory": f"{data}/tsdb-index", "cache_location": f"{data}/tsdb-cache"}
+        },
+        "compactor": {
+            "working_directory": f"{data}/compactor",
+            "compaction_interval": "10m",
+            "retention_enabled": True,
+            "retention_delete_delay": "2h",
+            "delete_request_store": store,
+        },
+        "limits_config": {
+            "retention_period": cfg.loki.retention,
+            "reject_old_samples": True,
+            "reject_old_samples_max_age": cfg.loki.reject_old_samples_max_age,
+            "ingestion_rate_mb": cfg.loki.ingestion_rate_mb,
+            "ingestion_burst_size_mb": cfg.loki.ingestion_burst_size_mb,
+            "allow_structured_metadata": True,
+            "volume_enabled": True,
+        },
         "analytics": {"reporting_enabled": False},
     }
     if cfg.loki.security_rules:
-        ruler: dict = {"storage": {"type": "local", "local": {"directory": f"{config_dir}/rules"}},
-                       "rule_path": f"{data}/ruler-scratch", "enable_api": True,
-                       "ring": {"kvstore": {"store": "inmemory"}}}
+        ruler: dict = {
+            "storage": {"type": "local", "local": {"directory": f"{config_dir}/rules"}},
+            "rule_path": f"{data}/ruler-scratch",
+            "enable_api": True,
+            "ring": {"kvstore": {"store": "inmemory"}},
+        }
         if cfg.alertmanager.enabled:
             ruler["alertmanager_url"] = ",".join(f"http://{am}" for am in topology.alertmanagers())
         config["ruler"] = ruler

@@ -1,4 +1,5 @@
 """prometheus.yml and its rule files."""
+
 from __future__ import annotations
 
 from ..models.stack import StackConfig
@@ -18,12 +19,25 @@ _SELF_TARGETS = {
 # The conventional prometheus.io/* annotations, as in Prometheus' own kubernetes example config.
 _POD_RELABELING = [
     {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], "action": "keep", "regex": "true"},
-    {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scheme"], "action": "replace",
-     "regex": "(https?)", "target_label": "__scheme__"},
-    {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_path"], "action": "replace",
-     "regex": "(.+)", "target_label": "__metrics_path__"},
-    {"source_labels": ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"], "action": "replace",
-     "regex": "([^:]+)(?::\\d+)?;(\\d+)", "replacement": "$1:$2", "target_label": "__address__"},
+    {
+        "source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scheme"],
+        "action": "replace",
+        "regex": "(https?)",
+        "target_label": "__scheme__",
+    },
+    {
+        "source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_path"],
+        "action": "replace",
+        "regex": "(.+)",
+        "target_label": "__metrics_path__",
+    },
+    {
+        "source_labels": ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
+        "action": "replace",
+        "regex": "([^:]+)(?::\\d+)?;(\\d+)",
+        "replacement": "$1:$2",
+        "target_label": "__address__",
+    },
     {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(.+)"},
     {"source_labels": ["__meta_kubernetes_namespace"], "action": "replace", "target_label": "namespace"},
     {"source_labels": ["__meta_kubernetes_pod_name"], "action": "replace", "target_label": "pod"},
@@ -53,10 +67,16 @@ def _daemon_job(service: str, topology: Topology) -> dict:
         "job_name": service,
         "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [topology.namespace]}}],
         "relabel_configs": [
-            {"source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], "action": "keep",
-             "regex": service},
-            {"source_labels": ["__meta_kubernetes_pod_container_port_number"], "action": "keep",
-             "regex": str(PORTS[service])},
+            {
+                "source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"],
+                "action": "keep",
+                "regex": service,
+            },
+            {
+                "source_labels": ["__meta_kubernetes_pod_container_port_number"],
+                "action": "keep",
+                "regex": str(PORTS[service]),
+            },
             {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
             {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
         ],
@@ -67,15 +87,20 @@ def _pod_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
     enabled = cfg.prometheus.kubernetes_pods
     if topology.target != "kubernetes" or enabled is False:
         return []
-    return [{"job_name": "kubernetes-pods", "kubernetes_sd_configs": [{"role": "pod"}],
-             "relabel_configs": _POD_RELABELING}]
+    return [
+        {"job_name": "kubernetes-pods", "kubernetes_sd_configs": [{"role": "pod"}], "relabel_configs": _POD_RELABELING}
+    ]
 
 
 def _user_jobs(cfg: StackConfig) -> list[dict]:
     jobs = []
     for job in cfg.prometheus.scrape_jobs:
-        entry = {"job_name": job.job_name, "metrics_path": job.metrics_path, "scheme": job.scheme,
-                 "static_configs": [{"targets": list(job.targets), **({"labels": dict(job.labels)} if job.labels else {})}]}
+        entry = {
+            "job_name": job.job_name,
+            "metrics_path": job.metrics_path,
+            "scheme": job.scheme,
+            "static_configs": [{"targets": list(job.targets), **({"labels": dict(job.labels)} if job.labels else {})}],
+        }
         if job.scrape_interval:
             entry["scrape_interval"] = job.scrape_interval
         if job.scrape_timeout:
@@ -91,8 +116,10 @@ def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
         # the same file and still says which copy it is (Grafana/Thanos deduplicate on it).
         labels["replica"] = "${POD_NAME}"
     config: dict = {
-        "global": {"scrape_interval": cfg.prometheus.scrape_interval,
-                   "evaluation_interval": cfg.prometheus.evaluation_interval},
+        "global": {
+            "scrape_interval": cfg.prometheus.scrape_interval,
+            "evaluation_interval": cfg.prometheus.evaluation_interval,
+        },
         "rule_files": ["rules/*.yml"],
         "scrape_configs": _self_jobs(cfg, topology) + _user_jobs(cfg) + _pod_jobs(cfg, topology),
     }

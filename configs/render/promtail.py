@@ -1,4 +1,5 @@
 """promtail: discovers containers (Docker socket) or pods (/var/log/pods) and pushes to Loki."""
+
 from __future__ import annotations
 
 from ..models.stack import StackConfig
@@ -29,8 +30,12 @@ _PODS_JOB = {
         {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
         {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
         {"source_labels": ["namespace", "pod"], "separator": "/", "target_label": "job"},
-        {"source_labels": ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"],
-         "separator": "/", "replacement": "/var/log/pods/*$1/*.log", "target_label": "__path__"},
+        {
+            "source_labels": ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"],
+            "separator": "/",
+            "replacement": "/var/log/pods/*$1/*.log",
+            "target_label": "__path__",
+        },
     ],
 }
 

@@ -1,4 +1,5 @@
 """Prometheus rule files: shipped groups (seed, stack meta-monitoring, SLOs) and the user's own."""
+
 from __future__ import annotations
 
 from ..content.meta_rules import meta_rule_groups

@@ -4,6 +4,7 @@ The upstream image carries no zoneinfo, and Alertmanager then refuses a `locatio
 which no config check catches. Go reads the database from the directory in $ZONEINFO, so the
 zones the config names are shipped with it, from the pinned `tzdata` package (same bytes on every
 render, whatever the machine's own /usr/share/zoneinfo holds)."""
+
 from __future__ import annotations
 
 from importlib import resources
@@ -14,8 +15,14 @@ ZONEINFO_DIR = "zoneinfo"
 
 
 def locations(cfg: StackConfig) -> list[str]:
-    return sorted({spec.location for interval in cfg.alertmanager.time_intervals
-                   for spec in interval.time_intervals if spec.location and spec.location not in ("UTC", "Local")})
+    return sorted(
+        {
+            spec.location
+            for interval in cfg.alertmanager.time_intervals
+            for spec in interval.time_intervals
+            if spec.location and spec.location not in ("UTC", "Local")
+        }
+    )
 
 
 def zoneinfo_files(cfg: StackConfig) -> dict[str, bytes]:

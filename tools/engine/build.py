@@ -8,6 +8,7 @@ Each binary is built once per pinned version and wrapper-module content, into
 then linked into ``$OBS_ENGINE_CACHE/bin``: a second run with the same pins does nothing. Standard
 library only, so it runs before the project's virtualenv exists.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("OBS_ENGINE_CACHE", Path.home() / ".cache" / "observability-engine"))
@@ -56,8 +57,10 @@ _K8S_LDFLAGS = " ".join(
 
 def _prometheus_version(version: str, module_version: str) -> str:
     """What `--version` prints, set as the Prometheus projects' release builds (promu) set it."""
-    return " ".join(f"-X github.com/prometheus/common/version.{key}={value}" for key, value in (
-        ("Version", version), ("Revision", "module-" + module_version), ("Branch", "module")))
+    return " ".join(
+        f"-X github.com/prometheus/common/version.{key}={value}"
+        for key, value in (("Version", version), ("Revision", "module-" + module_version), ("Branch", "module"))
+    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class Build:
     ldflags: str = ""
     tags: str = ""
     # Writes generated files the wrapper's main embeds (workdir, build), before `go build`.
-    generate: Optional[Callable[[Path, "Build"], None]] = None
+    generate: Callable[[Path, Build], None] | None = None
     # Data files the binary needs at run time: (module, output file, paths in the module), concatenated
     # as YAML documents next to the binary and linked into BIN.
     assets: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
@@ -105,30 +108,50 @@ BUILDS = (
     Build(
         "prometheus",
         PROMETHEUS,
-        {"promtool": "github.com/prometheus/prometheus/cmd/promtool",
-         "prometheus": "github.com/prometheus/prometheus/cmd/prometheus"},
-        ldflags=_prometheus_version("3." + PROMETHEUS.split(".")[1][1:] + "." + PROMETHEUS.split(".")[2], PROMETHEUS)),
+        {
+            "promtool": "github.com/prometheus/prometheus/cmd/promtool",
+            "prometheus": "github.com/prometheus/prometheus/cmd/prometheus",
+        },
+        ldflags=_prometheus_version("3." + PROMETHEUS.split(".")[1][1:] + "." + PROMETHEUS.split(".")[2], PROMETHEUS),
+    ),
     Build(
         "alertmanager",
         ALERTMANAGER,
         {"amtool": "github.com/prometheus/alertmanager/cmd/amtool"},
-        ldflags=_prometheus_version(ALERTMANAGER.lstrip("v"), ALERTMANAGER)),
+        ldflags=_prometheus_version(ALERTMANAGER.lstrip("v"), ALERTMANAGER),
+    ),
     Build(
         "alertmanager-server",
         ALERTMANAGER_SERVER,
         {"alertmanager": "github.com/prometheus/alertmanager/cmd/alertmanager"},
-        ldflags=_prometheus_version(ALERTMANAGER_SERVER.lstrip("v"), ALERTMANAGER_SERVER)),
-    Build("jaeger", JAEGER, {"jaeger": "github.com/jaegertracing/jaeger/cmd/jaeger"},
-          ldflags="-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v2.13.0"
-                  f" -X github.com/jaegertracing/jaeger/internal/version.commitSHA=module-{JAEGER}"),
-    Build("kwok", KWOK, {"kwok": "sigs.k8s.io/kwok/cmd/kwok"}, assets=(
-        # kwok's "fast" stages (kustomize/stage/fast): nodes ready with leases, pods ready at once.
-        ("sigs.k8s.io/kwok", "kwok-stages.yaml", (
-            "kustomize/stage/node/fast/node-initialize.yaml",
-            "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
-            "kustomize/stage/pod/fast/pod-ready.yaml",
-            "kustomize/stage/pod/fast/pod-complete.yaml",
-            "kustomize/stage/pod/fast/pod-delete.yaml")),)),
+        ldflags=_prometheus_version(ALERTMANAGER_SERVER.lstrip("v"), ALERTMANAGER_SERVER),
+    ),
+    Build(
+        "jaeger",
+        JAEGER,
+        {"jaeger": "github.com/jaegertracing/jaeger/cmd/jaeger"},
+        ldflags="-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v2.13.0"
+        f" -X github.com/jaegertracing/jaeger/internal/version.commitSHA=module-{JAEGER}",
+    ),
+    Build(
+        "kwok",
+        KWOK,
+        {"kwok": "sigs.k8s.io/kwok/cmd/kwok"},
+        assets=(
+            # kwok's "fast" stages (kustomize/stage/fast): nodes ready with leases, pods ready at once.
+            (
+                "sigs.k8s.io/kwok",
+                "kwok-stages.yaml",
+                (
+                    "kustomize/stage/node/fast/node-initialize.yaml",
+                    "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+                    "kustomize/stage/pod/fast/pod-ready.yaml",
+                    "kustomize/stage/pod/fast/pod-complete.yaml",
+                    "kustomize/stage/pod/fast/pod-delete.yaml",
+                ),
+            ),
+        ),
+    ),
 )
 
 
@@ -157,7 +180,11 @@ def _module_dir(workdir: Path, module: str) -> Path:
     """Where the wrapper's version of `module` is unpacked (`go list -m` alone does not download it)."""
     out = subprocess.run(
         ["go", "mod", "download", "-json", module],
-        cwd=workdir, env=_go_env(), check=True, capture_output=True, text=True,
+        cwd=workdir,
+        env=_go_env(),
+        check=True,
+        capture_output=True,
+        text=True,
     )
     directory = json.loads(out.stdout).get("Dir")
     if not directory:
@@ -226,8 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     builds = [b for b in BUILDS if not args.only or b.name in args.only]
     missing = [b for b in builds if not _dest(b).is_dir()]
     if missing and shutil.which("go") is None:
-        print("engine: Go 1.26 is needed to build " + ", ".join(b.name for b in missing)
-              + " (https://go.dev/doc/install; Debian 12's golang package is too old)", file=sys.stderr)
+        print(
+            "engine: Go 1.26 is needed to build "
+            + ", ".join(b.name for b in missing)
+            + " (https://go.dev/doc/install; Debian 12's golang package is too old)",
+            file=sys.stderr,
+        )
         return 1
     try:
         ensure(builds)

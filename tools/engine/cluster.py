@@ -10,6 +10,7 @@ run: the cluster shows what the API server and the Pulumi provider do with the s
 Volumes: `PV_COUNT` host-path PersistentVolumes without a storage class, which the controller
 manager binds to claims as a provisioner would. Standard library and the `openssl` command only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build  # noqa: E402  (tools/engine/build.py: where the binaries are)
@@ -52,29 +53,78 @@ def _certificates(pki: Path) -> None:
     """A CA, the API server's serving certificate, an admin client certificate (system:masters) and
     the service-account signing key."""
     pki.mkdir(parents=True, exist_ok=True)
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-             "-days", "3650", "-subj", "/CN=observability-local-ca", cwd=pki)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=observability-local-ca",
+        cwd=pki,
+    )
     (pki / "server.ext").write_text(
         "subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc\n"
-        "extendedKeyUsage=serverAuth\n")
+        "extendedKeyUsage=serverAuth\n"
+    )
     (pki / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
-    for name, subject, ext in (("apiserver", "/CN=kube-apiserver", "server.ext"),
-                               ("admin", "/O=system:masters/CN=observability-admin", "client.ext")):
-        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
-                 "-subj", subject, cwd=pki)
-        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                 "-out", f"{name}.crt", "-days", "3650", "-extfile", ext, cwd=pki)
+    for name, subject, ext in (
+        ("apiserver", "/CN=kube-apiserver", "server.ext"),
+        ("admin", "/O=system:masters/CN=observability-admin", "client.ext"),
+    ):
+        _openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            "-subj",
+            subject,
+            cwd=pki,
+        )
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.crt",
+            "-days",
+            "3650",
+            "-extfile",
+            ext,
+            cwd=pki,
+        )
     _openssl("genrsa", "-out", "sa.key", "2048", cwd=pki)
     _openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
 
 
 def _kubeconfig(pki: Path, server: str) -> dict:
     return {
-        "apiVersion": "v1", "kind": "Config", "current-context": CONTEXT,
-        "clusters": [{"name": CONTEXT, "cluster": {
-            "server": server, "certificate-authority": str(pki / "ca.crt")}}],
-        "users": [{"name": CONTEXT, "user": {
-            "client-certificate": str(pki / "admin.crt"), "client-key": str(pki / "admin.key")}}],
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": CONTEXT,
+        "clusters": [{"name": CONTEXT, "cluster": {"server": server, "certificate-authority": str(pki / "ca.crt")}}],
+        "users": [
+            {
+                "name": CONTEXT,
+                "user": {"client-certificate": str(pki / "admin.crt"), "client-key": str(pki / "admin.key")},
+            }
+        ],
         "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT}}],
     }
 
@@ -100,11 +150,16 @@ class LocalCluster:
         context.load_cert_chain(str(self.pki / "admin.crt"), str(self.pki / "admin.key"))
         return context
 
-    def api(self, method: str, path: str, body: Optional[dict] = None,
-            content_type: str = "application/json") -> tuple[int, Any]:
+    def api(
+        self, method: str, path: str, body: dict | None = None, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server + path, data=data, method=method,
-                                         headers={"Content-Type": content_type, "Accept": "application/json"})
+        request = urllib.request.Request(
+            self.server + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": content_type, "Accept": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, context=self._ssl(), timeout=30) as response:
                 return response.status, _decode(response.read())
@@ -128,8 +183,14 @@ class LocalCluster:
             raise FileNotFoundError(f"{binary} is missing: run `make engine` first")
         log = open(self.logs / f"{name}.log", "ab")
         # A session of its own: `down` stops the whole group, and ^C in the caller's shell does not.
-        process = subprocess.Popen([str(binary), *args], stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.dir)
+        process = subprocess.Popen(
+            [str(binary), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.dir,
+        )
         (self.dir / f"{name}.pid").write_text(str(process.pid))
         self._processes[name] = process
 
@@ -157,52 +218,85 @@ class LocalCluster:
         self.dir.mkdir(parents=True)
         _certificates(self.pki)
         etcd_port, etcd_peer, api_port = _free_port(), _free_port(), _free_port()
-        self._spawn("etcd", [
-            "--name=local", f"--data-dir={self.dir / 'etcd'}",
-            f"--listen-client-urls=http://127.0.0.1:{etcd_port}",
-            f"--advertise-client-urls=http://127.0.0.1:{etcd_port}",
-            f"--listen-peer-urls=http://127.0.0.1:{etcd_peer}",
-            f"--initial-advertise-peer-urls=http://127.0.0.1:{etcd_peer}",
-            f"--initial-cluster=local=http://127.0.0.1:{etcd_peer}",
-            "--listen-metrics-urls=", "--unsafe-no-fsync=true", "--log-level=warn"])
-        self._wait("etcd", lambda: urllib.request.urlopen(
-            f"http://127.0.0.1:{etcd_port}/health", timeout=2).status == 200)
+        self._spawn(
+            "etcd",
+            [
+                "--name=local",
+                f"--data-dir={self.dir / 'etcd'}",
+                f"--listen-client-urls=http://127.0.0.1:{etcd_port}",
+                f"--advertise-client-urls=http://127.0.0.1:{etcd_port}",
+                f"--listen-peer-urls=http://127.0.0.1:{etcd_peer}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{etcd_peer}",
+                f"--initial-cluster=local=http://127.0.0.1:{etcd_peer}",
+                "--listen-metrics-urls=",
+                "--unsafe-no-fsync=true",
+                "--log-level=warn",
+            ],
+        )
+        self._wait(
+            "etcd", lambda: urllib.request.urlopen(f"http://127.0.0.1:{etcd_port}/health", timeout=2).status == 200
+        )
         pki = self.pki
-        self._spawn("kube-apiserver", [
-            f"--etcd-servers=http://127.0.0.1:{etcd_port}",
-            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={api_port}",
-            f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
-            f"--client-ca-file={pki / 'ca.crt'}",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={pki / 'sa.pub'}",
-            f"--service-account-signing-key-file={pki / 'sa.key'}",
-            f"--service-cluster-ip-range={SERVICE_RANGE}", "--authorization-mode=Node,RBAC",
-            f"--cert-dir={self.dir / 'apiserver-certs'}", "--v=1",
-            # The `kubernetes` Service's endpoint would be the advertise address, which may not be
-            # loopback; nothing in the cluster needs to reach the API server through it.
-            "--endpoint-reconciler-type=none"])
+        self._spawn(
+            "kube-apiserver",
+            [
+                f"--etcd-servers=http://127.0.0.1:{etcd_port}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={api_port}",
+                f"--tls-cert-file={pki / 'apiserver.crt'}",
+                f"--tls-private-key-file={pki / 'apiserver.key'}",
+                f"--client-ca-file={pki / 'ca.crt'}",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                f"--service-account-key-file={pki / 'sa.pub'}",
+                f"--service-account-signing-key-file={pki / 'sa.key'}",
+                f"--service-cluster-ip-range={SERVICE_RANGE}",
+                "--authorization-mode=Node,RBAC",
+                f"--cert-dir={self.dir / 'apiserver-certs'}",
+                "--v=1",
+                # The `kubernetes` Service's endpoint would be the advertise address, which may not be
+                # loopback; nothing in the cluster needs to reach the API server through it.
+                "--endpoint-reconciler-type=none",
+            ],
+        )
         self.kubeconfig.write_text(json.dumps(_kubeconfig(pki, f"https://127.0.0.1:{api_port}"), indent=2))
         self._wait("kube-apiserver", lambda: self.api("GET", "/readyz")[0] == 200)
         common = [f"--kubeconfig={self.kubeconfig}", "--leader-elect=false", "--secure-port=0", "--v=1"]
-        self._spawn("kube-controller-manager", common + [
-            f"--service-account-private-key-file={pki / 'sa.key'}", f"--root-ca-file={pki / 'ca.crt'}",
-            "--use-service-account-credentials=false", f"--service-cluster-ip-range={SERVICE_RANGE}"])
+        self._spawn(
+            "kube-controller-manager",
+            common
+            + [
+                f"--service-account-private-key-file={pki / 'sa.key'}",
+                f"--root-ca-file={pki / 'ca.crt'}",
+                "--use-service-account-credentials=false",
+                f"--service-cluster-ip-range={SERVICE_RANGE}",
+            ],
+        )
         self._spawn("kube-scheduler", common)
-        self._spawn("kwok", [
-            f"--kubeconfig={self.kubeconfig}", f"--config={self.bin / 'kwok-stages.yaml'}", "--manage-all-nodes=false",
-            "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-            "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1", f"--server-address=127.0.0.1:{_free_port()}",
-            # Node leases keep the nodes Ready: without them the node controller marks them unknown
-            # after its grace period (and every pod on them not ready), since the heartbeat stage
-            # renews the node status only every ten minutes.
-            "--node-lease-duration-seconds=40"])
+        self._spawn(
+            "kwok",
+            [
+                f"--kubeconfig={self.kubeconfig}",
+                f"--config={self.bin / 'kwok-stages.yaml'}",
+                "--manage-all-nodes=false",
+                "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                "--cidr=10.244.0.0/16",
+                "--node-ip=10.0.0.1",
+                f"--server-address=127.0.0.1:{_free_port()}",
+                # Node leases keep the nodes Ready: without them the node controller marks them unknown
+                # after its grace period (and every pod on them not ready), since the heartbeat stage
+                # renews the node status only every ten minutes.
+                "--node-lease-duration-seconds=40",
+            ],
+        )
         for node in NODES:
             self._create("/api/v1/nodes", _node(node))
         for i in range(PV_COUNT):
             self._create("/api/v1/persistentvolumes", _volume(f"local-pv-{i:02d}", self.dir / "volumes" / str(i)))
         self._wait("the nodes", lambda: all(_ready(self.get(f"/api/v1/nodes/{n}")) for n in NODES))
-        self._wait("the default service account",
-                   lambda: self.exists("/api/v1/namespaces/default/serviceaccounts/default"))
+        self._wait(
+            "the default service account", lambda: self.exists("/api/v1/namespaces/default/serviceaccounts/default")
+        )
         return self.kubeconfig
 
     def _create(self, path: str, body: dict) -> None:
@@ -237,7 +331,7 @@ def _decode(payload: bytes) -> Any:
         return payload.decode(errors="replace")
 
 
-def object_path(api_version: str, kind: str, name: str, namespace: Optional[str] = None) -> str:
+def object_path(api_version: str, kind: str, name: str, namespace: str | None = None) -> str:
     """The API path of one object, for the kinds the stack creates (their plurals are regular)."""
     lower = kind.lower()
     plural = lower[:-1] + "ies" if lower.endswith("y") else lower + ("es" if lower.endswith("ss") else "s")
@@ -253,24 +347,37 @@ def _ready(node: dict) -> bool:
 def _node(name: str) -> dict:
     capacity = {"cpu": "32", "memory": "256Gi", "pods": "110"}
     return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                                "kubernetes.io/arch": "amd64", "type": "kwok"}},
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "type": "kwok",
+            },
+        },
         "status": {"capacity": capacity, "allocatable": capacity},
     }
 
 
 def _volume(name: str, path: Path) -> dict:
     return {
-        "apiVersion": "v1", "kind": "PersistentVolume",
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
         "metadata": {"name": name, "labels": {"observability.local/volume": "true"}},
-        "spec": {"capacity": {"storage": PV_SIZE}, "accessModes": ["ReadWriteOnce"],
-                 "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": str(path)}},
+        "spec": {
+            "capacity": {"storage": PV_SIZE},
+            "accessModes": ["ReadWriteOnce"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "hostPath": {"path": str(path)},
+        },
     }
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=("up", "down", "kubeconfig"))
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"cluster state (default {DEFAULT_DIR})")

@@ -10,14 +10,16 @@ uses (a local file backend in ~/.pulumi-observability and its passphrase), and t
 is read from `Pulumi.<stack>.yaml` in the repository. With a Pulumi CLI from pulumi.com, plain
 `pulumi up` does the same.
 """
+
 from __future__ import annotations
 
 import argparse
 import copy
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import yaml
 from pulumi import automation as auto
@@ -30,7 +32,7 @@ PROJECT = "observability"
 STATE_DIR = Path(os.environ.get("STATE_DIR", Path.home() / ".pulumi-observability"))
 
 
-def engine_env(backend_url: str, pulumi_home: Optional[Path] = None, **extra: str) -> dict[str, str]:
+def engine_env(backend_url: str, pulumi_home: Path | None = None, **extra: str) -> dict[str, str]:
     """Environment for the CLI: the built binaries first on PATH, no plugin downloads, no update check."""
     env = {
         "PATH": f"{build.BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -57,10 +59,17 @@ def open_stack(name: str, work_dir: Path, env: dict[str, str]) -> auto.Stack:
     # Project settings passed here are written to Pulumi.yaml: only where there is none yet.
     settings = None if (work_dir / "Pulumi.yaml").exists() else auto.ProjectSettings(name=PROJECT, runtime="python")
     return auto.create_or_select_stack(
-        stack_name=name, project_name=PROJECT, program=program(),
+        stack_name=name,
+        project_name=PROJECT,
+        program=program(),
         opts=auto.LocalWorkspaceOptions(
-            work_dir=str(work_dir), env_vars=env, secrets_provider="passphrase",
-            pulumi_command=auto.PulumiCommand(root=str(build.BIN.parent)), project_settings=settings))
+            work_dir=str(work_dir),
+            env_vars=env,
+            secrets_provider="passphrase",
+            pulumi_command=auto.PulumiCommand(root=str(build.BIN.parent)),
+            project_settings=settings,
+        ),
+    )
 
 
 SECRETS_KEY = "observability:secrets"
@@ -97,7 +106,7 @@ def on_cluster(config: dict[str, Any], kubeconfig: Path, context: str) -> dict[s
     return config
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=("preview", "up", "destroy", "refresh"))
     parser.add_argument("--stack", default="dev")

@@ -1,4 +1,5 @@
 """Grafana dashboards the stack provisions, grouped by folder, plus loading of user dashboards."""
+
 from __future__ import annotations
 
 from configs.content.dashboards.builder import stable_uid

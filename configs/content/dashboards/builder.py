@@ -1,4 +1,5 @@
 """A small typed builder for Grafana dashboard JSON (the provisioning file form, schemaVersion 39)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,7 +30,12 @@ class Target:
     instant: bool = False
 
     def to_json(self, ref_id: str) -> dict:
-        target = {"refId": ref_id, "datasource": dict(PROMETHEUS), "expr": self.expr, "legendFormat": self.legend or "__auto"}
+        target = {
+            "refId": ref_id,
+            "datasource": dict(PROMETHEUS),
+            "expr": self.expr,
+            "legendFormat": self.legend or "__auto",
+        }
         if self.instant:
             target.update(instant=True, range=False, format="table")
         return target
@@ -63,7 +69,10 @@ class Panel:
             if getattr(self, key) is not None:
                 defaults[key] = getattr(self, key)
         if self.thresholds:
-            defaults["thresholds"] = {"mode": "absolute", "steps": [{"color": t.color, "value": t.value} for t in self.thresholds]}
+            defaults["thresholds"] = {
+                "mode": "absolute",
+                "steps": [{"color": t.color, "value": t.value} for t in self.thresholds],
+            }
         panel = {
             "id": panel_id,
             "type": self.type,
@@ -83,7 +92,10 @@ def _options(panel_type: str) -> dict:
     if panel_type in ("stat", "gauge"):
         return {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}
     if panel_type == "timeseries":
-        return {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True}, "tooltip": {"mode": "multi", "sort": "none"}}
+        return {
+            "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+            "tooltip": {"mode": "multi", "sort": "none"},
+        }
     return {"showHeader": True}
 
 
@@ -112,8 +124,16 @@ class Dashboard:
         panels: list[dict] = []
         next_id, y = 1, 0
         for row in self.rows:
-            panels.append({"id": next_id, "type": "row", "title": row.title, "collapsed": False,
-                           "gridPos": {"h": 1, "w": GRID_WIDTH, "x": 0, "y": y}, "panels": []})
+            panels.append(
+                {
+                    "id": next_id,
+                    "type": "row",
+                    "title": row.title,
+                    "collapsed": False,
+                    "gridPos": {"h": 1, "w": GRID_WIDTH, "x": 0, "y": y},
+                    "panels": [],
+                }
+            )
             next_id, y, x, line_height = next_id + 1, y + 1, 0, 0
             for panel in row.panels:
                 if x + panel.width > GRID_WIDTH:

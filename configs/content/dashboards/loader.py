@@ -1,4 +1,5 @@
 """User-supplied dashboards: *.json files dropped next to the stack config."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,9 @@ def load_user_dashboards(directory: str) -> dict[str, dict]:
         # Grafana's own limits (util.IsValidShortUID, 40 characters); without a uid Grafana makes one
         # up, and every link, alert and bookmark to the dashboard breaks when it is provisioned again.
         if not isinstance(uid, str) or not uid:
-            raise ValueError(f"{path}: no uid; give the dashboard a fixed \"uid\" (at most 40 of letters, digits, '-', '_')")
+            raise ValueError(
+                f"{path}: no uid; give the dashboard a fixed \"uid\" (at most 40 of letters, digits, '-', '_')"
+            )
         if len(uid) > 40 or not re.fullmatch(r"[A-Za-z0-9_-]+", uid):
             raise ValueError(f"{path}: uid {uid!r} is not a Grafana uid (at most 40 of letters, digits, '-', '_')")
         if uid in seen:
