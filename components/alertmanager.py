@@ -14,7 +14,7 @@ class Alertmanager(ServiceComponent):
     SERVICE = "alertmanager"
     TYPE = "observability:index:Alertmanager"
 
-    def workload(self, args: ServiceArgs) -> Workload:
+    def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         port, cluster = PORTS["alertmanager"], PORTS["alertmanager_cluster"]
         replicas = cfg.alertmanager.replicas

@@ -19,7 +19,7 @@ class Grafana(ServiceComponent):
     admin_password: pulumi.Output[str]
     """The admin password (secret): from `observability:secrets`, or generated once and kept in state."""
 
-    def workload(self, args: ServiceArgs) -> Workload:
+    def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         port = PORTS["grafana"]
         password = args.secrets.get(cfg.grafana.admin_password_secret)

@@ -12,7 +12,7 @@ class Jaeger(ServiceComponent):
     SERVICE = "jaeger"
     TYPE = "observability:index:Jaeger"
 
-    def workload(self, args: ServiceArgs) -> Workload:
+    def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         badger = cfg.jaeger.storage == "badger"
         health = PORTS["jaeger_health"]

@@ -13,7 +13,7 @@ class Loki(ServiceComponent):
     SERVICE = "loki"
     TYPE = "observability:index:Loki"
 
-    def workload(self, args: ServiceArgs) -> Workload:
+    def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         port = PORTS["loki"]
         secret_env = {}

@@ -21,7 +21,7 @@ class Prometheus(ServiceComponent):
     SERVICE = "prometheus"
     TYPE = "observability:index:Prometheus"
 
-    def workload(self, args: ServiceArgs) -> Workload:
+    def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         port = PORTS["prometheus"]
         workload = self.base(

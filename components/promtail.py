@@ -24,7 +24,7 @@ class Promtail(ServiceComponent):
     SERVICE = "promtail"
     TYPE = "observability:index:Promtail"
 
-    def workload(self, args: ServiceArgs) -> Workload:
+    def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         kubernetes = cfg.common.target == "kubernetes"
         if kubernetes:

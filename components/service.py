@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pulumi
@@ -18,8 +18,12 @@ from .workload import Workload
 
 @dataclass
 class Endpoints:
+    """What a target made of a workload: its URLs and the resources a caller may depend on."""
+
     internal_url: pulumi.Input[str]
     external_url: pulumi.Input[str] | None
+    workload: pulumi.Resource  # the Docker container, or the StatefulSet / Deployment / DaemonSet
+    services: list[pulumi.Resource] = field(default_factory=list)  # Kubernetes Services
 
 
 class Target(Protocol):
@@ -47,7 +51,7 @@ def image_ref(image: Image, registry: str | None) -> str:
 
 
 class ServiceComponent(pulumi.ComponentResource):
-    """Subclasses set SERVICE and TYPE and implement `workload`."""
+    """Subclasses set SERVICE and TYPE and implement `describe`: the workload, once, for any target."""
 
     SERVICE = ""
     TYPE = ""
@@ -56,14 +60,21 @@ class ServiceComponent(pulumi.ComponentResource):
     """URL of the service inside the stack's network."""
     external_url: pulumi.Output[str | None]
     """URL of the service's UI from the host or ingress, when it has one."""
+    workload: pulumi.Resource
+    """The running workload: the Docker container, or the Kubernetes StatefulSet, Deployment or
+    DaemonSet. Depend on it (`depends_on`) to start after the service is up."""
+    services: list[pulumi.Resource]
+    """The Kubernetes Services in front of it (none on Docker, where the network alias serves)."""
 
     def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
         self.args = args
-        self.spec: Workload = self.workload(args)
+        self.spec: Workload = self.describe(args)
         endpoints = args.target.deploy(self.spec, self)
         self.internal_url = pulumi.Output.from_input(endpoints.internal_url)
         self.external_url = pulumi.Output.from_input(endpoints.external_url)
+        self.workload = endpoints.workload
+        self.services = endpoints.services
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict:
@@ -98,5 +109,5 @@ class ServiceComponent(pulumi.ComponentResource):
         values.update(fields)
         return Workload(**values)
 
-    def workload(self, args: ServiceArgs) -> Workload:
+    def describe(self, args: ServiceArgs) -> Workload:
         raise NotImplementedError

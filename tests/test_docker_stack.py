@@ -315,3 +315,10 @@ def test_a_user_dashboard_with_a_shipped_uid_is_a_config_error(tmp_path):
     (tmp_path / "mine.json").write_text(json.dumps({"title": "Mine", "uid": shipped}))
     with pytest.raises(ConfigError, match="the uid of the shipped dashboard executive-overview.json"):
         load({"observability:grafana": {"dashboards_dir": str(tmp_path)}})
+
+
+def test_components_expose_their_container():
+    run = run_program({})
+    prometheus = run.namespace["stack"].services["prometheus"]
+    assert type(prometheus.workload).__name__ == "Container" and prometheus.workload._name == "prometheus"
+    assert prometheus.services == []

@@ -337,3 +337,13 @@ def test_namespace_enforces_the_restricted_pod_security_level_unless_a_node_coll
         "warn": "restricted",
         "audit": "restricted",
     }
+
+
+def test_components_expose_their_workload_and_services():
+    run = run_prod(prod_config())
+    stack = run.namespace["stack"]
+    prometheus, grafana, promtail = (stack.services[name] for name in ("prometheus", "grafana", "promtail"))
+    assert type(prometheus.workload).__name__ == "StatefulSet" and prometheus.workload._name == "prometheus"
+    assert [s._name for s in prometheus.services] == ["prometheus", "prometheus-headless"]
+    assert type(grafana.workload).__name__ == "Deployment" and [s._name for s in grafana.services] == ["grafana"]
+    assert type(promtail.workload).__name__ == "DaemonSet"

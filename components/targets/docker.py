@@ -101,7 +101,7 @@ class DockerTarget:
         secret_env = [
             pulumi.Output.secret(value).apply(lambda v, k=k: f"{k}={v}") for k, value in sorted(w.secret_env.items())
         ]
-        docker.Container(
+        container = docker.Container(
             f"{w.service}",
             name=name,
             image=image.image_id,
@@ -139,4 +139,5 @@ class DockerTarget:
         external = None
         if ports:
             external = f"http://{settings.publish_address}:{host_port}"
-        return Endpoints(internal_url=internal, external_url=external)
+        # No services on Docker: other containers reach this one by its network alias.
+        return Endpoints(internal_url=internal, external_url=external, workload=container, services=[])

@@ -125,8 +125,8 @@ class KubernetesTarget:
                 )
                 names[kind] = secret.metadata.name
                 needs.append(secret)
-        self._workload(w, names, needs, opts, parent)
-        self._services(w, opts)
+        workload = self._workload(w, names, needs, opts, parent)
+        services = self._services(w, opts)
         if w.replicas > 1 and w.kind != "daemon":
             # Voluntary disruptions (node drains) take one replica at a time.
             k8s.policy.v1.PodDisruptionBudget(
@@ -154,7 +154,12 @@ class KubernetesTarget:
             )
         port = ui or (w.ports[0] if w.ports else None)
         internal = f"http://{w.service}.{self.prefix}.svc:{port.port if port else w.health.port}"
-        return Endpoints(internal_url=internal, external_url=self.cfg.ingress_url(w.service) if host else None)
+        return Endpoints(
+            internal_url=internal,
+            external_url=self.cfg.ingress_url(w.service) if host else None,
+            workload=workload,
+            services=services,
+        )
 
     def _workload(self, w: Workload, names: dict, needs: list, opts, parent: pulumi.Resource) -> pulumi.CustomResource:
         selector = meta.LabelSelectorArgs(match_labels=self._selector(w))
@@ -266,31 +271,36 @@ class KubernetesTarget:
             resources=core.VolumeResourceRequirementsArgs(requests={"storage": w.data_size}),
         )
 
-    def _services(self, w: Workload, opts) -> None:
+    def _services(self, w: Workload, opts) -> list[pulumi.CustomResource]:
         if not w.ports:
-            return
+            return []
         ports = [
             core.ServicePortArgs(name=p.name, port=p.port, target_port=p.port, protocol=p.protocol) for p in w.ports
         ]
         selector = self._selector(w)
         # Named exactly after the service: the rendered configs address `prometheus`, `loki`, ...
-        core.Service(
-            w.service,
-            metadata=self._meta(w.service, w),
-            spec=core.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=ports),
-            opts=opts(),
-        )
+        services = [
+            core.Service(
+                w.service,
+                metadata=self._meta(w.service, w),
+                spec=core.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=ports),
+                opts=opts(),
+            )
+        ]
         if w.kind == "stateful":
             # Stable per-pod names (alertmanager-0.alertmanager-headless). Not-ready pods are published
             # too: gossip peers must find each other before any of them is ready.
-            core.Service(
-                f"{w.service}-headless",
-                metadata=self._meta(f"{w.service}-headless", w),
-                spec=core.ServiceSpecArgs(
-                    cluster_ip="None", selector=selector, ports=ports, publish_not_ready_addresses=True
-                ),
-                opts=opts(),
+            services.append(
+                core.Service(
+                    f"{w.service}-headless",
+                    metadata=self._meta(f"{w.service}-headless", w),
+                    spec=core.ServiceSpecArgs(
+                        cluster_ip="None", selector=selector, ports=ports, publish_not_ready_addresses=True
+                    ),
+                    opts=opts(),
+                )
             )
+        return services
 
     def _ingress(self, w: Workload, ui: Port, host: str, opts) -> None:
         ingress = self.settings.ingress
