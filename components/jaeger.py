@@ -32,10 +32,8 @@ class Jaeger(ServiceComponent):
             ),
             kind="stateful" if badger else "stateless",
             metrics_port="metrics",
-            # A new Docker volume takes the owner of the image's directory at its mount point; the image has
-            # no /badger, so the volume would be root's and the Jaeger user could not write. Kubernetes
-            # sets fsGroup instead.
-            user="0:0" if badger and cfg.common.target == "docker" else "10001:10001",
+            user="10001:10001",
+            image_has_data_dir=False,  # the image has no /badger
         )
         if not badger:
             workload.data_dir = None  # memory storage: nothing to keep

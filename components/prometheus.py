@@ -33,9 +33,9 @@ class Prometheus(ServiceComponent):
             ),
             kind="stateful",
             metrics_port="web",
-            api_rules=DISCOVERY_RULES if cfg.common.target == "kubernetes" else [],
+            api_rules=DISCOVERY_RULES,  # for Kubernetes discovery; a target without an API ignores them
         )
         workload.args = prometheus_args(cfg, workload.config_dir, workload.data_dir)
-        if cfg.common.target == "kubernetes" and cfg.prometheus.replicas > 1:
+        if cfg.prometheus.replicas > 1:  # the replica label of an HA pair (only Kubernetes runs more than one)
             workload.field_env["POD_NAME"] = "metadata.name"
         return workload

@@ -26,28 +26,24 @@ class Promtail(ServiceComponent):
 
     def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
-        kubernetes = cfg.common.target == "kubernetes"
-        if kubernetes:
-            mounts = [HostMount("/var/log", "/var/log")]
-        else:
-            mounts = [
-                HostMount(DOCKER_SOCKET, DOCKER_SOCKET),
-                HostMount(f"{cfg.promtail.docker_root}/containers", f"{cfg.promtail.docker_root}/containers"),
-            ]
+        containers = f"{cfg.promtail.docker_root}/containers"
+        mounts = {
+            "docker": [HostMount(DOCKER_SOCKET, DOCKER_SOCKET), HostMount(containers, containers)],
+            "kubernetes": [HostMount("/var/log", "/var/log")],
+        }
         workload = self.base(
             args,
             args=[],
             ports=[Port("http", _PORT, allowed_from=("prometheus",))],
             health=HealthCheck("/ready", _PORT, _DOCKER_TEST),
-            kind="daemon" if kubernetes else "stateless",
+            kind="daemon",  # one per node; a Docker host is one node
             metrics_port="http",
             # Reading other containers' log files under /var/log needs root; it is still read-only.
             user="0:0",
             host_mounts=mounts,
-            api_rules=[ApiRule(("",), ("pods", "nodes"))] if kubernetes else [],
+            api_rules=[ApiRule(("",), ("pods", "nodes"))],
+            # On Kubernetes promtail keeps only the pods whose node matches HOSTNAME.
+            field_env={"HOSTNAME": "spec.nodeName"},
         )
-        if kubernetes:
-            # promtail keeps only the pods whose node matches HOSTNAME.
-            workload.field_env["HOSTNAME"] = "spec.nodeName"
         workload.args = [f"-config.file={workload.config_dir}/promtail.yaml"] + list(cfg.promtail.extra_args)
         return workload

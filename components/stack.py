@@ -16,6 +16,7 @@ from .loki import Loki
 from .prometheus import Prometheus
 from .promtail import Promtail
 from .service import ServiceArgs, ServiceComponent
+from .targets import make_target
 
 COMPONENTS: dict[str, type[ServiceComponent]] = {
     "prometheus": Prometheus,
@@ -33,16 +34,6 @@ class StackArgs:
     secrets: Secrets
     # Where relative paths in config (grafana.dashboards_dir) are resolved.
     project_root: str = "."
-
-
-def make_target(cfg: StackConfig, parent: pulumi.Resource):
-    if cfg.common.target == "kubernetes":
-        from .targets.kubernetes import KubernetesTarget
-
-        return KubernetesTarget(cfg, parent)
-    from .targets.docker import DockerTarget
-
-    return DockerTarget(cfg, parent)
 
 
 class ObservabilityStack(pulumi.ComponentResource):

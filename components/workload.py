@@ -73,9 +73,15 @@ class Workload:
     data_size: str = "1Gi"
     # "uid:gid" the image runs as; data volumes are owned by it.
     user: str = "65534:65534"
+    # Whether the image has data_dir. A new Docker volume takes its owner from the image's directory at
+    # the mount point; without one the volume is root's, and the Docker target runs the service as root
+    # to write it (Kubernetes sets fsGroup instead).
+    image_has_data_dir: bool = True
     replicas: int = 1
     kind: Literal["stateful", "stateless", "daemon"] = "stateless"
-    host_mounts: list[HostMount] = field(default_factory=list)
+    # Node paths the service reads, per target name: what it needs differs (the Docker socket and
+    # container logs on Docker, the pod logs under /var/log on Kubernetes); each target takes its own.
+    host_mounts: dict[str, list[HostMount]] = field(default_factory=dict)
     api_rules: list[ApiRule] = field(default_factory=list)
     metrics_port: str | None = None
     labels: dict[str, str] = field(default_factory=dict)

@@ -77,7 +77,7 @@ class DockerTarget:
         image = docker.RemoteImage(f"{w.service}-image", name=w.image, keep_locally=True, opts=self._opts(parent))
         volumes = [
             docker.ContainerVolumeArgs(host_path=m.host_path, container_path=m.container_path, read_only=m.read_only)
-            for m in w.host_mounts
+            for m in w.host_mounts.get(self.name, [])
         ]
         if w.data_dir:
             # Retained: neither a replaced container nor `pulumi destroy` takes the data with it.
@@ -108,7 +108,7 @@ class DockerTarget:
             # Unset rather than empty: the provider reads back the image's own CMD.
             command=w.args or None,
             envs=env + secret_env,
-            user=w.user,
+            user=w.user if w.image_has_data_dir or not w.data_dir else "0:0",
             uploads=self._uploads(w),
             volumes=volumes,
             ports=ports,

@@ -140,7 +140,7 @@ def volumes(w: Workload, names: dict[str, str], data: core.VolumeArgs | None) ->
     # Every service runs on a read-only root filesystem: it writes to its data volume and /tmp only.
     vols.append(core.VolumeArgs(name=TMP_VOLUME, empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="256Mi")))
     mounts.append(core.VolumeMountArgs(name=TMP_VOLUME, mount_path="/tmp"))
-    for i, mount in enumerate(w.host_mounts):
+    for i, mount in enumerate(w.host_mounts.get("kubernetes", [])):
         vols.append(
             core.VolumeArgs(
                 name=f"host-{i}", host_path=core.HostPathVolumeSourceArgs(path=mount.host_path, type="Directory")
