@@ -183,19 +183,14 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     for name in _SINGLE_REPLICA:
         if getattr(cfg, name).replicas != 1:
             errors.append((f"{name}.replicas", f"{name} runs as a single instance here; replicas must be 1"))
-    if cfg.common.target == "docker":
-        for name in ("prometheus", "alertmanager"):
-            if getattr(cfg, name).replicas != 1:
-                errors.append((f"{name}.replicas", "replicas > 1 need the kubernetes target (one Docker host)"))
-        for name in cfg.enabled():
-            try:
-                docker_cpus(getattr(cfg, name).limits.cpu)
-            except ValueError as error:
-                errors.append((f"{name}.limits.cpu", str(error)))
-        ports = [(name, getattr(cfg, name).host_port) for name in cfg.enabled() if getattr(cfg, name).host_port]
-        for port in sorted(_duplicates([port for _, port in ports])):
-            users = ", ".join(name for name, p in ports if p == port)
-            errors.append(("common.docker", f"host port {port} is published by more than one service ({users})"))
+    for name in cfg.common.kubernetes.ingress.hosts:
+        if name not in ("prometheus", "alertmanager", "grafana", "jaeger"):
+            errors.append(
+                (
+                    f"common.kubernetes.ingress.hosts.{name}",
+                    "only prometheus, alertmanager, grafana and jaeger have a UI",
+                )
+            )
     if cfg.promtail.enabled and not cfg.loki.enabled:
         errors.append(("promtail.enabled", "promtail ships logs to Loki, which is disabled"))
     if cfg.loki.storage.type == "s3":
@@ -208,6 +203,24 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     return errors
 
 
+def _docker(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
+    """What only the Docker target refuses: one host, published ports, the provider's CPU form."""
+    errors: list[Problem] = []
+    for name in ("prometheus", "alertmanager"):
+        if getattr(cfg, name).replicas != 1:
+            errors.append((f"{name}.replicas", "replicas > 1 need the kubernetes target (one Docker host)"))
+    for name in cfg.enabled():
+        try:
+            docker_cpus(getattr(cfg, name).limits.cpu)
+        except ValueError as error:
+            errors.append((f"{name}.limits.cpu", str(error)))
+    ports = [(name, getattr(cfg, name).host_port) for name in cfg.enabled() if getattr(cfg, name).host_port]
+    for port in sorted(_duplicates([port for _, port in ports])):
+        users = ", ".join(name for name, p in ports if p == port)
+        errors.append(("common.docker", f"host port {port} is published by more than one service ({users})"))
+    return errors, []
+
+
 # What anyone who reaches the UI can do, for the services without a login of their own.
 _UNAUTHENTICATED = {
     "prometheus": "read every metric and run arbitrarily expensive queries",
@@ -216,19 +229,12 @@ _UNAUTHENTICATED = {
 }
 
 
-def _ingress(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
+def _kubernetes(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
+    """What only the Kubernetes target has: the ingress, and what it exposes."""
     ingress = cfg.common.kubernetes.ingress
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    for name in ingress.hosts:
-        if name not in ("prometheus", "alertmanager", "grafana", "jaeger"):
-            errors.append(
-                (
-                    f"common.kubernetes.ingress.hosts.{name}",
-                    "only prometheus, alertmanager, grafana and jaeger have a UI",
-                )
-            )
-    if cfg.common.target != "kubernetes" or not ingress.enabled:
+    if not ingress.enabled:
         return errors, warnings
     for name, risk in _UNAUTHENTICATED.items():
         if name not in ingress.hosts:
@@ -253,6 +259,10 @@ def _ingress(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
             )
         )
     return errors, warnings
+
+
+# What only one target refuses or warns about, by common.target.
+_TARGET_CHECKS = {"docker": _docker, "kubernetes": _kubernetes}
 
 
 def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
@@ -307,6 +317,6 @@ def _secret_references(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
 def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) of a config whose sections each validated on their own."""
     am_errors, am_warnings = _alertmanager(cfg, secrets)
-    ingress_errors, ingress_warnings = _ingress(cfg)
-    errors = am_errors + _prometheus(cfg) + _topology(cfg, secrets) + ingress_errors + _grafana(cfg, project_root)
-    return errors, am_warnings + ingress_warnings + _secret_references(cfg, secrets)
+    target_errors, target_warnings = _TARGET_CHECKS[cfg.common.target](cfg)
+    errors = am_errors + _prometheus(cfg) + _topology(cfg, secrets) + target_errors + _grafana(cfg, project_root)
+    return errors, am_warnings + target_warnings + _secret_references(cfg, secrets)

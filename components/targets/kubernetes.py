@@ -156,7 +156,7 @@ class KubernetesTarget:
         internal = f"http://{w.service}.{self.prefix}.svc:{port.port if port else w.health.port}"
         return Endpoints(
             internal_url=internal,
-            external_url=self.cfg.ingress_url(w.service) if host else None,
+            external_url=f"{'https' if self.settings.ingress.tls_secret else 'http'}://{host}" if host else None,
             workload=workload,
             services=services,
         )

@@ -30,11 +30,3 @@ class StackConfig(Model):
     def enabled(self) -> list[str]:
         """Enabled services, in a fixed order."""
         return [name for name in SERVICES if getattr(self, name).enabled]
-
-    def ingress_url(self, service: str) -> str | None:
-        """The service's public URL through the Kubernetes ingress, when one serves it."""
-        ingress = self.common.kubernetes.ingress
-        host = ingress.hosts.get(service)
-        if self.common.target != "kubernetes" or not ingress.enabled or not host:
-            return None
-        return f"{'https' if ingress.tls_secret else 'http'}://{host}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import yaml
 
@@ -48,12 +48,21 @@ DATA_DIRS = {
 
 @dataclass(frozen=True)
 class Topology:
-    """Addresses of the stack's services as seen from inside the stack."""
+    """Addresses of the stack's services as seen from inside the stack, on one Docker host: every
+    service is one container, reached by its network alias. KubernetesTopology says what differs;
+    the renderers ask the topology, never which target it is."""
 
-    target: str
     alertmanager_replicas: int = 1
     prometheus_replicas: int = 1
     namespace: str = "observability"
+    ingress_hosts: dict[str, str] = field(default_factory=dict)
+    ingress_tls: bool = False
+    # Services with one instance per node and no single address (a DaemonSet), found by discovery.
+    node_agents: ClassVar[tuple[str, ...]] = ()
+    # Whether Prometheus can discover annotated pods (Kubernetes' API).
+    pod_discovery: ClassVar[bool] = False
+    # Where a log collector finds the containers' logs: the Docker API, or the node's pod log files.
+    log_source: ClassVar[str] = "docker"
 
     def host(self, service: str) -> str:
         # Docker: network aliases; Kubernetes: Services in the same namespace. Both resolve the bare name.
@@ -65,18 +74,51 @@ class Topology:
     def instances(self, service: str) -> list[str]:
         """host:port of every replica, one by one: Prometheus must notify each Alertmanager itself, and
         scraping replicas through their Service would hide a dead one behind a live one."""
-        port = PORTS[service]
-        replicas = {"alertmanager": self.alertmanager_replicas, "prometheus": self.prometheus_replicas}.get(service, 1)
-        if self.target == "kubernetes" and replicas > 1:
-            return [f"{service}-{i}.{service}-headless:{port}" for i in range(replicas)]
-        return [f"{service}:{port}"]
+        return [f"{service}:{PORTS[service]}"]
 
     def alertmanagers(self) -> list[str]:
         return self.instances("alertmanager")
 
-    @classmethod
-    def of(cls, cfg: StackConfig) -> Topology:
-        return cls(cfg.common.target, cfg.alertmanager.replicas, cfg.prometheus.replicas, cfg.common.name_prefix)
+    def replica_label(self) -> str | None:
+        """The value of Prometheus' `replica` external label when it runs as an HA pair."""
+        return None
+
+    def public_url(self, service: str) -> str | None:
+        """The service's URL from outside through an ingress, when one serves it."""
+        return None
+
+    @staticmethod
+    def of(cfg: StackConfig) -> Topology:
+        ingress = cfg.common.kubernetes.ingress
+        hosts = dict(ingress.hosts) if ingress.enabled else {}
+        return TOPOLOGIES[cfg.common.target](
+            cfg.alertmanager.replicas, cfg.prometheus.replicas, cfg.common.name_prefix, hosts, bool(ingress.tls_secret)
+        )
+
+
+@dataclass(frozen=True)
+class KubernetesTopology(Topology):
+    node_agents: ClassVar[tuple[str, ...]] = ("promtail",)
+    pod_discovery: ClassVar[bool] = True
+    log_source: ClassVar[str] = "pods"
+
+    def instances(self, service: str) -> list[str]:
+        replicas = {"alertmanager": self.alertmanager_replicas, "prometheus": self.prometheus_replicas}.get(service, 1)
+        if replicas > 1:
+            return [f"{service}-{i}.{service}-headless:{PORTS[service]}" for i in range(replicas)]
+        return super().instances(service)
+
+    def replica_label(self) -> str | None:
+        # Identical HA pairs; Prometheus 3 expands ${POD_NAME} in external labels, so every pod reads
+        # the same file and still says which copy it is (Grafana/Thanos deduplicate on it).
+        return "${POD_NAME}" if self.prometheus_replicas > 1 else None
+
+    def public_url(self, service: str) -> str | None:
+        host = self.ingress_hosts.get(service)
+        return f"{'https' if self.ingress_tls else 'http'}://{host}" if host else None
+
+
+TOPOLOGIES: dict[str, type[Topology]] = {"docker": Topology, "kubernetes": KubernetesTopology}
 
 
 # libyaml's emitter when PyYAML has it (a third of a run was the pure-Python one); both emit the

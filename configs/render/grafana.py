@@ -98,7 +98,7 @@ def dashboards(cfg: StackConfig, project_root: str = ".") -> dict[str, dict[str,
     return folders
 
 
-def grafana_ini(cfg: StackConfig, config_dir: str) -> str:
+def grafana_ini(cfg: StackConfig, topology: Topology, config_dir: str) -> str:
     ini = configparser.ConfigParser(interpolation=None)
     ini["paths"] = {"provisioning": f"{config_dir}/provisioning"}
     ini["security"] = {"admin_user": cfg.grafana.admin_user, "disable_gravatar": "true"}
@@ -106,7 +106,7 @@ def grafana_ini(cfg: StackConfig, config_dir: str) -> str:
     ini["users"] = {"allow_sign_up": "false", "allow_org_create": "false"}
     ini["analytics"] = {"reporting_enabled": "false", "check_for_updates": "false"}
     # Behind an ingress, Grafana must know its public URL for redirects, login and links it sends out.
-    public = cfg.ingress_url("grafana")
+    public = topology.public_url("grafana")
     ini["server"] = {
         "root_url": cfg.grafana.root_url or (f"{public}/" if public else "%(protocol)s://%(domain)s:%(http_port)s/")
     }
@@ -130,7 +130,7 @@ def render_grafana(cfg: StackConfig, topology: Topology, config_dir: str, projec
         for folder in sorted(folders)
     ]
     files = {
-        "grafana.ini": grafana_ini(cfg, config_dir),
+        "grafana.ini": grafana_ini(cfg, topology, config_dir),
         "provisioning/datasources/datasources.yaml": to_yaml(
             {"apiVersion": 1, "datasources": _datasources(cfg, topology)}
         ),

@@ -51,7 +51,7 @@ def _self_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
         port_name, path = _SELF_TARGETS[service]
         if service in ("alertmanager", "prometheus"):
             targets = topology.instances(service)
-        elif service == "promtail" and topology.target == "kubernetes":
+        elif service in topology.node_agents:
             jobs.append(_daemon_job(service, topology))
             continue
         else:
@@ -85,7 +85,7 @@ def _daemon_job(service: str, topology: Topology) -> dict:
 
 def _pod_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
     enabled = cfg.prometheus.kubernetes_pods
-    if topology.target != "kubernetes" or enabled is False:
+    if not topology.pod_discovery or enabled is False:
         return []
     return [
         {"job_name": "kubernetes-pods", "kubernetes_sd_configs": [{"role": "pod"}], "relabel_configs": _POD_RELABELING}
@@ -111,10 +111,8 @@ def _user_jobs(cfg: StackConfig) -> list[dict]:
 
 def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
     labels = dict(cfg.prometheus.external_labels)
-    if topology.target == "kubernetes" and topology.prometheus_replicas > 1:
-        # Identical HA pairs; Prometheus 3 expands ${POD_NAME} in external labels, so every pod reads
-        # the same file and still says which copy it is (Grafana/Thanos deduplicate on it).
-        labels["replica"] = "${POD_NAME}"
+    if topology.replica_label():
+        labels["replica"] = topology.replica_label()
     config: dict = {
         "global": {
             "scrape_interval": cfg.prometheus.scrape_interval,

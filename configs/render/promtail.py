@@ -45,7 +45,7 @@ def promtail_yml(cfg: StackConfig, topology: Topology) -> dict:
         "server": {"http_listen_port": PORTS["promtail"], "grpc_listen_port": 0},
         "positions": {"filename": f"{DATA_DIRS['promtail']}/positions.yaml"},
         "clients": [{"url": f"{topology.url('loki')}/loki/api/v1/push"}],
-        "scrape_configs": [_PODS_JOB if topology.target == "kubernetes" else _DOCKER_JOB],
+        "scrape_configs": [{"docker": _DOCKER_JOB, "pods": _PODS_JOB}[topology.log_source]],
     }
 
 
