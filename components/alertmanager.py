@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from configs.render.alertmanager import alertmanager_args, used_secrets
-from configs.render.common import PORTS
+from configs.render.common import PORTS, replica_address
 from configs.render.zoneinfo import ZONEINFO_DIR, zoneinfo_files
 
 from .service import ServiceArgs, ServiceComponent
@@ -23,9 +23,7 @@ class Alertmanager(ServiceComponent):
             args,
             args=[],
             ports=[Port("web", port, ui=True, allowed_from=("prometheus", "loki", "grafana"))],
-            health=HealthCheck(
-                "/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")
-            ),
+            health=HealthCheck.http("/-/ready", port),
             kind="stateful",
             metrics_port="web",
             secret_files=secrets,
@@ -42,7 +40,7 @@ class Alertmanager(ServiceComponent):
             ]
             workload.field_env["POD_IP"] = "status.podIP"
             extra = [f"--cluster.listen-address=0.0.0.0:{cluster}", f"--cluster.advertise-address=$(POD_IP):{cluster}"]
-            extra += [f"--cluster.peer=alertmanager-{i}.alertmanager-headless:{cluster}" for i in range(replicas)]
+            extra += [f"--cluster.peer={replica_address('alertmanager', i, cluster)}" for i in range(replicas)]
         else:
             extra = ["--cluster.listen-address="]  # a lone instance needs no gossip port open
         workload.args = alertmanager_args(cfg, workload.config_dir, workload.data_dir, extra)

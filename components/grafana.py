@@ -33,9 +33,7 @@ class Grafana(ServiceComponent):
             args,
             args=[],
             ports=[Port("web", port, ui=True, allowed_from=("prometheus",))],
-            health=HealthCheck(
-                "/api/health", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/api/health")
-            ),
+            health=HealthCheck.http("/api/health", port),
             kind="stateless",
             metrics_port="web",
             user="472:0",

@@ -27,9 +27,7 @@ class Jaeger(ServiceComponent):
                 Port("health", health),
                 Port("metrics", PORTS["jaeger_metrics"], allowed_from=("prometheus",)),
             ],
-            health=HealthCheck(
-                "/status", health, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{health}/status")
-            ),
+            health=HealthCheck.http("/status", health),
             kind="stateful" if badger else "stateless",
             metrics_port="metrics",
             user="10001:10001",

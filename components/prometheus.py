@@ -28,9 +28,7 @@ class Prometheus(ServiceComponent):
             args,
             args=[],
             ports=[Port("web", port, ui=True, allowed_from=("grafana", "prometheus"))],
-            health=HealthCheck(
-                "/-/ready", port, ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{port}/-/ready")
-            ),
+            health=HealthCheck.http("/-/ready", port),
             kind="stateful",
             metrics_port="web",
             api_rules=DISCOVERY_RULES,  # for Kubernetes discovery; a target without an API ignores them

@@ -31,6 +31,12 @@ class HealthCheck:
     docker_test: tuple[str, ...] = ()
     start_period: str = "30s"
 
+    @classmethod
+    def http(cls, path: str, port: int, start_period: str = "30s") -> HealthCheck:
+        """The usual check: an HTTP GET on loopback, by the busybox `wget` the image carries."""
+        url = f"http://127.0.0.1:{port}{path}"
+        return cls(path, port, ("CMD", "wget", "-q", "-O", "/dev/null", url), start_period)
+
 
 @dataclass(frozen=True)
 class HostMount:

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from configs.models.stack import StackConfig
+from configs.render.common import headless_service
 
 from ..service import Endpoints
 from ..workload import Port, Workload
@@ -177,7 +178,7 @@ class KubernetesTarget:
                 w.service,
                 metadata=metadata,
                 spec=apps.StatefulSetSpecArgs(
-                    service_name=f"{w.service}-headless",
+                    service_name=headless_service(w.service),
                     replicas=w.replicas,
                     selector=selector,
                     # Replicas are peers, not a chain: start them together (Alertmanager's gossip needs the others).
@@ -292,8 +293,8 @@ class KubernetesTarget:
             # too: gossip peers must find each other before any of them is ready.
             services.append(
                 core.Service(
-                    f"{w.service}-headless",
-                    metadata=self._meta(f"{w.service}-headless", w),
+                    headless_service(w.service),
+                    metadata=self._meta(headless_service(w.service), w),
                     spec=core.ServiceSpecArgs(
                         cluster_ip="None", selector=selector, ports=ports, publish_not_ready_addresses=True
                     ),

@@ -46,6 +46,15 @@ DATA_DIRS = {
 }
 
 
+def headless_service(service: str) -> str:
+    """The headless Service that gives each replica of a stateful service a stable DNS name."""
+    return f"{service}-headless"
+
+
+def replica_address(service: str, index: int, port: int) -> str:
+    return f"{service}-{index}.{headless_service(service)}:{port}"
+
+
 @dataclass(frozen=True)
 class Topology:
     """Addresses of the stack's services as seen from inside the stack, on one Docker host: every
@@ -105,7 +114,7 @@ class KubernetesTopology(Topology):
     def instances(self, service: str) -> list[str]:
         replicas = {"alertmanager": self.alertmanager_replicas, "prometheus": self.prometheus_replicas}.get(service, 1)
         if replicas > 1:
-            return [f"{service}-{i}.{service}-headless:{PORTS[service]}" for i in range(replicas)]
+            return [replica_address(service, i, PORTS[service]) for i in range(replicas)]
         return super().instances(service)
 
     def replica_label(self) -> str | None:
