@@ -50,9 +50,10 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# Everything but the real-engine tests (no Go build needed).
-test-fast: setup
-	$(PY) -m pytest -q -m "not engine"
+# Everything but the real-engine and Docker Engine tests (promtool, amtool, prometheus and jaeger
+# still come from `make engine`).
+test-fast: setup engine
+	$(PY) -m pytest -q -m "not engine and not docker"
 
 render: $(VENV)/.installed
 	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
