@@ -39,9 +39,12 @@ class Alertmanager(ServiceComponent):
                 Port("mesh-udp", cluster, "UDP", allowed_from=("alertmanager",)),
             ]
             workload.field_env["POD_IP"] = "status.podIP"
-            extra = [f"--cluster.listen-address=0.0.0.0:{cluster}", f"--cluster.advertise-address=$(POD_IP):{cluster}"]
-            extra += [f"--cluster.peer={replica_address('alertmanager', i, cluster)}" for i in range(replicas)]
+            extra = [
+                ("cluster.listen-address", f"0.0.0.0:{cluster}"),
+                ("cluster.advertise-address", f"$(POD_IP):{cluster}"),
+            ]
+            extra += [("cluster.peer", replica_address("alertmanager", i, cluster)) for i in range(replicas)]
         else:
-            extra = ["--cluster.listen-address="]  # a lone instance needs no gossip port open
+            extra = [("cluster.listen-address", "")]  # a lone instance needs no gossip port open
         workload.args = alertmanager_args(cfg, workload.config_dir, workload.data_dir, extra)
         return workload

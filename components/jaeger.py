@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from configs.render.common import PORTS
+from configs.render.jaeger import jaeger_args
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import HealthCheck, Port, Workload
@@ -35,5 +36,5 @@ class Jaeger(ServiceComponent):
         )
         if not badger:
             workload.data_dir = None  # memory storage: nothing to keep
-        workload.args = [f"--config={workload.config_dir}/config.yaml"] + list(cfg.jaeger.extra_args)
+        workload.args = jaeger_args(cfg, workload.config_dir)
         return workload

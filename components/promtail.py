@@ -5,7 +5,7 @@ promtail reached end of life in March 2026; Grafana Alloy is its successor. Disa
 from __future__ import annotations
 
 from configs.render.common import PORTS
-from configs.render.promtail import DOCKER_SOCKET
+from configs.render.promtail import DOCKER_SOCKET, promtail_args
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import ApiRule, HealthCheck, HostMount, Port, Workload
@@ -45,5 +45,5 @@ class Promtail(ServiceComponent):
             # On Kubernetes promtail keeps only the pods whose node matches HOSTNAME.
             field_env={"HOSTNAME": "spec.nodeName"},
         )
-        workload.args = [f"-config.file={workload.config_dir}/promtail.yaml"] + list(cfg.promtail.extra_args)
+        workload.args = promtail_args(cfg, workload.config_dir)
         return workload

@@ -169,7 +169,7 @@ def _alertmanager(binary_path: str, root, name: str, config: dict, smtp_port: in
     process = Process(
         [
             binary_path,
-            *alertmanager_args(cfg, str(config_dir), str(root / f"{name}-data"), ["--cluster.listen-address="]),
+            *alertmanager_args(cfg, str(config_dir), str(root / f"{name}-data"), [("cluster.listen-address", "")]),
             f"--web.listen-address=127.0.0.1:{port}",
         ],
         root / f"{name}.log",

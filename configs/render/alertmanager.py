@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..models.alertmanager import DEADMANS_SWITCH, Receiver, Route, TimeInterval, WebhookConfig
 from ..models.stack import StackConfig
-from .common import to_yaml
+from .common import command_line, to_yaml
 
 
 def _route(route: Route) -> dict:
@@ -145,13 +145,10 @@ def render_alertmanager(cfg: StackConfig, secrets: set[str], secret_dir: str) ->
     return {"alertmanager.yml": to_yaml(alertmanager_yml(cfg, secrets, secret_dir))}
 
 
-def alertmanager_args(cfg: StackConfig, config_dir: str, data_dir: str, cluster: list[str]) -> list[str]:
-    return (
-        [
-            f"--config.file={config_dir}/alertmanager.yml",
-            f"--storage.path={data_dir}",
-            f"--data.retention={cfg.alertmanager.retention}",
-        ]
-        + cluster
-        + list(cfg.alertmanager.extra_args)
-    )
+def alertmanager_args(cfg: StackConfig, config_dir: str, data_dir: str, cluster: list[tuple[str, str]]) -> list[str]:
+    flags = [
+        ("config.file", f"{config_dir}/alertmanager.yml"),
+        ("storage.path", data_dir),
+        ("data.retention", cfg.alertmanager.retention),
+    ]
+    return command_line(flags + cluster, cfg.alertmanager.extra_args)

@@ -46,6 +46,12 @@ DATA_DIRS = {
 }
 
 
+def command_line(flags: list[tuple[str, str]], extra_args: list[str], dashes: str = "--") -> list[str]:
+    """A service's arguments: its flags as `<dashes>name=value` (Prometheus and Alertmanager use two
+    dashes, Loki and promtail one), then the user's `extra_args`, last so they win."""
+    return [f"{dashes}{name}={value}" for name, value in flags] + list(extra_args)
+
+
 def headless_service(service: str) -> str:
     """The headless Service that gives each replica of a stateful service a stable DNS name."""
     return f"{service}-headless"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models.stack import StackConfig
-from .common import DATA_DIRS, PORTS, to_yaml
+from .common import DATA_DIRS, PORTS, command_line, to_yaml
 
 _STORE = "traces"
 
@@ -60,3 +60,7 @@ def jaeger_yml(cfg: StackConfig) -> dict:
 
 def render_jaeger(cfg: StackConfig) -> dict[str, str]:
     return {"config.yaml": to_yaml(jaeger_yml(cfg))}
+
+
+def jaeger_args(cfg: StackConfig, config_dir: str) -> list[str]:
+    return command_line([("config", f"{config_dir}/config.yaml")], cfg.jaeger.extra_args)

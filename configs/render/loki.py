@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..content.loki_rules import loki_security_rule_groups
 from ..models.stack import StackConfig
-from .common import DATA_DIRS, PORTS, Topology, to_yaml
+from .common import DATA_DIRS, PORTS, Topology, command_line, to_yaml
 
 # The names of the environment variables Loki expands (-config.expand-env) into the S3 credentials.
 S3_ENV = {"access_key_secret": "LOKI_S3_ACCESS_KEY_ID", "secret_key_secret": "LOKI_S3_SECRET_ACCESS_KEY"}
@@ -97,5 +97,7 @@ def render_loki(cfg: StackConfig, topology: Topology, config_dir: str) -> dict[s
 
 def loki_args(cfg: StackConfig, config_dir: str) -> list[str]:
     # expand-env only when needed: it would also expand any `$` a user put in the file.
-    expand = ["-config.expand-env=true"] if cfg.loki.storage.type == "s3" else []
-    return [f"-config.file={config_dir}/loki.yaml", "-target=all"] + expand + list(cfg.loki.extra_args)
+    expand = [("config.expand-env", "true")] if cfg.loki.storage.type == "s3" else []
+    return command_line(
+        [("config.file", f"{config_dir}/loki.yaml"), ("target", "all")] + expand, cfg.loki.extra_args, dashes="-"
+    )

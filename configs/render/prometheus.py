@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models.stack import StackConfig
-from .common import PORTS, Topology, to_yaml
+from .common import PORTS, Topology, command_line, to_yaml
 from .rules import render_rule_files
 
 # Self-monitoring: where each stack service exposes its own metrics.
@@ -147,5 +147,5 @@ def prometheus_args(cfg: StackConfig, config_dir: str, data_dir: str) -> list[st
     # Retention is in prometheus.yml (storage.tsdb.retention). No --web.enable-lifecycle: a config
     # change replaces the container or rolls the pods, and an unauthenticated /-/quit endpoint
     # would be an open door.
-    args = [f"--config.file={config_dir}/prometheus.yml", f"--storage.tsdb.path={data_dir}"]
-    return args + list(cfg.prometheus.extra_args)
+    flags = [("config.file", f"{config_dir}/prometheus.yml"), ("storage.tsdb.path", data_dir)]
+    return command_line(flags, cfg.prometheus.extra_args)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models.stack import StackConfig
-from .common import DATA_DIRS, PORTS, Topology, to_yaml
+from .common import DATA_DIRS, PORTS, Topology, command_line, to_yaml
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 
@@ -51,3 +51,7 @@ def promtail_yml(cfg: StackConfig, topology: Topology) -> dict:
 
 def render_promtail(cfg: StackConfig, topology: Topology) -> dict[str, str]:
     return {"promtail.yaml": to_yaml(promtail_yml(cfg, topology))}
+
+
+def promtail_args(cfg: StackConfig, config_dir: str) -> list[str]:
+    return command_line([("config.file", f"{config_dir}/promtail.yaml")], cfg.promtail.extra_args, dashes="-")
