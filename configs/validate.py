@@ -6,6 +6,8 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 
+import promql_parser
+
 from .docker_forms import docker_cpus
 from .models.alertmanager import DEADMANS_SWITCH, Route
 from .models.base import duration_seconds
@@ -160,6 +162,23 @@ def _prometheus(cfg: StackConfig) -> list[Problem]:
     return errors
 
 
+def _slo_shapes(cfg: StackConfig) -> list[Problem]:
+    """Each SLI's query parses alone, but must also fit the rules built around it (a gauge query must
+    be an instant vector, not a range or a scalar): parse every rule the SLO becomes."""
+    from .content.slo_rules import slo_rule_groups_of  # the rules are built from the validated models
+
+    problems: list[Problem] = []
+    for index, slo in enumerate(cfg.slos):
+        for rule in (rule for group in slo_rule_groups_of(slo) for rule in group["rules"]):
+            try:
+                promql_parser.parse(rule["expr"])
+            except ValueError as error:
+                name = rule.get("record") or rule.get("alert")
+                problems.append((f"slos[{index}].sli", f"does not fit the SLO's {name} rule: {error}"))
+                break  # one message per SLO: the other rules fail for the same reason
+    return problems
+
+
 def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     errors: list[Problem] = []
     for name in SERVICES:
@@ -198,6 +217,7 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
         for field in ("access_key_secret", "secret_key_secret"):
             if getattr(s3, field) not in secrets:
                 errors.append((f"loki.storage.s3.{field}", f"secret {getattr(s3, field)!r} is not set"))
+    errors += _slo_shapes(cfg)
     for name in sorted(_duplicates([slo.name for slo in cfg.slos])):
         errors.append(("slos", f"SLO {name!r} is defined more than once"))
     return errors

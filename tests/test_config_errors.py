@@ -175,6 +175,36 @@ CASES = {
         "slos[0].sli.gauge.query",
         "not valid PromQL",
     ),
+    "slo gauge query that is a range": (
+        {
+            "observability:slos": [
+                {
+                    "name": "acc",
+                    "description": "d",
+                    "objective": 0.99,
+                    "window": "7d",
+                    "sli": {"kind": "gauge", "query": "prsm_accuracy[5m]", "target": 1},
+                }
+            ]
+        },
+        "slos[0].sli",
+        "does not fit the SLO's slo:sli_error:instant rule",
+    ),
+    "slo gauge query that is a scalar": (
+        {
+            "observability:slos": [
+                {
+                    "name": "acc",
+                    "description": "d",
+                    "objective": 0.99,
+                    "window": "7d",
+                    "sli": {"kind": "gauge", "query": "scalar(prsm_accuracy)", "target": 1},
+                }
+            ]
+        },
+        "slos[0].sli",
+        "got scalar",
+    ),
     "template in an annotation": (
         {
             "observability:prometheus": {
