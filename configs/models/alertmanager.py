@@ -12,8 +12,39 @@ from .base import Duration, Int, Model
 from .expressions import GroupBy, LabelNames, NotificationTemplate
 from .service import Bytes, Image, RetainedService
 
-# Alertmanager's matcher syntax: label, operator, quoted or bare value.
-_MATCHER = re.compile(r'^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)\s*$')
+# Alertmanager's matcher syntax: label (bare, or quoted for UTF-8 names), operator, quoted or bare value.
+_MATCHER = re.compile(
+    r'^\s*(?:[a-zA-Z_][a-zA-Z0-9_]*|"(?:[^"\\]|\\.)+")\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^"\s,{}]*)\s*$'
+)
+_GO_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|[abfnrtv\\'\"])")
+_SIMPLE_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+}
+
+
+def _go_unquote(quoted: str) -> str:
+    """A Go double-quoted string's value (strconv.Unquote), as Alertmanager reads a quoted matcher value."""
+
+    def escape(match: re.Match) -> str:
+        code = match.group(0)[1:]
+        if code[0] in "xuU":
+            return chr(int(code[1:], 16))
+        if code[0].isdigit():
+            return chr(int(code, 8))
+        return _SIMPLE_ESCAPES[code]
+
+    return _GO_ESCAPE.sub(escape, quoted[1:-1])
+
+
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
@@ -34,7 +65,7 @@ def _matchers(value: list[str]) -> list[str]:
             raise ValueError(f'{matcher!r} is not a matcher (e.g. severity="critical")')
         operator, raw = match.groups()
         if operator in ("=~", "!~"):
-            pattern = re.sub(r'\\(["\\])', r"\1", raw[1:-1]) if raw.startswith('"') else raw
+            pattern = _go_unquote(raw) if raw.startswith('"') else raw
             try:
                 # Alertmanager compiles Go regexps (RE2 syntax), anchored: no lookarounds, no backreferences.
                 re2.compile(f"^(?:{pattern})$", _RE2_OPTIONS)

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 import promql_parser
 from pydantic import AfterValidator
+
+from .gotemplate import check_template
 
 
 def _promql(value: str) -> str:
@@ -22,25 +23,9 @@ def _promql(value: str) -> str:
     return value
 
 
-_ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.S)
-_OPENERS = ("if", "range", "with", "define", "block")
-_KEYWORDS = {
-    "if",
-    "else",
-    "end",
-    "range",
-    "with",
-    "define",
-    "block",
-    "template",
-    "break",
-    "continue",
-    "nil",
-    "true",
-    "false",
-}
 # text/template's builtins, then each service's own function map (prometheus template/template.go,
 # alertmanager template/template.go at the pinned releases): an unknown function fails the parse.
+# (Prometheus' `tmpl` exists only in console templates, not in rules.)
 _BUILTINS = {
     "and",
     "call",
@@ -92,7 +77,6 @@ PROMETHEUS_FUNCS = _BUILTINS | {
     "externalURL",
     "parseDuration",
     "urlQueryEscape",
-    "tmpl",
 }
 ALERTMANAGER_FUNCS = _BUILTINS | {
     "toUpper",
@@ -122,48 +106,12 @@ ALERTMANAGER_FUNCS = _BUILTINS | {
     "append",
     "dict",
 }
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The variables Prometheus defines for rule templates (rules.expandTemplate's preamble).
+RULE_VARIABLES = {"labels", "externalLabels", "externalURL", "value"}
 
 
-def _functions(action: str) -> list[str]:
-    """The bare identifiers of an action: text/template calls each one as a function."""
-    tokens = re.split(r"[\s(),|]+", action)
-    return [t for t in tokens if _IDENTIFIER.fullmatch(t) and t not in _KEYWORDS]
-
-
-def _go_template(value: str, functions: frozenset[str] | set[str] = PROMETHEUS_FUNCS | ALERTMANAGER_FUNCS) -> str:
-    """The template errors that make Prometheus and Alertmanager refuse a file: unbalanced {{ }},
-    an empty action, unbalanced parentheses or quotes in an action, if/range/with/define/block
-    without their {{ end }} (text/template's parser finds more; these are the common slips)."""
-    rest = _ACTION.sub("", value)
-    if "{{" in rest:
-        raise ValueError(f"template {value!r}: an action opened with '{{{{' is never closed")
-    depth = 0
-    for action in _ACTION.findall(value):
-        if action.startswith("/*"):
-            continue
-        if not action:
-            raise ValueError(f"template {value!r}: an empty action '{{{{}}}}'")
-        unquoted = re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', "", action)
-        if '"' in unquoted or "`" in unquoted:
-            raise ValueError(f"template {value!r}: an unterminated string in {{{{ {action} }}}}")
-        if unquoted.count("(") != unquoted.count(")"):
-            raise ValueError(f"template {value!r}: unbalanced parentheses in {{{{ {action} }}}}")
-        if "}" in unquoted or "{" in unquoted:
-            raise ValueError(f"template {value!r}: unexpected brace in {{{{ {action} }}}}")
-        unknown = [name for name in _functions(unquoted) if name not in functions]
-        if unknown:
-            raise ValueError(f"template {value!r}: function {unknown[0]!r} is not defined")
-        keyword = unquoted.split()[0] if unquoted.split() else ""
-        if keyword in _OPENERS:
-            depth += 1
-        elif keyword == "end":
-            depth -= 1
-            if depth < 0:
-                raise ValueError(f"template {value!r}: {{{{ end }}}} without an opening if/range/with")
-    if depth:
-        raise ValueError(f"template {value!r}: if/range/with without its {{{{ end }}}}")
-    return value
+def _go_template(value: str, functions: set[str] = PROMETHEUS_FUNCS, variables: set[str] = RULE_VARIABLES) -> str:
+    return check_template(value, functions, variables)
 
 
 def _label_name(value: str) -> str:
@@ -180,11 +128,12 @@ PromQL = Annotated[str, AfterValidator(_promql)]
 
 
 def _rule_template(value: str) -> str:
-    return _go_template(value, PROMETHEUS_FUNCS)
+    return check_template(value, PROMETHEUS_FUNCS, RULE_VARIABLES)
 
 
 def _notification_template(value: str) -> str:
-    return _go_template(value, ALERTMANAGER_FUNCS)
+    # Alertmanager defines no variables: $labels, pasted from a rule, fails every notification.
+    return check_template(value, ALERTMANAGER_FUNCS)
 
 
 RuleTemplate = Annotated[str, AfterValidator(_rule_template)]

@@ -33,8 +33,8 @@ def _host(value: str) -> str:
 
 
 def _label_key(value: str) -> str:
-    prefix, _, name = value.rpartition("/")
-    if prefix:
+    prefix, slash, name = value.rpartition("/")
+    if slash:  # an empty prefix before the '/' is refused too
         _dns_subdomain(prefix)
     if len(name) > 63 or not _LABEL_NAME.match(name):
         raise ValueError(

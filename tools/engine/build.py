@@ -112,7 +112,8 @@ BUILDS = (
             "promtool": "github.com/prometheus/prometheus/cmd/promtool",
             "prometheus": "github.com/prometheus/prometheus/cmd/prometheus",
         },
-        ldflags=_prometheus_version("3." + PROMETHEUS.split(".")[1][1:] + "." + PROMETHEUS.split(".")[2], PROMETHEUS),
+        # Module v0.3MM.P is Prometheus v3.MM.P.
+        ldflags=_prometheus_version(f"3.{int(PROMETHEUS.split('.')[1]) - 300}.{PROMETHEUS.split('.')[2]}", PROMETHEUS),
     ),
     Build(
         "alertmanager",
