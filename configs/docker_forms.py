@@ -30,6 +30,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from .models.service import byte_count
+
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -113,16 +115,4 @@ def _trim(value: Fraction) -> str:
 
 def memory_mib(quantity: str) -> int:
     """A memory quantity in whole MiB, the unit of the provider's `memory` (Docker refuses under 6 MiB)."""
-    number, unit = re.match(r"^(\d+(?:\.\d+)?)(\D*)$", quantity).groups()
-    factor = {
-        "Ki": 2**10,
-        "Mi": 2**20,
-        "Gi": 2**30,
-        "Ti": 2**40,
-        "k": 10**3,
-        "M": 10**6,
-        "G": 10**9,
-        "T": 10**12,
-        "": 1,
-    }.get(unit, 1)
-    return max(6, int(Fraction(number) * factor / 2**20))
+    return max(6, int(byte_count(quantity) / 2**20))

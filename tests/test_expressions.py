@@ -9,7 +9,7 @@ import pytest
 from configs.content.meta_rules import SERVICES, meta_rule_groups
 from configs.content.seed_rules import seed_rule_groups
 from configs.content.slo_rules import slo_rule_groups
-from configs.models.expressions import _go_template, _notification_template, _promql
+from configs.models.expressions import _notification_template, _promql, _rule_template
 from configs.models.slo import default_slos
 from tests.promtool_helpers import _run, write_rules
 from tests.test_content_dashboards import _all_dashboards, _exprs, _substitute
@@ -79,7 +79,7 @@ def test_broken_promql_is_refused_by_both(tmp_path, expr):
 @pytest.mark.parametrize("template", BROKEN_TEMPLATES)
 def test_broken_templates_are_refused_by_both(tmp_path, template):
     with pytest.raises(ValueError, match="template"):
-        _go_template(template)
+        _rule_template(template)
     rule = {"alert": "A", "expr": "up == 0", "annotations": {"summary": template}}
     write_rules(tmp_path / "r.yml", [{"name": "g", "rules": [rule]}])
     assert _run(["check", "rules", "r.yml"], tmp_path).returncode != 0
@@ -90,12 +90,12 @@ def test_shipped_templates_pass_the_config_time_check():
     for group in groups:
         for rule in group["rules"]:
             for value in [*rule.get("labels", {}).values(), *rule.get("annotations", {}).values()]:
-                _go_template(value)
+                _rule_template(value)
 
 
 @pytest.mark.parametrize("template", VALID_TEMPLATES)
 def test_valid_templates_pass_both(tmp_path, template):
-    _go_template(template)
+    _rule_template(template)
     rule = {"alert": "A", "expr": "up == 0", "annotations": {"summary": template}}
     write_rules(tmp_path / "r.yml", [{"name": "g", "rules": [rule]}])
     result = _run(["check", "rules", "r.yml"], tmp_path)

@@ -50,17 +50,12 @@ class LocalImage:
         return f"{REPOSITORY}/{self.service}:{self.version}"
 
 
-def _prometheus_release() -> str:
-    _, minor, patch = build.PROMETHEUS.split(".")
-    return f"v3.{int(minor) - 300}.{patch}"  # module v0.3MM.P is Prometheus v3.MM.P
-
-
 # Upstream layouts: prom/prometheus and prom/alertmanager (busybox base, nobody, /bin/<binary>),
 # jaegertracing/jaeger (alpine base, uid 10001, /cmd/jaeger/jaeger-linux; cmd/jaeger/Dockerfile).
 IMAGES = (
     LocalImage(
         "prometheus",
-        _prometheus_release(),
+        build.prometheus_release(),
         f"github.com/prometheus/prometheus {build.PROMETHEUS}",
         {"prometheus": "/bin/prometheus", "promtool": "/bin/promtool"},
         NOBODY,

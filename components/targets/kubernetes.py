@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from configs.models.stack import StackConfig
-from configs.render.common import headless_service
+from configs.render.common import Topology, headless_service
 
 from ..service import Endpoints
 from ..workload import Port, Workload
@@ -157,7 +157,7 @@ class KubernetesTarget:
         internal = f"http://{w.service}.{self.prefix}.svc:{port.port if port else w.health.port}"
         return Endpoints(
             internal_url=internal,
-            external_url=f"{'https' if self.settings.ingress.tls_secret else 'http'}://{host}" if host else None,
+            external_url=Topology.of(self.cfg).public_url(w.service) if host else None,
             workload=workload,
             services=services,
         )

@@ -110,10 +110,6 @@ ALERTMANAGER_FUNCS = _BUILTINS | {
 RULE_VARIABLES = {"labels", "externalLabels", "externalURL", "value"}
 
 
-def _go_template(value: str, functions: set[str] = PROMETHEUS_FUNCS, variables: set[str] = RULE_VARIABLES) -> str:
-    return check_template(value, functions, variables)
-
-
 def _label_name(value: str) -> str:
     # Prometheus 3 and Alertmanager 0.28+ accept any UTF-8 label name but the empty one; names
     # starting with "__" are reserved for Prometheus' internal labels.

@@ -55,6 +55,12 @@ _K8S_LDFLAGS = " ".join(
 )
 
 
+def prometheus_release() -> str:
+    """The Prometheus release of the pinned module: module v0.3MM.P is Prometheus v3.MM.P."""
+    _, minor, patch = PROMETHEUS.split(".")
+    return f"v3.{int(minor) - 300}.{patch}"
+
+
 def _prometheus_version(version: str, module_version: str) -> str:
     """What `--version` prints, set as the Prometheus projects' release builds (promu) set it."""
     return " ".join(
@@ -113,7 +119,7 @@ BUILDS = (
             "prometheus": "github.com/prometheus/prometheus/cmd/prometheus",
         },
         # Module v0.3MM.P is Prometheus v3.MM.P.
-        ldflags=_prometheus_version(f"3.{int(PROMETHEUS.split('.')[1]) - 300}.{PROMETHEUS.split('.')[2]}", PROMETHEUS),
+        ldflags=_prometheus_version(prometheus_release().lstrip("v"), PROMETHEUS),
     ),
     Build(
         "alertmanager",
