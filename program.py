@@ -7,9 +7,9 @@ import os
 
 import pulumi
 
-from components.stack import ObservabilityStack, StackArgs
-from configs.errors import ConfigError
-from configs.load import from_pulumi, load
+from observability_stack.components.stack import ObservabilityStack, StackArgs
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import from_pulumi, load
 
 PROJECT_ROOT = os.path.dirname(os.path.abspath(__file__))
 

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from configs.load import from_stack_file  # noqa: E402
+from observability_stack.configs.load import from_stack_file  # noqa: E402
 
 SECRETS = {
     "slack_webhook_url": "https://hooks.slack.example/T000/B000/XXXX",

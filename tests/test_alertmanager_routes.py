@@ -9,9 +9,9 @@ import pytest
 from conftest import SECRETS
 from e2e_helpers import amtool_routes
 
-from configs.load import load
-from configs.render.alertmanager import alertmanager_yml
-from configs.render.common import SECRET_DIRS, to_yaml
+from observability_stack.configs.load import load
+from observability_stack.configs.render.alertmanager import alertmanager_yml
+from observability_stack.configs.render.common import SECRET_DIRS, to_yaml
 
 CASES = [
     # Watchdog comes first, whatever its other labels.

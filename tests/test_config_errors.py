@@ -2,8 +2,8 @@
 
 import pytest
 
-from configs.errors import ConfigError
-from configs.load import load
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import load
 from tools.mockrun import run_program
 
 
@@ -566,7 +566,7 @@ def test_utf8_label_names_and_go_escapes_in_matchers_are_accepted(tmp_path):
 
     from upstream import tool
 
-    from configs.render.files import all_files
+    from observability_stack.configs.render.files import all_files
 
     routes = [{"receiver": "default", "matchers": ['"service.name"="api"', 'city=~"caf\\u00e9|bar"']}]
     cfg, secrets, _ = load({"observability:alertmanager": {"routes": routes}})

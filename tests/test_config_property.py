@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from upstream import tool
 
-from configs.errors import ConfigError
-from configs.load import load
-from configs.render.files import all_files
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import load
+from observability_stack.configs.render.files import all_files
 
 SECRETS = {
     "slack_webhook_url": "https://hooks.example.com/x",

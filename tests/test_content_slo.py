@@ -7,8 +7,8 @@ import math
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from configs.content.slo_rules import ERROR_BUDGET_RECORD, error_ratio_record, slo_rule_groups
-from configs.models.slo import SLO, default_slos
+from observability_stack.configs.content.slo_rules import ERROR_BUDGET_RECORD, error_ratio_record, slo_rule_groups
+from observability_stack.configs.models.slo import SLO, default_slos
 from tests.promtool_helpers import alert_group, alert_names, check_rules, run_rule_test_suites, run_rule_tests
 
 FAST, SLOW = "SLOErrorBudgetBurnFast", "SLOErrorBudgetBurnSlow"

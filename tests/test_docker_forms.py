@@ -1,13 +1,20 @@
 """The Docker target emits every value in the form the Docker provider reads back, so an unchanged
-stack previews with no diff (configs/docker_forms.py cites the provider's source for each row)."""
+stack previews with no diff (observability_stack/configs/docker_forms.py cites the provider's source for each row)."""
 
 from __future__ import annotations
 
 import pytest
 
-from configs.docker_forms import cpus_read_back, docker_cpus, duration_ns, go_duration, memory_mib, nano_cpus
-from configs.errors import ConfigError
-from configs.load import load
+from observability_stack.configs.docker_forms import (
+    cpus_read_back,
+    docker_cpus,
+    duration_ns,
+    go_duration,
+    memory_mib,
+    nano_cpus,
+)
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import load
 from tools.mockrun import run_program
 
 CONTAINER = "docker:index/container:Container"

@@ -270,8 +270,8 @@ def test_user_dashboards_are_provisioned_from_the_configured_directory():
 
 
 def test_bad_user_dashboard_is_a_config_error(tmp_path):
-    from configs.errors import ConfigError
-    from configs.load import load
+    from observability_stack.configs.errors import ConfigError
+    from observability_stack.configs.load import load
 
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(ConfigError) as info:
@@ -294,8 +294,8 @@ def test_bad_user_dashboard_is_a_config_error(tmp_path):
     ],
 )
 def test_user_dashboard_uids_are_checked(tmp_path, boards, message):
-    from configs.errors import ConfigError
-    from configs.load import load
+    from observability_stack.configs.errors import ConfigError
+    from observability_stack.configs.load import load
 
     for name, board in boards.items():
         (tmp_path / name).write_text(json.dumps(board))
@@ -306,10 +306,10 @@ def test_user_dashboard_uids_are_checked(tmp_path, boards, message):
 
 
 def test_a_user_dashboard_with_a_shipped_uid_is_a_config_error(tmp_path):
-    from configs.content.dashboards import builtin_dashboards
-    from configs.errors import ConfigError
-    from configs.load import load
-    from configs.models.slo import default_slos
+    from observability_stack.configs.content.dashboards import builtin_dashboards
+    from observability_stack.configs.errors import ConfigError
+    from observability_stack.configs.load import load
+    from observability_stack.configs.models.slo import default_slos
 
     shipped = builtin_dashboards(default_slos(), ["prometheus"])["PRSM"]["executive-overview.json"]["uid"]
     (tmp_path / "mine.json").write_text(json.dumps({"title": "Mine", "uid": shipped}))

@@ -28,12 +28,12 @@ import pytest
 import yaml
 from e2e_helpers import HttpReceiver, MetricsEndpoint, Process, SmtpSink, amtool_routes, binary, free_port, wait_until
 
-from configs.content.seed_rules import seed_rule_groups
-from configs.load import load
-from configs.render.alertmanager import alertmanager_args, alertmanager_yml
-from configs.render.common import to_yaml
-from configs.render.files import service_files
-from configs.render.prometheus import prometheus_args
+from observability_stack.configs.content.seed_rules import seed_rule_groups
+from observability_stack.configs.load import load
+from observability_stack.configs.render.alertmanager import alertmanager_args, alertmanager_yml
+from observability_stack.configs.render.common import to_yaml
+from observability_stack.configs.render.files import service_files
+from observability_stack.configs.render.prometheus import prometheus_args
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ version, so a mismatch would silently test other code)."""
 
 from importlib import metadata
 
-from configs.models.stack import StackConfig
+from observability_stack.configs.models.stack import StackConfig
 from tools.engine import build
 
 

@@ -20,9 +20,9 @@ import yaml
 from e2e_helpers import free_port, wait_until
 from upstream import tool
 
-from configs.load import load
-from configs.render.common import PORTS
-from configs.render.jaeger import jaeger_yml
+from observability_stack.configs.load import load
+from observability_stack.configs.render.common import PORTS
+from observability_stack.configs.render.jaeger import jaeger_yml
 
 LISTENERS = {  # (path into the config, the port it must not collide on)
     ("extensions", "healthcheckv2", "http"): "health",
@@ -76,7 +76,7 @@ def _get(url: str):
 
 def test_a_span_goes_in_over_otlp_and_comes_back_through_the_query_api(jaeger):
     ports, log = jaeger
-    # The container health check: GET /status on the health port (components/jaeger.py).
+    # The container health check: GET /status on the health port (observability_stack/components/jaeger.py).
     assert PORTS["jaeger_health"] == 13133
     wait_until(lambda: _get(f"http://127.0.0.1:{ports['health']}/status")[0] == 200, 60, "Jaeger's health check", log)
     trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)

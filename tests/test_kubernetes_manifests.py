@@ -12,7 +12,7 @@ import yaml
 from conftest import SECRETS
 from kubernetes_helpers import CM, SECRET, k8s_records, merge, prod_config, run_prod
 
-from configs.secrets import PLACEHOLDER
+from observability_stack.configs.secrets import PLACEHOLDER
 from tools import render as render_tool
 from tools.manifests import manifests, write_manifests
 

@@ -136,9 +136,9 @@ def test_policies_can_be_switched_off():
 
 def test_sources_rules_for_a_new_workload():
     """The rules apply to any Workload, not just the six shipped ones."""
-    from components.targets.kubernetes_security import allowed_sources
-    from components.workload import HealthCheck, Port, Workload
-    from configs.models.service import Resources
+    from observability_stack.components.targets.kubernetes_security import allowed_sources
+    from observability_stack.components.workload import HealthCheck, Port, Workload
+    from observability_stack.configs.models.service import Resources
 
     w = Workload(
         service="tempo",

@@ -10,7 +10,7 @@ import yaml
 from conftest import SECRETS
 from kubernetes_helpers import CM, SECRET, STS, SVC, container, merge, pod_spec, prod_config, run_prod, workloads
 
-from components.targets.kubernetes_pod import object_keys
+from observability_stack.components.targets.kubernetes_pod import object_keys
 from tools.mockrun import SECRET_MARK
 
 KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")

@@ -6,13 +6,14 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "observability_stack"
 
 
 def test_only_the_targets_branch_on_the_target():
     found = []
     for folder in ("components", "configs"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            if path.is_relative_to(ROOT / "components" / "targets"):
+        for path in sorted((PACKAGE / folder).rglob("*.py")):
+            if path.is_relative_to(PACKAGE / "components" / "targets"):
                 continue
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if re.search(r"\btarget\s*[!=]=", line):

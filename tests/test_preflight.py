@@ -12,7 +12,7 @@ import yaml
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
-from configs.models.loki import S3Storage
+from observability_stack.configs.models.loki import S3Storage
 from tools import preflight
 
 BUCKET = "loki-chunks"

@@ -9,9 +9,9 @@ import yaml
 from conftest import SECRETS, stack_config
 from upstream import tool
 
-from configs.errors import ConfigError
-from configs.load import load
-from configs.render.files import all_files
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import load
+from observability_stack.configs.render.files import all_files
 from tools.render import main as render_main
 
 SMARTHOST = {"observability:alertmanager": {"smtp": {"smarthost": "smtp.example.org:587"}}}
@@ -242,7 +242,7 @@ def test_kubernetes_lists_every_alertmanager_replica_and_discovers_pods():
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_libyaml_and_pure_python_emitters_agree(stack, monkeypatch, secrets_config):
     """Renders are byte-identical whether or not PyYAML was built with libyaml."""
-    import configs.render.common as common
+    import observability_stack.configs.render.common as common
 
     config = stack_config(stack, **secrets_config)
     fast = rendered(config)

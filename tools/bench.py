@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from configs.load import from_stack_file
+from observability_stack.configs.load import from_stack_file
 from tools.mockrun import ROOT, run_program
 
 OUT = ROOT / "build" / "bench.md"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import kubernetes
 
-from configs.load import from_stack_file
+from observability_stack.configs.load import from_stack_file
 from tools.bench import write_report
 from tools.engine import inline
 from tools.engine.cluster import CONTEXT, LocalCluster, object_path

@@ -8,7 +8,7 @@ that TSDB each:
 
 - before: every window (5m to the SLO window) computed from the SLI's own series, in one group per
   SLO at the global interval, as the rules were until the restructure;
-- after: the shipped groups (configs/content/slo_rules.py): short windows from the series, long
+- after: the shipped groups (observability_stack/configs/content/slo_rules.py): short windows from the series, long
   windows from the recordings, every minute.
 
 and reports each group's `prometheus_rule_group_last_duration_seconds` (median of its first few
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from configs.content.slo_rules import (
+from observability_stack.configs.content.slo_rules import (
     BAD_RATE_RECORD,
     BASE_WINDOW,
     ERROR_BUDGET_RECORD,
@@ -52,7 +52,7 @@ from configs.content.slo_rules import (
     error_ratio_record,
     slo_rule_groups,
 )
-from configs.models.slo import SLO, GaugeSLI, default_slos
+from observability_stack.configs.models.slo import SLO, GaugeSLI, default_slos
 from tools.engine import build
 from tools.mockrun import ROOT
 

@@ -13,14 +13,14 @@ import typing
 
 from pydantic import BaseModel
 
-from configs.models.stack import StackConfig
+from observability_stack.configs.models.stack import StackConfig
 from tools.mockrun import ROOT
 
 OUT = ROOT / "docs" / "config-reference.md"
 _INLINE_LIMIT = 60
 
 
-# The constrained string and number types of configs/models, by the validator that defines them.
+# The constrained string and number types of observability_stack/configs/models, by the validator that defines them.
 _VALIDATED = {
     "_check_duration": "duration",
     "_cpu": "CPU quantity",
@@ -115,7 +115,8 @@ def reference() -> str:
     lines = [
         "# Stack configuration reference",
         "",
-        "Generated from `configs/models/` by `python -m tools.config_reference`; do not edit by hand.",
+        "Generated from `observability_stack/configs/models/` by `python -m tools.config_reference`;",
+        "do not edit by hand.",
         "Every section is a key in the `observability` namespace of `Pulumi.<stack>.yaml`",
         "(`observability:prometheus`, ...). Unknown keys are errors. Secret values go under",
         "`observability:secrets` (`pulumi config set --secret --path 'observability:secrets.<name>' ...`)",

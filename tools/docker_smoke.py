@@ -29,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from configs.docker_forms import cpus_read_back, duration_ns, go_duration
-from configs.load import from_stack_file
+from observability_stack.configs.docker_forms import cpus_read_back, duration_ns, go_duration
+from observability_stack.configs.load import from_stack_file
 from tools.docker_api import Engine, EngineError
 from tools.images import local_images
 from tools.mockrun import ROOT, run_program

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from configs.render.common import to_yaml
-from configs.secrets import PLACEHOLDER
+from observability_stack.configs.render.common import to_yaml
+from observability_stack.configs.secrets import PLACEHOLDER
 from tools.mockrun import Run
 
 K8S_PREFIX = "kubernetes:"

@@ -15,10 +15,10 @@ import sys
 import uuid
 from pathlib import Path
 
-from configs.errors import ConfigError
-from configs.load import from_stack_file, load
-from configs.models.loki import S3Storage
-from configs.render.loki import S3_ENV
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import from_stack_file, load
+from observability_stack.configs.models.loki import S3Storage
+from observability_stack.configs.render.loki import S3_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE_PREFIX = "loki-preflight/"

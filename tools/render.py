@@ -9,9 +9,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from configs.errors import ConfigError
-from configs.load import from_stack_file, load
-from configs.secrets import PLACEHOLDER
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import from_stack_file, load
+from observability_stack.configs.secrets import PLACEHOLDER
 from tools.mockrun import ROOT, Run, run_program
 
 

@@ -33,7 +33,7 @@ KUBERNETES_PROVIDER = "v4.25.0"  # module pseudo-version v4.0.0-20260115033456-f
 KUBERNETES = "v1.37.2"
 ETCD = "v3.6.16"
 KWOK = "v0.8.0"
-# The upstream tools at the releases the stack deploys (configs/models: Prometheus v3.16.0 is module
+# The upstream tools at the releases the stack deploys (observability_stack/configs/models: Prometheus v3.16.0 is module
 # v0.316.0). The Alertmanager server embeds UI assets its module lacks from v0.32 on, so the server
 # is the newest release that builds, for the end-to-end tests and the local image.
 PROMETHEUS = "v0.316.0"

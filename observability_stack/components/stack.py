@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from configs.models.stack import StackConfig
-from configs.secrets import Secrets
+from observability_stack.configs.models.stack import StackConfig
+from observability_stack.configs.secrets import Secrets
 
 from .alertmanager import Alertmanager
 from .grafana import Grafana

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from configs.content.dashboards.builder import Dashboard, Panel, Row, Target, Threshold
+from observability_stack.configs.content.dashboards.builder import Dashboard, Panel, Row, Target, Threshold
 
 RATE = "$__rate_interval"
 

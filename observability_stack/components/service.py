@@ -7,11 +7,11 @@ from typing import Protocol
 
 import pulumi
 
-from configs.models.service import Image, Service
-from configs.models.stack import StackConfig
-from configs.render.common import CONFIG_DIRS, DATA_DIRS, SECRET_DIRS
-from configs.render.files import service_files
-from configs.secrets import Secrets
+from observability_stack.configs.models.service import Image, Service
+from observability_stack.configs.models.stack import StackConfig
+from observability_stack.configs.render.common import CONFIG_DIRS, DATA_DIRS, SECRET_DIRS
+from observability_stack.configs.render.files import service_files
+from observability_stack.configs.secrets import Secrets
 
 from .workload import Workload
 

@@ -4,8 +4,8 @@ promtail reached end of life in March 2026; Grafana Alloy is its successor. Disa
 
 from __future__ import annotations
 
-from configs.render.common import PORTS
-from configs.render.promtail import DOCKER_SOCKET, promtail_args
+from observability_stack.configs.render.common import PORTS
+from observability_stack.configs.render.promtail import DOCKER_SOCKET, promtail_args
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import ApiRule, HealthCheck, HostMount, Port, Workload

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pulumi
 
-from configs.models.service import Resources
+from observability_stack.configs.models.service import Resources
 
 
 @dataclass(frozen=True)

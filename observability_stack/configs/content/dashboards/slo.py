@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from configs.content.dashboards.builder import Dashboard, Panel, Row, Target, Threshold
-from configs.content.slo_rules import ERROR_BUDGET_RECORD, error_ratio_record
-from configs.models.slo import SLO
+from observability_stack.configs.content.dashboards.builder import Dashboard, Panel, Row, Target, Threshold
+from observability_stack.configs.content.slo_rules import ERROR_BUDGET_RECORD, error_ratio_record
+from observability_stack.configs.models.slo import SLO
 
 
 def _row(slo: SLO) -> Row:

@@ -7,8 +7,8 @@ import base64
 import pulumi
 import pulumi_docker as docker
 
-from configs.docker_forms import docker_cpus, go_duration, memory_mib
-from configs.models.stack import StackConfig
+from observability_stack.configs.docker_forms import docker_cpus, go_duration, memory_mib
+from observability_stack.configs.models.stack import StackConfig
 
 from ..service import Endpoints
 from ..workload import Workload

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from configs.models.base import duration_seconds
-from configs.models.slo import PAGE_BURN_RATE, SLO, AvailabilitySLI, GaugeSLI, LatencySLI, RatioSLI
+from observability_stack.configs.models.base import duration_seconds
+from observability_stack.configs.models.slo import PAGE_BURN_RATE, SLO, AvailabilitySLI, GaugeSLI, LatencySLI, RatioSLI
 
 # Windows up to 6h are computed from the SLI's own series every evaluation: the page needs them
 # current to the scrape (a window built from recordings lags by half the recording's window).

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from configs.models.base import Duration, Model, duration_seconds
-from configs.models.expressions import PromQL
+from observability_stack.configs.models.base import Duration, Model, duration_seconds
+from observability_stack.configs.models.expressions import PromQL
 
 # A metric name with optional label matchers, e.g. prsm_requests_total{job="prsm-api",code=~"5.."}.
 # Only a selector is accepted (not arbitrary PromQL) because the rule builder wraps it in

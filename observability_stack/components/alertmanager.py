@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from configs.render.alertmanager import alertmanager_args, used_secrets
-from configs.render.common import PORTS, replica_address
-from configs.render.zoneinfo import ZONEINFO_DIR, zoneinfo_files
+from observability_stack.configs.render.alertmanager import alertmanager_args, used_secrets
+from observability_stack.configs.render.common import PORTS, replica_address
+from observability_stack.configs.render.zoneinfo import ZONEINFO_DIR, zoneinfo_files
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import HealthCheck, Port, Workload

@@ -6,7 +6,7 @@ import importlib
 
 import pulumi
 
-from configs.models.stack import StackConfig
+from observability_stack.configs.models.stack import StackConfig
 
 # Target name (common.target) -> module and class. Imported on use: a Docker stack needs no
 # Kubernetes SDK import, and the reverse.

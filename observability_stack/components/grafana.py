@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_random as random
 
-from configs.render.common import PORTS
-from configs.render.grafana import ADMIN_PASSWORD_FILE, grafana_env
+from observability_stack.configs.render.common import PORTS
+from observability_stack.configs.render.grafana import ADMIN_PASSWORD_FILE, grafana_env
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import HealthCheck, Port, Workload

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from configs.render.common import PORTS
-from configs.render.jaeger import jaeger_args
+from observability_stack.configs.render.common import PORTS
+from observability_stack.configs.render.jaeger import jaeger_args
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import HealthCheck, Port, Workload

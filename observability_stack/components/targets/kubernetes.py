@@ -8,8 +8,8 @@ import base64
 import pulumi
 import pulumi_kubernetes as k8s
 
-from configs.models.stack import StackConfig
-from configs.render.common import Topology, headless_service
+from observability_stack.configs.models.stack import StackConfig
+from observability_stack.configs.render.common import Topology, headless_service
 
 from ..service import Endpoints
 from ..workload import Port, Workload

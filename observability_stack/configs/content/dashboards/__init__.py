@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from configs.content.dashboards.builder import stable_uid
-from configs.content.dashboards.loader import load_user_dashboards
-from configs.content.dashboards.prsm import executive_dashboard, operations_dashboard
-from configs.content.dashboards.slo import slo_dashboard
-from configs.content.dashboards.stack import stack_dashboard
-from configs.models.slo import SLO
+from observability_stack.configs.content.dashboards.builder import stable_uid
+from observability_stack.configs.content.dashboards.loader import load_user_dashboards
+from observability_stack.configs.content.dashboards.prsm import executive_dashboard, operations_dashboard
+from observability_stack.configs.content.dashboards.slo import slo_dashboard
+from observability_stack.configs.content.dashboards.stack import stack_dashboard
+from observability_stack.configs.models.slo import SLO
 
 __all__ = ["builtin_dashboards", "load_user_dashboards", "stable_uid"]
 
