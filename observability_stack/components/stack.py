@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
+from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.load import from_pulumi, load, load_sections
 from observability_stack.configs.models.stack import StackConfig
 from observability_stack.configs.secrets import Secrets
 
@@ -16,7 +20,9 @@ from .loki import Loki
 from .prometheus import Prometheus
 from .promtail import Promtail
 from .service import ServiceArgs, ServiceComponent
-from .targets import make_target
+from .targets import make_target, passed_provider, provider_conflicts
+
+TYPE = "observability:index:ObservabilityStack"
 
 COMPONENTS: dict[str, type[ServiceComponent]] = {
     "prometheus": Prometheus,
@@ -30,35 +36,92 @@ COMPONENTS: dict[str, type[ServiceComponent]] = {
 
 @dataclass
 class StackArgs:
-    config: StackConfig
-    secrets: Secrets
-    # Where relative paths in config (grafana.dashboards_dir) are resolved.
+    """What an ObservabilityStack deploys.
+
+    `config` is the stack configuration: a validated `StackConfig`, or the same sections as a mapping
+    (`{"common": {"target": "kubernetes"}, "grafana": {"enabled": False}}`), exactly as under
+    `observability:` in a stack file (docs/config-reference.md). A mapping is validated here and a bad
+    one raises `ConfigError`, listing every problem with its path, before any resource is registered.
+    """
+
+    config: StackConfig | Mapping[str, Any] = field(default_factory=dict)
+    """The stack configuration; every section is optional (defaults: the Docker target, every service)."""
+    secrets: Secrets | Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Secret values by name (`grafana_admin_password`, the names receivers' `*_secret` fields use).
+    Plain strings or Outputs; each is made a Pulumi secret and reaches its service only as a file."""
     project_root: str = "."
+    """Where relative paths in the config (`grafana.dashboards_dir`) are resolved."""
+
+    @classmethod
+    def from_pulumi_config(cls, project_root: str = ".") -> StackArgs:
+        """This program's `observability:*` stack config and `observability:secrets`, validated as a whole:
+        raises `ConfigError` listing every problem; logs the warnings."""
+        config, secrets, warnings = load(from_pulumi(), project_root)
+        for warning in warnings:
+            pulumi.log.warn(warning)
+        return cls(config, secrets, project_root)
+
+
+def resolve(args: StackArgs) -> tuple[StackConfig, Secrets]:
+    """The validated config and the secrets of `args`; warnings go to the Pulumi log."""
+    if isinstance(args.config, StackConfig):
+        secrets = args.secrets if isinstance(args.secrets, Secrets) else Secrets(args.secrets)
+        return args.config, secrets
+    values = args.secrets.values_by_name() if isinstance(args.secrets, Secrets) else args.secrets
+    config, secrets, warnings = load_sections(args.config, values, args.project_root)
+    for warning in warnings:
+        pulumi.log.warn(warning)
+    return config, secrets
 
 
 class ObservabilityStack(pulumi.ComponentResource):
+    """Prometheus, Alertmanager, Grafana, Loki, promtail and Jaeger, as enabled by the config, on Docker or
+    Kubernetes. Pass your own Docker or Kubernetes provider in `opts` (`provider=` or `providers=`) to
+    deploy through it instead of one the stack configures; children inherit it."""
+
     services: dict[str, ServiceComponent]
-    """The enabled services' components, by service name."""
+    """The enabled services' components, by service name: each exposes `internal_url`,
+    `external_url`, `workload` and `services`."""
     urls: pulumi.Output[dict]
     """Per service: {internal, external} URLs."""
     grafana_admin_password: pulumi.Output[str] | None
     """Secret; None when Grafana is disabled."""
 
     def __init__(self, name: str, args: StackArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("observability:index:ObservabilityStack", name, None, opts)
-        cfg = args.config
-        self.target = make_target(cfg, self)
-        service_args = ServiceArgs(cfg, args.secrets, self.target, args.project_root)
-        self.services = {
-            service: COMPONENTS[service](service, service_args, pulumi.ResourceOptions(parent=self))
-            for service in cfg.enabled()
+        compose(self, name, args, opts)
+
+
+def compose(
+    component: pulumi.ComponentResource,
+    name: str,
+    args: StackArgs,
+    opts: pulumi.ResourceOptions | None,
+    type_: str = TYPE,
+) -> None:
+    """Register `component` and build the stack under it: the Python class and the component provider's
+    class (observability_stack/provider.py) share this, so both make the same resources."""
+    # Validated before the component registers: a bad config leaves nothing behind.
+    config, secrets = resolve(args)
+    provider = passed_provider(opts, config.common.target)
+    if conflicts := provider_conflicts(config, provider):
+        raise ConfigError(conflicts)
+    pulumi.ComponentResource.__init__(component, type_, name, None, opts)
+    component.config = config
+    component.target = make_target(config, component, provider)
+    service_args = ServiceArgs(config, secrets, component.target, args.project_root)
+    component.services = {
+        service: COMPONENTS[service](service, service_args, pulumi.ResourceOptions(parent=component))
+        for service in config.enabled()
+    }
+    component.urls = pulumi.Output.all(
+        **{
+            service: pulumi.Output.all(internal=c.internal_url, external=c.external_url)
+            for service, c in component.services.items()
         }
-        self.urls = pulumi.Output.all(
-            **{
-                service: pulumi.Output.all(internal=c.internal_url, external=c.external_url)
-                for service, c in self.services.items()
-            }
-        )
-        grafana = self.services.get("grafana")
-        self.grafana_admin_password = grafana.admin_password if grafana else None
-        self.register_outputs({"urls": self.urls, "grafana_admin_password": self.grafana_admin_password})
+    )
+    grafana = component.services.get("grafana")
+    component.grafana_admin_password = grafana.admin_password if grafana else None
+    component.register_outputs({"urls": component.urls, "grafana_admin_password": component.grafana_admin_password})
+
+
+__all__ = ["COMPONENTS", "ConfigError", "ObservabilityStack", "StackArgs", "compose", "resolve"]

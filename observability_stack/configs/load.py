@@ -57,6 +57,19 @@ def load(config: Mapping[str, Any], project_root: str = ".") -> tuple[StackConfi
     """Validate everything, raise one ConfigError listing every problem, or return (config, secrets, warnings).
     Relative paths in the config (grafana.dashboards_dir) are resolved against project_root."""
     sections, secret_values, problems = split_config(config)
+    return load_sections(sections, secret_values, project_root, problems)
+
+
+def load_sections(
+    sections: Mapping[str, Any],
+    secret_values: Mapping[str, Any] | None = None,
+    project_root: str = ".",
+    problems: list[tuple[str, str]] | None = None,
+) -> tuple[StackConfig, Secrets, list[str]]:
+    """As `load`, from the sections themselves ({"prometheus": {...}, "common": {...}}) and the secret
+    values by name (strings or Pulumi Outputs): what a program using the package passes."""
+    problems = list(problems or [])
+    secret_values = dict(secret_values or {})
     try:
         stack = StackConfig.model_validate(sections)
     except ValidationError as err:

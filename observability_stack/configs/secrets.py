@@ -12,8 +12,11 @@ PLACEHOLDER = "<secret>"
 class Secrets:
     """Holds secret values; `get` wraps each in `Output.secret` so it stays secret in state and outputs."""
 
-    def __init__(self, values: Mapping[str, str]):
+    def __init__(self, values: Mapping[str, pulumi.Input[str]]):
         self._values = dict(values)
+
+    def values_by_name(self) -> dict[str, pulumi.Input[str]]:
+        return dict(self._values)
 
     def names(self) -> set[str]:
         return set(self._values)

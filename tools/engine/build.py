@@ -29,6 +29,8 @@ CACHE = Path(os.environ.get("OBS_ENGINE_CACHE", Path.home() / ".cache" / "observ
 BIN = CACHE / "bin"
 
 PULUMI = "v3.274.1"
+# Pulumi YAML's language host: runs the YAML example program that uses the component provider.
+PULUMI_YAML = "v1.25.0"
 KUBERNETES_PROVIDER = "v4.25.0"  # module pseudo-version v4.0.0-20260115033456-f47bc2d6f199
 KUBERNETES = "v1.37.2"
 ETCD = "v3.6.16"
@@ -90,6 +92,12 @@ BUILDS = (
         {"pulumi": "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"},
         ldflags=f"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version={PULUMI}",
         tags="osusergo,grpcnotrace",
+    ),
+    Build(
+        "pulumi-yaml",
+        PULUMI_YAML,
+        {"pulumi-language-yaml": "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"},
+        ldflags=f"-X github.com/pulumi/pulumi-yaml/pkg/version.Version={PULUMI_YAML}",
     ),
     Build(
         "kubernetes-provider",

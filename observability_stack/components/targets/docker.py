@@ -19,22 +19,29 @@ class DockerTarget:
 
     name = "docker"
 
-    def __init__(self, cfg: StackConfig, parent: pulumi.Resource):
+    def __init__(
+        self, cfg: StackConfig, parent: pulumi.Resource | None, provider: pulumi.ProviderResource | None = None
+    ):
         self.cfg = cfg
         self.prefix = cfg.common.name_prefix
         settings = cfg.common.docker
-        self.provider: docker.Provider | None = None
-        if settings.host:
+        self.provider = provider
+        if settings.host and provider is None:
             self.provider = docker.Provider("docker", host=settings.host, opts=pulumi.ResourceOptions(parent=parent))
-        self.network = docker.Network(
-            "network",
-            name=f"{self.prefix}-{settings.network}",
-            driver="bridge",
-            labels=self._labels({}, docker.NetworkLabelArgs),
-            opts=self._opts(parent),
-        )
+        # The network's name, as containers join it: one the stack creates, or one that already exists.
+        self.network_name: pulumi.Input[str] = settings.existing_network or ""
+        self.network: docker.Network | None = None
+        if not settings.existing_network:
+            self.network = docker.Network(
+                "network",
+                name=f"{self.prefix}-{settings.network}",
+                driver="bridge",
+                labels=self._labels({}, docker.NetworkLabelArgs),
+                opts=self._opts(parent),
+            )
+            self.network_name = self.network.name
 
-    def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+    def _opts(self, parent: pulumi.Resource | None, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
 
     def _labels(self, labels: dict[str, str], kind=docker.ContainerLabelArgs) -> list:
@@ -118,7 +125,7 @@ class DockerTarget:
             uploads=self._uploads(w),
             volumes=volumes,
             ports=ports,
-            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[w.service])],
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self.network_name, aliases=[w.service])],
             healthcheck=self._healthcheck(w),
             memory=memory_mib(w.limits.memory),
             # Unset, the engine makes swap twice the limit and the provider reads that back: an update

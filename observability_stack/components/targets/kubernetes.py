@@ -25,7 +25,9 @@ class KubernetesTarget:
 
     name = "kubernetes"
 
-    def __init__(self, cfg: StackConfig, parent: pulumi.Resource):
+    def __init__(
+        self, cfg: StackConfig, parent: pulumi.Resource | None, provider: pulumi.ProviderResource | None = None
+    ):
         self.cfg = cfg
         self.settings = cfg.common.kubernetes
         self.prefix = cfg.common.name_prefix
@@ -37,7 +39,7 @@ class KubernetesTarget:
         # `pulumi up` (tests/engine shows it). The flip side: renaming a resource without an alias
         # would adopt the live object, then delete it with the old resource; the retained objects are
         # safe from that (their delete never reaches the cluster), the others need the alias.
-        self.provider = k8s.Provider(
+        self.provider = provider or k8s.Provider(
             "kubernetes",
             kubeconfig=self.settings.kubeconfig,
             context=self.settings.context,
@@ -58,7 +60,10 @@ class KubernetesTarget:
             )
             self.namespace = ns.metadata.name  # an Output: every namespaced object waits for it
         if self.settings.network_policies:
-            default_deny(self.namespace, self._labels(), self._opts(parent))
+            # In a namespace the stack does not own, the deny covers this stack's pods only, never the
+            # workloads that already run there.
+            only = None if self.settings.create_namespace else {INSTANCE_LABEL: self.prefix}
+            default_deny(self.namespace, self._labels(), self._opts(parent), only)
 
     # --- helpers --------------------------------------------------------------------------------
     def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:

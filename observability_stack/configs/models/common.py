@@ -19,6 +19,9 @@ class DockerSettings(Model):
     # UIs are published on loopback by default: an observability UI on 0.0.0.0 is an open door.
     publish_address: IpAddress = "127.0.0.1"
     network: DockerName = "observability"
+    # Join this existing network (by name) instead of creating `<name_prefix>-<network>`: services of
+    # your own on it reach the stack by the service names.
+    existing_network: DockerName | None = None
 
     @field_validator("host")
     @classmethod
