@@ -1,7 +1,6 @@
+import monitoring
 import pulumi
 import pulumi_kubernetes as k8s
-
-import monitoring
 
 config = pulumi.Config()
 cluster = k8s.Provider("cluster", kubeconfig=config.get("kubeconfig"), context=config.get("context"))

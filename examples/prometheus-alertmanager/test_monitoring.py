@@ -22,9 +22,8 @@ class Mocks(pulumi.runtime.Mocks):
 mocks = Mocks()
 pulumi.runtime.set_mocks(mocks, preview=False)
 
-import pulumi_kubernetes as k8s  # noqa: E402  (after set_mocks: resources register with the mocks)
-
 import monitoring  # noqa: E402
+import pulumi_kubernetes as k8s  # noqa: E402  (after set_mocks: resources register with the mocks)
 
 import observability_stack as obs  # noqa: E402
 
@@ -62,7 +61,9 @@ def test_the_webhook_is_a_secret_and_never_in_a_config_map():
     stack = deploy()
 
     def check(_):
-        config_maps = [inputs for (kind, _), inputs in mocks.registered.items() if kind == "kubernetes:core/v1:ConfigMap"]
+        config_maps = [
+            inputs for (kind, _), inputs in mocks.registered.items() if kind == "kubernetes:core/v1:ConfigMap"
+        ]
         assert config_maps and WEBHOOK not in repr(config_maps)
         secret = mocks.registered[("kubernetes:core/v1:Secret", "alertmanager-secret-files")]
         assert WEBHOOK in repr(secret)  # delivered, as a file in a Secret
