@@ -13,3 +13,10 @@ def test_reference_lists_every_section_and_key():
         assert f"### `{section}`" in text
     assert '| `retention` | `duration` | `"30d"` |' in text
     assert "### `alertmanager.receivers[].slack`" in text
+
+
+def test_api_reference_is_current():
+    from tools.api_reference import OUT as API_OUT
+    from tools.api_reference import reference as api_reference
+
+    assert API_OUT.read_text() == api_reference(), "run: python -m tools.api_reference"

@@ -11,6 +11,8 @@ from .workload import HealthCheck, Port, Workload
 
 
 class Alertmanager(ServiceComponent):
+    """Alertmanager: routes alerts to receivers; a gossip cluster with more than one replica."""
+
     SERVICE = "alertmanager"
     TYPE = "observability:index:Alertmanager"
 

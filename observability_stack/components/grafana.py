@@ -13,6 +13,8 @@ from .workload import HealthCheck, Port, Workload
 
 
 class Grafana(ServiceComponent):
+    """Grafana: provisioned datasources and dashboards; the admin password is a secret."""
+
     SERVICE = "grafana"
     TYPE = "observability:index:Grafana"
 

@@ -10,6 +10,8 @@ from .workload import HealthCheck, Port, Workload
 
 
 class Jaeger(ServiceComponent):
+    """Jaeger v2: receives traces over OTLP and serves the query UI."""
+
     SERVICE = "jaeger"
     TYPE = "observability:index:Jaeger"
 

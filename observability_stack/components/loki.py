@@ -10,6 +10,8 @@ from .workload import HealthCheck, Port, Workload
 
 
 class Loki(ServiceComponent):
+    """Loki: stores logs; its ruler evaluates the security rules and alerts through Alertmanager."""
+
     SERVICE = "loki"
     TYPE = "observability:index:Loki"
 

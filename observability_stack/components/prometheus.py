@@ -18,6 +18,8 @@ DISCOVERY_RULES = [
 
 
 class Prometheus(ServiceComponent):
+    """Prometheus: scrapes the stack and the applications, evaluates the alert and SLO rules."""
+
     SERVICE = "prometheus"
     TYPE = "observability:index:Prometheus"
 

@@ -21,6 +21,8 @@ _DOCKER_TEST = (
 
 
 class Promtail(ServiceComponent):
+    """promtail: ships container and node logs to Loki (end of life upstream; see the README)."""
+
     SERVICE = "promtail"
     TYPE = "observability:index:Promtail"
 

@@ -34,10 +34,16 @@ class Target(Protocol):
 
 @dataclass
 class ServiceArgs:
+    """What one service component deploys, and where."""
+
     config: StackConfig
+    """The whole stack's validated config: a service's files name the other enabled services."""
     secrets: Secrets
+    """Secret values by name; the component takes the ones its config refers to."""
     target: Target
+    """From `make_target(config, parent, provider)`, shared by the services deployed together."""
     project_root: str = "."
+    """Where relative paths in the config (`grafana.dashboards_dir`) are resolved."""
 
 
 def image_ref(image: Image, registry: str | None) -> str:

@@ -16,12 +16,15 @@ class Secrets:
         self._values = dict(values)
 
     def values_by_name(self) -> dict[str, pulumi.Input[str]]:
+        """The values as given (strings or Outputs)."""
         return dict(self._values)
 
     def names(self) -> set[str]:
+        """The names of the secrets that are set."""
         return set(self._values)
 
     def get(self, name: str) -> pulumi.Output | None:
+        """The value as a secret Output, or None when it is not set."""
         if name not in self._values:
             return None
         return pulumi.Output.secret(self._values[name])
