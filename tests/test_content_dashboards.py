@@ -8,10 +8,11 @@ import re
 import pytest
 
 from observability_stack.configs.content.dashboards import builtin_dashboards, load_user_dashboards, stable_uid
-from observability_stack.configs.content.meta_rules import SERVICES, meta_rule_groups
+from observability_stack.configs.content.meta_rules import meta_rule_groups
 from observability_stack.configs.content.seed_rules import seed_rule_groups
 from observability_stack.configs.content.slo_rules import slo_rule_groups
 from observability_stack.configs.models.slo import default_slos
+from observability_stack.configs.models.stack import SERVICES
 from tests.promtool_helpers import check_exprs
 
 DATASOURCE_UIDS = {"prometheus", "loki", "jaeger", "alertmanager"}

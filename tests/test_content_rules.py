@@ -8,10 +8,11 @@ from typing import NamedTuple
 import pytest
 
 from observability_stack.configs.content.loki_rules import loki_security_rule_groups
-from observability_stack.configs.content.meta_rules import SERVICES, down_alert_name, meta_rule_groups
+from observability_stack.configs.content.meta_rules import down_alert_name, meta_rule_groups
 from observability_stack.configs.content.seed_rules import seed_rule_groups
 from observability_stack.configs.content.slo_rules import slo_rule_groups
 from observability_stack.configs.models.slo import default_slos
+from observability_stack.configs.models.stack import SERVICES
 from tests.promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
 
 API = {"job": "prsm-api", "instance": "api-0:8000"}

@@ -6,11 +6,12 @@ from __future__ import annotations
 import promql_parser
 import pytest
 
-from observability_stack.configs.content.meta_rules import SERVICES, meta_rule_groups
+from observability_stack.configs.content.meta_rules import meta_rule_groups
 from observability_stack.configs.content.seed_rules import seed_rule_groups
 from observability_stack.configs.content.slo_rules import slo_rule_groups
 from observability_stack.configs.models.expressions import _notification_template, _promql, _rule_template
 from observability_stack.configs.models.slo import default_slos
+from observability_stack.configs.models.stack import SERVICES
 from tests.promtool_helpers import _run, write_rules
 from tests.test_content_dashboards import _all_dashboards, _exprs, _substitute
 

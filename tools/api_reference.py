@@ -15,6 +15,8 @@ import sys
 import textwrap
 import types
 
+from pydantic import BaseModel
+
 import observability_stack
 from observability_stack import provider
 from tools.mockrun import ROOT
@@ -28,7 +30,10 @@ def _attribute_docs(cls: type) -> list[tuple[str, str, str]]:
     for klass in reversed(cls.__mro__):
         if klass.__module__.split(".")[0] != "observability_stack":
             continue
-        tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        except (OSError, TypeError):  # built at run time (StackConfig, from the registry): no source
+            continue
         body = tree.body[0].body
         for node, following in zip(body, body[1:] + [None], strict=True):
             if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
@@ -47,6 +52,16 @@ def _doc(obj) -> str:
 def _section(name: str, obj) -> list[str]:
     if isinstance(obj, types.ModuleType):
         return [f"### `{name}`", "", _doc(obj).split("\n\n")[0], "See [config-reference.md](config-reference.md).", ""]
+    if isinstance(obj, type) and issubclass(obj, BaseModel):
+        fields = ", ".join(f"`{f}`" for f in obj.model_fields)
+        return [
+            f"### `{name}`",
+            "",
+            _doc(obj),
+            "",
+            f"Fields: {fields}. See [config-reference.md](config-reference.md).",
+            "",
+        ]
     if inspect.isfunction(obj):
         return [f"### `{name}{inspect.signature(obj)}`", "", _doc(obj), ""]
     lines = [f"### `{name}`", ""]

@@ -13,7 +13,7 @@ import typing
 
 from pydantic import BaseModel
 
-from observability_stack.configs.models.stack import StackConfig
+from observability_stack.configs.models.stack import stack_model
 from tools.mockrun import ROOT
 
 OUT = ROOT / "docs" / "config-reference.md"
@@ -124,7 +124,7 @@ def reference() -> str:
         "",
     ]
     seen: set[type] = set()
-    for name, field in StackConfig.model_fields.items():
+    for name, field in stack_model().model_fields.items():
         models = _nested(field.annotation)
         if models:
             suffix = "[]" if typing.get_origin(field.annotation) is list else ""

@@ -38,7 +38,6 @@ class Promtail(ServiceComponent):
             args=[],
             ports=[Port("http", _PORT, allowed_from=("prometheus",))],
             health=HealthCheck("/ready", _PORT, _DOCKER_TEST),
-            kind="daemon",  # one per node; a Docker host is one node
             metrics_port="http",
             # Reading other containers' log files under /var/log needs root; it is still read-only.
             user="0:0",

@@ -7,6 +7,7 @@ from typing import Protocol
 
 import pulumi
 
+from observability_stack.configs import registry
 from observability_stack.configs.models.service import Image, Service
 from observability_stack.configs.models.stack import StackConfig
 from observability_stack.configs.render.common import CONFIG_DIRS, DATA_DIRS, SECRET_DIRS
@@ -56,11 +57,20 @@ def image_ref(image: Image, registry: str | None) -> str:
     return f"{repository}:{image.tag}"
 
 
+# Service name -> its component: each subclass with a SERVICE registers itself.
+COMPONENTS: dict[str, type[ServiceComponent]] = {}
+
+
 class ServiceComponent(pulumi.ComponentResource):
     """Subclasses set SERVICE and TYPE and implement `describe`: the workload, once, for any target."""
 
     SERVICE = ""
     TYPE = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.SERVICE:
+            COMPONENTS[cls.SERVICE] = cls
 
     internal_url: pulumi.Output[str]
     """URL of the service inside the stack's network."""
@@ -106,6 +116,7 @@ class ServiceComponent(pulumi.ComponentResource):
             data_dir=DATA_DIRS[self.SERVICE],
             data_size=settings.storage_size,
             replicas=settings.replicas,
+            kind="daemon" if registry.facts(self.SERVICE).per_node else "stateless",
             labels={
                 **cfg.common.labels,
                 "app.kubernetes.io/name": self.SERVICE,

@@ -10,28 +10,17 @@ import pulumi
 
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import from_pulumi, load, load_sections
-from observability_stack.configs.models.stack import StackConfig
+from observability_stack.configs.models.stack import StackConfig, StackSettings
+from observability_stack.configs.registry import import_package
 from observability_stack.configs.secrets import Secrets
 
-from .alertmanager import Alertmanager
-from .grafana import Grafana
-from .jaeger import Jaeger
-from .loki import Loki
-from .prometheus import Prometheus
-from .promtail import Promtail
-from .service import ServiceArgs, ServiceComponent
+from .service import COMPONENTS, ServiceArgs, ServiceComponent
 from .targets import make_target, passed_provider, provider_conflicts
 
-TYPE = "observability:index:ObservabilityStack"
+# Each component module registers its service's component (ServiceComponent.SERVICE).
+import_package(__package__, skip=("stack", "service", "workload"))
 
-COMPONENTS: dict[str, type[ServiceComponent]] = {
-    "prometheus": Prometheus,
-    "alertmanager": Alertmanager,
-    "grafana": Grafana,
-    "loki": Loki,
-    "promtail": Promtail,
-    "jaeger": Jaeger,
-}
+TYPE = "observability:index:ObservabilityStack"
 
 
 @dataclass
@@ -64,7 +53,7 @@ class StackArgs:
 
 def resolve(args: StackArgs) -> tuple[StackConfig, Secrets]:
     """The validated config and the secrets of `args`; warnings go to the Pulumi log."""
-    if isinstance(args.config, StackConfig):
+    if isinstance(args.config, StackSettings):
         secrets = args.secrets if isinstance(args.secrets, Secrets) else Secrets(args.secrets)
         return args.config, secrets
     values = args.secrets.values_by_name() if isinstance(args.secrets, Secrets) else args.secrets

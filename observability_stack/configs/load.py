@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import NAMESPACE, ConfigError, format_loc
-from .models.stack import StackConfig
+from .models.stack import StackConfig, stack_model
 from .secrets import PLACEHOLDER, Secrets
 from .validate import cross_check
 
@@ -71,7 +71,7 @@ def load_sections(
     problems = list(problems or [])
     secret_values = dict(secret_values or {})
     try:
-        stack = StackConfig.model_validate(sections)
+        stack = stack_model().model_validate(sections)
     except ValidationError as err:
         for item in err.errors():
             message = item["msg"].removeprefix("Value error, ")

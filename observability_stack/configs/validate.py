@@ -8,16 +8,16 @@ from collections.abc import Iterator
 
 import promql_parser
 
+from . import registry
 from .docker_forms import docker_cpus
 from .models.alertmanager import DEADMANS_SWITCH, Route
 from .models.base import duration_seconds
 from .models.service import byte_count, cpu_cores
-from .models.stack import SERVICES, StackConfig
+from .models.stack import StackConfig
 
 Problem = tuple[str, str]
 
 # Single-binary deployments: more than one replica would split state (sqlite, local TSDB, in-memory traces).
-_SINGLE_REPLICA = ("grafana", "loki", "jaeger", "promtail")
 
 
 def _duplicates(names: list[str]) -> set[str]:
@@ -181,7 +181,7 @@ def _slo_shapes(cfg: StackConfig) -> list[Problem]:
 
 def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     errors: list[Problem] = []
-    for name in SERVICES:
+    for name in registry.names():
         service = getattr(cfg, name)
         if cpu_cores(service.requests.cpu) > cpu_cores(service.limits.cpu):
             errors.append(
@@ -199,17 +199,14 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
                     f"{service.limits.memory} (Kubernetes refuses a request above its limit)",
                 )
             )
-    for name in _SINGLE_REPLICA:
-        if getattr(cfg, name).replicas != 1:
+    for name in cfg.enabled():
+        if registry.facts(name).single_replica and getattr(cfg, name).replicas != 1:
             errors.append((f"{name}.replicas", f"{name} runs as a single instance here; replicas must be 1"))
+    with_ui = [name for name in registry.names() if registry.facts(name).ui]
     for name in cfg.common.kubernetes.ingress.hosts:
-        if name not in ("prometheus", "alertmanager", "grafana", "jaeger"):
-            errors.append(
-                (
-                    f"common.kubernetes.ingress.hosts.{name}",
-                    "only prometheus, alertmanager, grafana and jaeger have a UI",
-                )
-            )
+        if name not in with_ui:
+            listed = ", ".join(with_ui[:-1]) + " and " + with_ui[-1] if len(with_ui) > 1 else "".join(with_ui)
+            errors.append((f"common.kubernetes.ingress.hosts.{name}", f"only {listed} have a UI"))
     if cfg.promtail.enabled and not cfg.loki.enabled:
         errors.append(("promtail.enabled", "promtail ships logs to Loki, which is disabled"))
     if cfg.loki.storage.type == "s3":

@@ -8,6 +8,7 @@ import base64
 import pulumi
 import pulumi_kubernetes as k8s
 
+from observability_stack.configs import registry
 from observability_stack.configs.models.stack import StackConfig
 from observability_stack.configs.render.common import Topology, headless_service
 
@@ -51,8 +52,8 @@ class KubernetesTarget:
         if self.settings.create_namespace:
             # Retained: deleting a namespace deletes every claim in it, and the claims must outlive
             # `pulumi destroy`. Remove the namespace by hand to drop the data.
-            # promtail is the one service that mounts node paths.
-            labels = {**self._labels(), **pod_security_labels(node_access=cfg.promtail.enabled)}
+            node_access = any(registry.facts(name).node_access for name in self.enabled)
+            labels = {**self._labels(), **pod_security_labels(node_access=node_access)}
             ns = core.Namespace(
                 "namespace",
                 metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels),

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-SERVICES = ("prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger")
-RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/observability"
+from .. import registry
 
-# A dead Prometheus or Alertmanager silences every other alert, so those page; the rest degrade
-# dashboards, logs or traces and can wait for working hours.
-_DOWN_SEVERITY = {"prometheus": "critical", "alertmanager": "critical"}
+RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/observability"
 
 
 def _alert(name: str, expr: str, for_: str, severity: str, summary: str, description: str) -> dict:
@@ -34,7 +31,9 @@ def _down(service: str) -> dict:
         # absent(): a target that vanished from discovery has no up series to be 0.
         f"{up} == 0 or absent({up})",
         "2m",
-        _DOWN_SEVERITY.get(service, "warning"),
+        # A service whose death silences every other alert pages; the rest degrade dashboards, logs
+        # or traces and can wait for working hours.
+        "critical" if registry.facts(service).pages_when_down else "warning",
         f"{service} is down",
         f"{service} target {{{{ $labels.instance }}}} has been down or missing for 2 minutes",
     )
@@ -113,10 +112,11 @@ def _watchdog() -> dict:
 
 
 def meta_rule_groups(enabled: list[str]) -> list[dict]:
-    unknown = sorted(set(enabled) - set(SERVICES))
+    known = registry.names()
+    unknown = sorted(set(enabled) - set(known))
     if unknown:
-        raise ValueError(f"unknown services: {', '.join(unknown)} (known: {', '.join(SERVICES)})")
-    on = [s for s in SERVICES if s in enabled]
+        raise ValueError(f"unknown services: {', '.join(unknown)} (known: {', '.join(known)})")
+    on = [s for s in known if s in enabled]
     rules = [_down(s) for s in on]
     if "prometheus" in on:
         rules += _prometheus_rules()

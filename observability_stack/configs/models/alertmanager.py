@@ -8,6 +8,7 @@ import zoneinfo
 import re2
 from pydantic import Field, field_validator, model_validator
 
+from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
 from .expressions import GroupBy, LabelNames, NotificationTemplate
 from .service import Bytes, Image, RetainedService
@@ -431,6 +432,18 @@ def _seed_inhibitions() -> list[InhibitRule]:
 DEADMANS_SWITCH = "deadmans-switch"
 
 
+@service(
+    "alertmanager",
+    ServiceFacts(
+        order=20,
+        port=9093,
+        extra_ports={"cluster": 9094},
+        config_dir="/etc/alertmanager",
+        data_dir="/alertmanager",
+        ui=True,
+        pages_when_down=True,
+    ),
+)
 class Alertmanager(RetainedService):
     image: Image = Image(repository="prom/alertmanager", tag="v0.35.0")
     retention: Duration = "120h"

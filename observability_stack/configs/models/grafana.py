@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from ..registry import ServiceFacts, service
 from .base import Int
 from .service import Bytes, Image, Service
 
 
+@service(
+    "grafana",
+    ServiceFacts(
+        order=30, port=3000, config_dir="/etc/grafana", data_dir="/var/lib/grafana", ui=True, single_replica=True
+    ),
+)
 class Grafana(Service):
     image: Image = Image(repository="grafana/grafana", tag="13.2.2")
     host_port: Int | None = 3000

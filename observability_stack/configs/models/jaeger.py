@@ -6,10 +6,24 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..registry import ServiceFacts, service
 from .base import Duration, Int
 from .service import Bytes, Image, Resources, Service
 
 
+@service(
+    "jaeger",
+    ServiceFacts(
+        order=60,
+        port=16686,
+        extra_ports={"otlp_grpc": 4317, "otlp_http": 4318, "health": 13133, "metrics": 8888},
+        config_dir="/etc/jaeger",
+        data_dir="/badger",
+        ui=True,
+        single_replica=True,
+        metrics_port="metrics",
+    ),
+)
 class Jaeger(Service):
     image: Image = Image(repository="jaegertracing/jaeger", tag="2.21.0")
     requests: Resources = Resources(cpu="100m", memory="256Mi")

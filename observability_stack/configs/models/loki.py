@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
 from .names import BucketName
 from .service import Image, Resources, RetainedService
@@ -33,6 +34,12 @@ class LokiStorage(Model):
         return self
 
 
+@service(
+    "loki",
+    ServiceFacts(
+        order=40, port=3100, extra_ports={"grpc": 9095}, config_dir="/etc/loki", data_dir="/loki", single_replica=True
+    ),
+)
 class Loki(RetainedService):
     image: Image = Image(repository="grafana/loki", tag="3.7.8")
     requests: Resources = Resources(cpu="200m", memory="256Mi")

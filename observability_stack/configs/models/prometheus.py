@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
 from .expressions import LabelName, PromQL, RuleTemplate
 from .names import AbsolutePath
@@ -77,6 +78,12 @@ def _seed_jobs() -> list[ScrapeJob]:
     ]
 
 
+@service(
+    "prometheus",
+    ServiceFacts(
+        order=10, port=9090, config_dir="/etc/prometheus", data_dir="/prometheus", ui=True, pages_when_down=True
+    ),
+)
 class Prometheus(RetainedService):
     image: Image = Image(repository="prom/prometheus", tag="v3.16.0")
     requests: Resources = Resources(cpu="250m", memory="512Mi")

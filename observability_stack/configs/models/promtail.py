@@ -3,10 +3,23 @@ the collector is one component among others and can be disabled and replaced."""
 
 from __future__ import annotations
 
+from ..registry import ServiceFacts, service
 from .base import Int
 from .service import Image, Resources, Service
 
 
+@service(
+    "promtail",
+    ServiceFacts(
+        order=50,
+        port=9080,
+        config_dir="/etc/promtail",
+        data_dir="/promtail",
+        single_replica=True,
+        per_node=True,
+        node_access=True,
+    ),
+)
 class Promtail(Service):
     image: Image = Image(repository="grafana/promtail", tag="3.6.11")
     requests: Resources = Resources(cpu="50m", memory="64Mi")

@@ -1,32 +1,51 @@
-"""The whole stack's configuration: one section per service plus `common` and `slos`."""
+"""The whole stack's configuration: `common`, one section per registered service, and `slos`.
+
+The service sections come from the registry (configs/registry.py): every model module in this package
+is imported, and each service model registers itself there. `stack_model()` builds the class, again
+whenever a service registers; `StackConfig` is the class for the services this package ships."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
 
-from .alertmanager import Alertmanager
+from pydantic import Field, create_model
+
+from .. import registry
 from .base import Model
 from .common import Common
-from .grafana import Grafana
-from .jaeger import Jaeger
-from .loki import Loki
-from .prometheus import Prometheus
-from .promtail import Promtail
 from .slo import SLO, default_slos
 
-SERVICES = ("prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger")
+registry.import_package(__package__, skip=("stack",))
 
 
-class StackConfig(Model):
+class StackSettings(Model):
+    """The base of every stack config class: what is not a service, and the enabled services."""
+
     common: Common = Common()
-    prometheus: Prometheus = Prometheus()
-    alertmanager: Alertmanager = Alertmanager()
-    grafana: Grafana = Grafana()
-    loki: Loki = Loki()
-    promtail: Promtail = Promtail()
-    jaeger: Jaeger = Jaeger()
-    slos: list[SLO] = Field(default_factory=default_slos)
 
     def enabled(self) -> list[str]:
-        """Enabled services, in a fixed order."""
-        return [name for name in SERVICES if getattr(self, name).enabled]
+        """Enabled services, in the registry's order."""
+        return [name for name in registry.names() if getattr(self, name).enabled]
+
+
+_BUILT: dict[int, type[StackSettings]] = {}
+
+
+def stack_model() -> type[StackSettings]:
+    """The config class for the services registered now: a field per service, between common and slos."""
+    version = registry.version()
+    if version not in _BUILT:
+        fields: dict[str, Any] = {
+            name: (registry.registered(name).model, registry.registered(name).model()) for name in registry.names()
+        }
+        fields["slos"] = (list[SLO], Field(default_factory=default_slos))
+        _BUILT.clear()
+        model = create_model("StackConfig", __base__=StackSettings, __module__=__name__, **fields)
+        model.__doc__ = "The whole stack's configuration: `common`, a section per service, and `slos`."
+        _BUILT[version] = model
+    return _BUILT[version]
+
+
+StackConfig = stack_model()
+# The shipped services, in order (the registry may hold more: a toy service in a test).
+SERVICES = tuple(registry.names())

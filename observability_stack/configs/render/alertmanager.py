@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..models.alertmanager import DEADMANS_SWITCH, Receiver, Route, TimeInterval, WebhookConfig
 from ..models.stack import StackConfig
-from .common import command_line, to_yaml
+from ..registry import renders
+from .common import RenderContext, command_line, to_yaml
 
 
 def _route(route: Route) -> dict:
@@ -141,8 +142,9 @@ def used_secrets(cfg: StackConfig, secrets: set[str]) -> list[str]:
     return sorted(names)
 
 
-def render_alertmanager(cfg: StackConfig, secrets: set[str], secret_dir: str) -> dict[str, str]:
-    return {"alertmanager.yml": to_yaml(alertmanager_yml(cfg, secrets, secret_dir))}
+@renders("alertmanager")
+def render_alertmanager(ctx: RenderContext) -> dict[str, str]:
+    return {"alertmanager.yml": to_yaml(alertmanager_yml(ctx.cfg, ctx.secrets, ctx.secret_dir))}
 
 
 def alertmanager_args(cfg: StackConfig, config_dir: str, data_dir: str, cluster: list[tuple[str, str]]) -> list[str]:

@@ -8,42 +8,27 @@ from typing import Any, ClassVar
 
 import yaml
 
+from .. import registry
 from ..models.stack import StackConfig
 
-PORTS = {
-    "prometheus": 9090,
-    "alertmanager": 9093,
-    "alertmanager_cluster": 9094,
-    "grafana": 3000,
-    "loki": 3100,
-    "loki_grpc": 9095,
-    "promtail": 9080,
-    "jaeger": 16686,
-    "jaeger_otlp_grpc": 4317,
-    "jaeger_otlp_http": 4318,
-    "jaeger_health": 13133,
-    "jaeger_metrics": 8888,
-}
 
+def _ports() -> dict[str, int]:
+    ports: dict[str, int] = {}
+    for name in registry.names():
+        facts = registry.facts(name)
+        ports[name] = facts.port
+        ports.update({f"{name}_{port}": number for port, number in facts.extra_ports.items()})
+    return ports
+
+
+# From the services' declarations (configs/registry.py), read at each use.
+# PORTS: the main port by service name, the others as <service>_<name>.
+PORTS = registry.view(_ports)
 # Where each service reads the files rendered for it: one root per service, so relative references hold.
-CONFIG_DIRS = {
-    "prometheus": "/etc/prometheus",
-    "alertmanager": "/etc/alertmanager",
-    "grafana": "/etc/grafana",
-    "loki": "/etc/loki",
-    "promtail": "/etc/promtail",
-    "jaeger": "/etc/jaeger",
-}
+CONFIG_DIRS = registry.view(lambda: {name: registry.facts(name).config_dir for name in registry.names()})
 # Secret files live apart from config files: a Kubernetes Secret and a ConfigMap cannot share a mount.
-SECRET_DIRS = {name: f"/run/secrets/{name}" for name in CONFIG_DIRS}
-DATA_DIRS = {
-    "prometheus": "/prometheus",
-    "alertmanager": "/alertmanager",
-    "grafana": "/var/lib/grafana",
-    "loki": "/loki",
-    "promtail": "/promtail",
-    "jaeger": "/badger",
-}
+SECRET_DIRS = registry.view(lambda: {name: f"/run/secrets/{name}" for name in registry.names()})
+DATA_DIRS = registry.view(lambda: {name: registry.facts(name).data_dir for name in registry.names()})
 
 
 def command_line(flags: list[tuple[str, str]], extra_args: list[str], dashes: str = "--") -> list[str]:
@@ -67,17 +52,25 @@ class Topology:
     service is one container, reached by its network alias. KubernetesTopology says what differs;
     the renderers ask the topology, never which target it is."""
 
-    alertmanager_replicas: int = 1
-    prometheus_replicas: int = 1
+    # Replicas by service (a service left out has one).
+    replicas: dict[str, int] = field(default_factory=dict)
     namespace: str = "observability"
     ingress_hosts: dict[str, str] = field(default_factory=dict)
     ingress_tls: bool = False
-    # Services with one instance per node and no single address (a DaemonSet), found by discovery.
-    node_agents: ClassVar[tuple[str, ...]] = ()
+    # Whether a service declared per-node runs one instance per node with no single address (a
+    # DaemonSet, found by discovery); a Docker host is one node, where it has an address.
+    per_node_agents: ClassVar[bool] = False
     # Whether Prometheus can discover annotated pods (Kubernetes' API).
     pod_discovery: ClassVar[bool] = False
     # Where a log collector finds the containers' logs: the Docker API, or the node's pod log files.
     log_source: ClassVar[str] = "docker"
+
+    @property
+    def node_agents(self) -> tuple[str, ...]:
+        """Services with one instance per node and no single address, found by discovery."""
+        if not self.per_node_agents:
+            return ()
+        return tuple(name for name in registry.names() if registry.facts(name).per_node)
 
     def host(self, service: str) -> str:
         # Docker: network aliases; Kubernetes: Services in the same namespace. Both resolve the bare name.
@@ -106,19 +99,18 @@ class Topology:
     def of(cfg: StackConfig) -> Topology:
         ingress = cfg.common.kubernetes.ingress
         hosts = dict(ingress.hosts) if ingress.enabled else {}
-        return TOPOLOGIES[cfg.common.target](
-            cfg.alertmanager.replicas, cfg.prometheus.replicas, cfg.common.name_prefix, hosts, bool(ingress.tls_secret)
-        )
+        replicas = {name: getattr(cfg, name).replicas for name in registry.names()}
+        return TOPOLOGIES[cfg.common.target](replicas, cfg.common.name_prefix, hosts, bool(ingress.tls_secret))
 
 
 @dataclass(frozen=True)
 class KubernetesTopology(Topology):
-    node_agents: ClassVar[tuple[str, ...]] = ("promtail",)
+    per_node_agents: ClassVar[bool] = True
     pod_discovery: ClassVar[bool] = True
     log_source: ClassVar[str] = "pods"
 
     def instances(self, service: str) -> list[str]:
-        replicas = {"alertmanager": self.alertmanager_replicas, "prometheus": self.prometheus_replicas}.get(service, 1)
+        replicas = self.replicas.get(service, 1)
         if replicas > 1:
             return [replica_address(service, i, PORTS[service]) for i in range(replicas)]
         return super().instances(service)
@@ -126,11 +118,23 @@ class KubernetesTopology(Topology):
     def replica_label(self) -> str | None:
         # Identical HA pairs; Prometheus 3 expands ${POD_NAME} in external labels, so every pod reads
         # the same file and still says which copy it is (Grafana/Thanos deduplicate on it).
-        return "${POD_NAME}" if self.prometheus_replicas > 1 else None
+        return "${POD_NAME}" if self.replicas.get("prometheus", 1) > 1 else None
 
     def public_url(self, service: str) -> str | None:
         host = self.ingress_hosts.get(service)
         return f"{'https' if self.ingress_tls else 'http'}://{host}" if host else None
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a service's renderer (`@renders(name)`) gets: the config and where its files go."""
+
+    cfg: StackConfig
+    topology: Topology
+    secrets: set[str]  # the names of the secrets that are set
+    config_dir: str
+    secret_dir: str
+    project_root: str = "."
 
 
 TOPOLOGIES: dict[str, type[Topology]] = {"docker": Topology, "kubernetes": KubernetesTopology}

@@ -8,7 +8,8 @@ import re
 
 from ..content.dashboards import builtin_dashboards, load_user_dashboards
 from ..models.stack import StackConfig
-from .common import Topology, to_json, to_yaml
+from ..registry import renders
+from .common import RenderContext, Topology, to_json, to_yaml
 
 ADMIN_PASSWORD_FILE = "admin_password"
 USER_FOLDER = "Custom"
@@ -115,8 +116,10 @@ def grafana_ini(cfg: StackConfig, topology: Topology, config_dir: str) -> str:
     return out.getvalue()
 
 
-def render_grafana(cfg: StackConfig, topology: Topology, config_dir: str, project_root: str = ".") -> dict[str, str]:
-    folders = dashboards(cfg, project_root)
+@renders("grafana")
+def render_grafana(ctx: RenderContext) -> dict[str, str]:
+    cfg, topology, config_dir = ctx.cfg, ctx.topology, ctx.config_dir
+    folders = dashboards(cfg, ctx.project_root)
     providers = [
         {
             "name": folder,

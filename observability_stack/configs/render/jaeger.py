@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..models.stack import StackConfig
-from .common import DATA_DIRS, PORTS, command_line, to_yaml
+from ..registry import renders
+from .common import DATA_DIRS, PORTS, RenderContext, command_line, to_yaml
 
 _STORE = "traces"
 
@@ -58,8 +59,9 @@ def jaeger_yml(cfg: StackConfig) -> dict:
     }
 
 
-def render_jaeger(cfg: StackConfig) -> dict[str, str]:
-    return {"config.yaml": to_yaml(jaeger_yml(cfg))}
+@renders("jaeger")
+def render_jaeger(ctx: RenderContext) -> dict[str, str]:
+    return {"config.yaml": to_yaml(jaeger_yml(ctx.cfg))}
 
 
 def jaeger_args(cfg: StackConfig, config_dir: str) -> list[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..content.loki_rules import loki_security_rule_groups
 from ..models.stack import StackConfig
-from .common import DATA_DIRS, PORTS, Topology, command_line, to_yaml
+from ..registry import renders
+from .common import DATA_DIRS, PORTS, RenderContext, Topology, command_line, to_yaml
 
 # The names of the environment variables Loki expands (-config.expand-env) into the S3 credentials.
 S3_ENV = {"access_key_secret": "LOKI_S3_ACCESS_KEY_ID", "secret_key_secret": "LOKI_S3_SECRET_ACCESS_KEY"}
@@ -88,9 +89,10 @@ def loki_yml(cfg: StackConfig, topology: Topology, config_dir: str) -> dict:
     return config
 
 
-def render_loki(cfg: StackConfig, topology: Topology, config_dir: str) -> dict[str, str]:
-    files = {"loki.yaml": to_yaml(loki_yml(cfg, topology, config_dir))}
-    if cfg.loki.security_rules:
+@renders("loki")
+def render_loki(ctx: RenderContext) -> dict[str, str]:
+    files = {"loki.yaml": to_yaml(loki_yml(ctx.cfg, ctx.topology, ctx.config_dir))}
+    if ctx.cfg.loki.security_rules:
         files[f"rules/{TENANT}/security.yml"] = to_yaml({"groups": loki_security_rule_groups()})
     return files
 

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
+from .. import registry
 from ..models.stack import StackConfig
-from .common import PORTS, Topology, command_line, to_yaml
+from ..registry import renders
+from .common import PORTS, RenderContext, Topology, command_line, to_yaml
 from .rules import render_rule_files
-
-# Self-monitoring: where each stack service exposes its own metrics.
-_SELF_TARGETS = {
-    "prometheus": ("prometheus", "/metrics"),
-    "alertmanager": ("alertmanager", "/metrics"),
-    "grafana": ("grafana", "/metrics"),
-    "loki": ("loki", "/metrics"),
-    "promtail": ("promtail", "/metrics"),
-    "jaeger": ("jaeger_metrics", "/metrics"),
-}
 
 # The conventional prometheus.io/* annotations, as in Prometheus' own kubernetes example config.
 _POD_RELABELING = [
@@ -48,15 +40,17 @@ _POD_RELABELING = [
 def _self_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
     jobs = []
     for service in cfg.enabled():
-        port_name, path = _SELF_TARGETS[service]
-        if service in ("alertmanager", "prometheus"):
-            targets = topology.instances(service)
-        elif service in topology.node_agents:
+        facts = registry.facts(service)
+        if service in topology.node_agents:
             jobs.append(_daemon_job(service, topology))
             continue
+        if not facts.single_replica and facts.metrics_port is None:
+            # Each replica on its own: through a Service, a dead one would hide behind a live one.
+            targets = topology.instances(service)
         else:
-            targets = [f"{topology.host(service)}:{PORTS[port_name]}"]
-        jobs.append({"job_name": service, "metrics_path": path, "static_configs": [{"targets": targets}]})
+            port = PORTS[f"{service}_{facts.metrics_port}" if facts.metrics_port else service]
+            targets = [f"{topology.host(service)}:{port}"]
+        jobs.append({"job_name": service, "metrics_path": facts.metrics_path, "static_configs": [{"targets": targets}]})
     return jobs
 
 
@@ -136,10 +130,11 @@ def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
     return config
 
 
-def render_prometheus(cfg: StackConfig, topology: Topology) -> dict[str, str]:
+@renders("prometheus")
+def render_prometheus(ctx: RenderContext) -> dict[str, str]:
     """Files relative to the config directory."""
-    files = {"prometheus.yml": to_yaml(prometheus_yml(cfg, topology))}
-    files.update(render_rule_files(cfg))
+    files = {"prometheus.yml": to_yaml(prometheus_yml(ctx.cfg, ctx.topology))}
+    files.update(render_rule_files(ctx.cfg))
     return files
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..models.stack import StackConfig
-from .common import DATA_DIRS, PORTS, Topology, command_line, to_yaml
+from ..registry import renders
+from .common import DATA_DIRS, PORTS, RenderContext, Topology, command_line, to_yaml
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 
@@ -49,8 +50,9 @@ def promtail_yml(cfg: StackConfig, topology: Topology) -> dict:
     }
 
 
-def render_promtail(cfg: StackConfig, topology: Topology) -> dict[str, str]:
-    return {"promtail.yaml": to_yaml(promtail_yml(cfg, topology))}
+@renders("promtail")
+def render_promtail(ctx: RenderContext) -> dict[str, str]:
+    return {"promtail.yaml": to_yaml(promtail_yml(ctx.cfg, ctx.topology))}
 
 
 def promtail_args(cfg: StackConfig, config_dir: str) -> list[str]:

@@ -1,0 +1,144 @@
+"""The services the stack knows, each declared once, with its config section.
+
+A service's model (`configs/models/<service>.py`) registers itself with `@service(name, ServiceFacts(...))`;
+its renderer (`configs/render/<service>.py`) with `@renders(name)`; its component
+(`components/<service>.py`) by subclassing `ServiceComponent` with `SERVICE = name`. Everything else
+the stack knows about a service (the config section of StackConfig, ports and directories, its
+self-scrape job, its down alert, whether it may run replicas, has a UI, runs per node, mounts node
+paths) is derived from these declarations. The packages holding them are imported whole
+(`import_package`), so a new module is found without being listed anywhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    order: int
+    """Position among the services: resources, scrape jobs, rules and dashboards follow it."""
+    port: int
+    """The main port: the service's URL, and its replicas' addresses."""
+    config_dir: str
+    """Where it reads the files rendered for it (one root, so relative references hold)."""
+    data_dir: str
+    """Where it keeps its data (a retained volume or claim when the workload has one)."""
+    extra_ports: Mapping[str, int] = field(default_factory=dict)
+    """Other ports by name; PORTS knows each as `<service>_<name>`."""
+    ui: bool = False
+    """Has a web UI: may be published on the Docker host or served by an ingress."""
+    single_replica: bool = False
+    """Cannot run more than one replica here: `replicas` must be 1."""
+    per_node: bool = False
+    """One instance per node (a Kubernetes DaemonSet), found by discovery rather than by address."""
+    node_access: bool = False
+    """Mounts node paths as root: a namespace holding it cannot enforce the restricted Pod Security level."""
+    metrics_port: str | None = None
+    """The extra port its own metrics are on; None: the main port."""
+    metrics_path: str = "/metrics"
+    pages_when_down: bool = False
+    """Its down alert pages (critical): without it, no other alert reaches anyone."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    model: type
+    facts: ServiceFacts
+
+
+_SERVICES: dict[str, Registered] = {}
+_RENDERERS: dict[str, Callable[..., dict[str, str]]] = {}
+_version = 0
+
+
+def _changed() -> None:
+    global _version
+    _version += 1
+
+
+def version() -> int:
+    """Changes with every registration: what is derived from the registry may be cached by it."""
+    return _version
+
+
+def service(name: str, facts: ServiceFacts) -> Callable[[type], type]:
+    """Class decorator for a service's config model: registers the service under `name`."""
+
+    def register(model: type) -> type:
+        if name in _SERVICES and _SERVICES[name].model.__qualname__ != model.__qualname__:
+            raise ValueError(f"service {name!r} is already registered by {_SERVICES[name].model.__qualname__}")
+        _SERVICES[name] = Registered(name, model, facts)
+        _changed()
+        return model
+
+    return register
+
+
+def renders(name: str) -> Callable[[Callable[..., dict[str, str]]], Callable[..., dict[str, str]]]:
+    """Decorator for a service's renderer: `render(ctx: RenderContext) -> {path: content}`."""
+
+    def register(function: Callable[..., dict[str, str]]) -> Callable[..., dict[str, str]]:
+        _RENDERERS[name] = function
+        return function
+
+    return register
+
+
+def unregister(name: str) -> None:
+    """Forget a service (tests register toy services and remove them again)."""
+    _SERVICES.pop(name, None)
+    _RENDERERS.pop(name, None)
+    _changed()
+
+
+def names() -> list[str]:
+    return [r.name for r in sorted(_SERVICES.values(), key=lambda r: (r.facts.order, r.name))]
+
+
+def registered(name: str) -> Registered:
+    return _SERVICES[name]
+
+
+def facts(name: str) -> ServiceFacts:
+    return _SERVICES[name].facts
+
+
+def renderer(name: str) -> Callable[..., dict[str, str]]:
+    return _RENDERERS[name]
+
+
+def import_package(package: str, skip: tuple[str, ...] = ()) -> None:
+    """Import every module of a package, so that the declarations in them register."""
+    module = importlib.import_module(package)
+    for info in pkgutil.iter_modules(module.__path__):
+        if info.name not in skip and not info.ispkg:
+            importlib.import_module(f"{package}.{info.name}")
+
+
+class _View(Mapping[str, Any]):
+    """A read-only mapping computed from the registry on each use, so a registration shows at once."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]):
+        self._build = build
+
+    def __getitem__(self, key: str) -> Any:
+        return self._build()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._build())
+
+    def __repr__(self) -> str:
+        return repr(self._build())
+
+
+def view(build: Callable[[], dict[str, Any]]) -> Mapping[str, Any]:
+    return _View(build)
