@@ -4,6 +4,7 @@ with the pinned dependencies, and nothing of the repository on its path."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -13,8 +14,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_wheel(out: Path) -> Path:
+    # From a copy of what the wheel is built from: setuptools writes build/ and *.egg-info next to
+    # its source, which must not land in the checkout (or race a second build).
+    source = out / "source"
+    shutil.copytree(
+        ROOT / "observability_stack", source / "observability_stack", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps", "-w", out, ROOT],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "-w",
+            out,
+            source,
+        ],
         check=True,
         cwd=out,
     )
