@@ -17,7 +17,8 @@ from tests.promtool_helpers import check_exprs
 
 DATASOURCE_UIDS = {"prometheus", "loki", "jaeger", "alertmanager"}
 PANEL_TYPES = {"row", "stat", "gauge", "timeseries", "table"}
-GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h"}
+GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h", "$job": ".*", "$instance": ".*"}
+DATASOURCE_VARIABLE = "${datasource}"
 
 
 def dashboard_problems(dash: dict) -> list[str]:
@@ -32,6 +33,10 @@ def dashboard_problems(dash: dict) -> list[str]:
         problems.append("schemaVersion below 39")
     if "dashboard" in dash:
         problems.append("wrapped in 'dashboard' (API form, not provisioning form)")
+    variables = {v.get("name"): v for v in dash.get("templating", {}).get("list", [])}
+    uids = set(DATASOURCE_UIDS)
+    if variables.get("datasource", {}).get("type") == "datasource":
+        uids.add(DATASOURCE_VARIABLE)
     ids = [p.get("id") for p in dash.get("panels", [])]
     if len(ids) != len(set(ids)) or not all(isinstance(i, int) for i in ids):
         problems.append(f"panel ids not unique integers: {ids}")
@@ -46,7 +51,7 @@ def dashboard_problems(dash: dict) -> list[str]:
             problems.append(f"{where}: wider than the 24-column grid")
         if panel.get("type") == "row":
             continue
-        if panel.get("datasource", {}).get("uid") not in DATASOURCE_UIDS:
+        if panel.get("datasource", {}).get("uid") not in uids:
             problems.append(f"{where}: datasource {panel.get('datasource')}")
         targets = panel.get("targets") or []
         if not targets:
@@ -55,7 +60,7 @@ def dashboard_problems(dash: dict) -> list[str]:
         if len(set(ref_ids)) != len(ref_ids) or not all(ref_ids):
             problems.append(f"{where}: refIds {ref_ids}")
         for target in targets:
-            if target.get("datasource", {}).get("uid") not in DATASOURCE_UIDS or not target.get("expr"):
+            if target.get("datasource", {}).get("uid") not in uids or not target.get("expr"):
                 problems.append(f"{where}: target {target}")
     return problems
 
@@ -168,3 +173,45 @@ def test_load_user_dashboards_names_the_bad_file(tmp_path, content):
 def test_load_user_dashboards_missing_directory(tmp_path):
     with pytest.raises(ValueError, match="does-not-exist"):
         load_user_dashboards(str(tmp_path / "does-not-exist"))
+
+
+def test_every_dashboard_has_a_datasource_variable_its_queries_use():
+    for path, dash in _all_dashboards().items():
+        variables = {v["name"]: v for v in dash["templating"]["list"]}
+        assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
+        for panel in dash["panels"]:
+            if panel["type"] != "row":
+                assert panel["datasource"]["uid"] == "${datasource}", (path, panel["title"])
+                assert {t["datasource"]["uid"] for t in panel["targets"]} == {"${datasource}"}
+
+
+def test_job_and_instance_filter_every_raw_series_and_leave_recorded_ones():
+    dashboards = _all_dashboards()
+    for path in (
+        "PRSM/executive-overview.json",
+        "PRSM/technical-operations.json",
+        "Observability Stack/stack-health.json",
+    ):
+        variables = {v["name"]: v for v in dashboards[path]["templating"]["list"]}
+        assert variables["job"]["query"] == "label_values(up, job)" and variables["job"]["allValue"] == ".*"
+        assert variables["instance"]["query"] == 'label_values(up{job=~"$job"}, instance)'
+        for expr in _exprs(dashboards[path]):
+            for selector in re.findall(r"\b([a-z_]+)(\{[^}]*\})?(?=[\[\s)]|$)", expr):
+                name, matchers = selector
+                if name.endswith("_total") or name.startswith("prsm_"):
+                    assert 'instance=~"$instance"' in matchers, (path, expr)
+    # Recorded SLO series are aggregated past job and instance: that dashboard has neither variable.
+    slo = dashboards["SLOs/slos.json"]
+    assert [v["name"] for v in slo["templating"]["list"]] == ["datasource"]
+    assert not any("$job" in e for e in _exprs(slo))
+
+
+def test_a_selector_that_matches_the_label_already_keeps_its_own_matcher():
+    from observability_stack.configs.content.dashboards.builder import with_filters
+
+    assert with_filters('min(up{job="loki"})') == 'min(up{instance=~"$instance", job="loki"})'
+    assert with_filters("sum(rate(x_total[5m])) / sum(rate(y_total[5m]))") == (
+        'sum(rate(x_total{job=~"$job", instance=~"$instance"}[5m]))'
+        ' / sum(rate(y_total{job=~"$job", instance=~"$instance"}[5m]))'
+    )
+    assert with_filters('slo:error_ratio:5m{slo="a"}') == 'slo:error_ratio:5m{slo="a"}'

@@ -1,17 +1,35 @@
-"""A small typed builder for Grafana dashboard JSON (the provisioning file form, schemaVersion 39)."""
+"""Dashboards as data (Dashboard, Row, Panel, Target), built into Grafana's JSON model by Grafana's own
+Foundation SDK (`grafana-foundation-sdk`, its build for the Grafana schema the stack deploys).
+
+Every dashboard gets a `datasource` variable that its panels and queries use, so it can be pointed at
+another Prometheus. A dashboard that reads raw series also gets `job` and `instance` variables, and a
+matcher for each of them goes into every raw selector in its queries. Recording rules' series
+(names with a colon) are aggregated past job and instance, so they are left alone.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 39
+import promql_parser
+from grafana_foundation_sdk.builders import common, gauge, prometheus, stat, table, timeseries
+from grafana_foundation_sdk.builders import dashboard as gd
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import dashboard as dm
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
 GRID_WIDTH = 24
-PROMETHEUS = {"type": "prometheus", "uid": "prometheus"}
+# The provisioned Prometheus (configs/render/grafana.py): the variable's default.
+PROMETHEUS_UID = "prometheus"
+DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
+FILTERS = {"job": "$job", "instance": "$instance"}
 
 PanelType = Literal["stat", "gauge", "timeseries", "table"]
+_PANELS = {"stat": stat.Panel, "gauge": gauge.Panel, "timeseries": timeseries.Panel, "table": table.Panel}
 
 
 def stable_uid(name: str) -> str:
@@ -23,22 +41,59 @@ def stable_uid(name: str) -> str:
     return f"{slug[:31].rstrip('-')}-{digest}"
 
 
+def _parse(expr: str):
+    """Parse a panel query: Grafana's interval variables ($__rate_interval) stand where durations go."""
+    return promql_parser.parse(re.sub(r"\$__\w+", "5m", expr))
+
+
+def _selectors(node) -> list:
+    """Every vector selector in a parsed PromQL expression."""
+    found = []
+    if isinstance(node, promql_parser.VectorSelector):
+        return [node]
+    for attribute in ("expr", "lhs", "rhs", "vector_selector", "param"):
+        child = getattr(node, attribute, None)
+        if child is not None and not isinstance(child, str | int | float):
+            found += _selectors(child)
+    for child in getattr(node, "args", None) or []:
+        found += _selectors(child)
+    return found
+
+
+def with_filters(expr: str) -> str:
+    """`expr` with `job=~"$job"` and `instance=~"$instance"` in every raw-series selector that does not
+    match that label already. Checked by parsing the result: every such selector must carry them."""
+    names = {s.name for s in _selectors(_parse(expr)) if s.name and ":" not in s.name}
+    for name in sorted(names, key=len, reverse=True):
+
+        def add(match: re.Match, name: str = name) -> str:
+            existing = match.group(1) or ""
+            matchers = [
+                f'{label}=~"{value}"'
+                for label, value in FILTERS.items()
+                if not re.search(rf"(?<!\w){label}\s*[=!]", existing)
+            ]
+            if not matchers:
+                return match.group(0)
+            inner = ", ".join([*matchers, existing] if existing else matchers)
+            return f"{name}{{{inner}}}"
+
+        # The metric name as a selector: not part of a longer name, not a function call.
+        expr = re.sub(rf"(?<![\w:]){re.escape(name)}(?![\w:(])(?:\{{([^}}]*)\}})?", add, expr)
+    for selector in _selectors(_parse(expr)):
+        if selector.name in names:
+            labels = {str(m.name) for m in selector.matchers.matchers}
+            missing = set(FILTERS) - labels
+            if missing:
+                raise ValueError(f"{expr}: {selector.name} lacks {sorted(missing)}")
+    return expr
+
+
 @dataclass(frozen=True)
 class Target:
     expr: str
     legend: str = ""
     instant: bool = False
-
-    def to_json(self, ref_id: str) -> dict:
-        target = {
-            "refId": ref_id,
-            "datasource": dict(PROMETHEUS),
-            "expr": self.expr,
-            "legendFormat": self.legend or "__auto",
-        }
-        if self.instant:
-            target.update(instant=True, range=False, format="table")
-        return target
 
 
 @dataclass(frozen=True)
@@ -61,43 +116,6 @@ class Panel:
     thresholds: tuple[Threshold, ...] = ()
     description: str = ""
 
-    def to_json(self, panel_id: int, x: int, y: int) -> dict:
-        defaults: dict = {}
-        if self.unit:
-            defaults["unit"] = self.unit
-        for key in ("min", "max", "decimals"):
-            if getattr(self, key) is not None:
-                defaults[key] = getattr(self, key)
-        if self.thresholds:
-            defaults["thresholds"] = {
-                "mode": "absolute",
-                "steps": [{"color": t.color, "value": t.value} for t in self.thresholds],
-            }
-        panel = {
-            "id": panel_id,
-            "type": self.type,
-            "title": self.title,
-            "datasource": dict(PROMETHEUS),
-            "gridPos": {"h": self.height, "w": self.width, "x": x, "y": y},
-            "targets": [t.to_json(chr(ord("A") + i)) for i, t in enumerate(self.targets)],
-            "fieldConfig": {"defaults": defaults, "overrides": []},
-            "options": _options(self.type),
-        }
-        if self.description:
-            panel["description"] = self.description
-        return panel
-
-
-def _options(panel_type: str) -> dict:
-    if panel_type in ("stat", "gauge"):
-        return {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}
-    if panel_type == "timeseries":
-        return {
-            "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
-            "tooltip": {"mode": "multi", "sort": "none"},
-        }
-    return {"showHeader": True}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -105,6 +123,40 @@ class Row:
 
     title: str
     panels: tuple[Panel, ...]
+
+
+def _query(target: Target, ref_id: str, filtered: bool) -> prometheus.Dataquery:
+    query = (
+        prometheus.Dataquery()
+        .ref_id(ref_id)
+        .datasource(DATASOURCE)
+        .expr(with_filters(target.expr) if filtered else target.expr)
+        .legend_format(target.legend or "__auto")
+    )
+    if target.instant:
+        query = query.instant().format(PromQueryFormat.TABLE)
+    return query
+
+
+def _panel(panel: Panel, panel_id: int, filtered: bool):
+    built = _PANELS[panel.type]().id(panel_id).title(panel.title).datasource(DATASOURCE)
+    built = built.span(panel.width).height(panel.height)
+    for index, target in enumerate(panel.targets):
+        built = built.with_target(_query(target, chr(ord("A") + index), filtered))
+    if panel.unit:
+        built = built.unit(panel.unit)
+    for key in ("min", "max", "decimals"):
+        if getattr(panel, key) is not None:
+            built = getattr(built, key)(getattr(panel, key))
+    if panel.thresholds:
+        steps = [dm.Threshold(color=t.color, value=t.value) for t in panel.thresholds]
+        built = built.thresholds(gd.ThresholdsConfig().mode(dm.ThresholdsMode.ABSOLUTE).steps(steps))
+    if panel.type in ("stat", "gauge"):
+        # The latest value, not the series' mean: "is it up now" must not average an outage away.
+        built = built.reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    if panel.description:
+        built = built.description(panel.description)
+    return built
 
 
 @dataclass
@@ -120,41 +172,58 @@ class Dashboard:
     def uid(self) -> str:
         return stable_uid(self.title)
 
+    def _reads_raw_series(self) -> bool:
+        return any(
+            s.name and ":" not in s.name
+            for row in self.rows
+            for panel in row.panels
+            for target in panel.targets
+            for s in _selectors(_parse(target.expr))
+        )
+
     def to_json(self) -> dict:
-        panels: list[dict] = []
-        next_id, y = 1, 0
-        for row in self.rows:
-            panels.append(
-                {
-                    "id": next_id,
-                    "type": "row",
-                    "title": row.title,
-                    "collapsed": False,
-                    "gridPos": {"h": 1, "w": GRID_WIDTH, "x": 0, "y": y},
-                    "panels": [],
-                }
+        filtered = self._reads_raw_series()
+        built = (
+            gd.Dashboard(self.title)
+            .uid(self.uid)
+            .description(self.description)
+            .tags(list(self.tags))
+            .timezone("browser")
+            .editable()
+            .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+            .refresh(self.refresh)
+            .time(self.time_from, "now")
+            .with_variable(
+                gd.DatasourceVariable("datasource")
+                .label("Data source")
+                .type("prometheus")
+                .current(dm.VariableOption(text=PROMETHEUS_UID, value=PROMETHEUS_UID, selected=True))
             )
-            next_id, y, x, line_height = next_id + 1, y + 1, 0, 0
+        )
+        if filtered:
+            for name, query in (
+                ("job", "label_values(up, job)"),
+                ("instance", 'label_values(up{job=~"$job"}, instance)'),
+            ):
+                built = built.with_variable(
+                    gd.QueryVariable(name)
+                    .label(name.capitalize())
+                    .datasource(DATASOURCE)
+                    .query(query)
+                    .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+                    .multi(True)
+                    .include_all(True)
+                    # All matches series without the label too, as no filter would.
+                    .all_value(".*")
+                    .current(dm.VariableOption(text="All", value="$__all", selected=True))
+                    .sort(dm.VariableSort.ALPHABETICAL_ASC)
+                )
+        panel_id = 1
+        for row in self.rows:
+            built = built.with_row(gd.Row(row.title).id(panel_id))
+            panel_id += 1
             for panel in row.panels:
-                if x + panel.width > GRID_WIDTH:
-                    x, y, line_height = 0, y + line_height, 0
-                panels.append(panel.to_json(next_id, x, y))
-                next_id, x, line_height = next_id + 1, x + panel.width, max(line_height, panel.height)
-            y += line_height
-        return {
-            "uid": self.uid,
-            "title": self.title,
-            "description": self.description,
-            "tags": list(self.tags),
-            "timezone": "browser",
-            "editable": True,
-            "graphTooltip": 1,
-            "schemaVersion": SCHEMA_VERSION,
-            "version": 1,
-            "refresh": self.refresh,
-            "time": {"from": self.time_from, "to": "now"},
-            "templating": {"list": []},
-            "annotations": {"list": []},
-            "links": [],
-            "panels": panels,
-        }
+                built = built.with_panel(_panel(panel, panel_id, filtered))
+                panel_id += 1
+        # Plain JSON types, as the provisioning file holds them.
+        return json.loads(json.dumps(built.build(), cls=JSONEncoder))
