@@ -5,14 +5,18 @@ in any release:
 
 - `ObservabilityStack`, `StackArgs`: the enabled services on one target, from typed config.
 - `StackConfig` and its section models (`observability_stack.models`), `Secrets`, `ConfigError`.
-- `Prometheus`, `Alertmanager`, `Grafana`, `Loki`, `Promtail`, `Jaeger`, `ServiceArgs`, `make_target`:
+- `Prometheus`, `Alertmanager`, `Grafana`, `Loki`, `Promtail`, `Jaeger`, `NodeExporter`, `Cadvisor`,
+  `KubeStateMetrics`, `ServiceArgs`, `make_target`:
   one service at a time, on a target you create.
 """
 
 from observability_stack.components.alertmanager import Alertmanager
+from observability_stack.components.cadvisor import Cadvisor
 from observability_stack.components.grafana import Grafana
 from observability_stack.components.jaeger import Jaeger
+from observability_stack.components.kube_state_metrics import KubeStateMetrics
 from observability_stack.components.loki import Loki
+from observability_stack.components.node_exporter import NodeExporter
 from observability_stack.components.prometheus import Prometheus
 from observability_stack.components.promtail import Promtail
 from observability_stack.components.service import ServiceArgs, ServiceComponent
@@ -27,10 +31,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Alertmanager",
+    "Cadvisor",
     "ConfigError",
     "Grafana",
     "Jaeger",
+    "KubeStateMetrics",
     "Loki",
+    "NodeExporter",
     "ObservabilityStack",
     "Prometheus",
     "Promtail",

@@ -10,8 +10,18 @@ from pulumi.runtime.sync_await import _sync_await
 
 from tools.mockrun import Run, run_program
 
-SERVICES = ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"]
-COMPONENT = {s: f"observability:index:{s.capitalize()}" for s in SERVICES}
+# The services prod runs on Kubernetes: cAdvisor is Docker's only (the kubelet embeds it).
+SERVICES = [
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "loki",
+    "promtail",
+    "jaeger",
+    "node-exporter",
+    "kube-state-metrics",
+]
+COMPONENT = {s: "observability:index:" + "".join(p.capitalize() for p in s.split("-")) for s in SERVICES}
 STACK_TYPE = "observability:index:ObservabilityStack"
 PROVIDER = "pulumi:providers:kubernetes"
 STS, DEPLOY, DS = "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"

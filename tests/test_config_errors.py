@@ -502,7 +502,16 @@ def test_message_prefixes_namespace_and_counts_problems():
 def test_empty_config_is_a_working_dev_stack():
     config, secrets, warnings = load({})
     assert config.common.target == "docker"
-    assert config.enabled() == ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"]
+    assert config.enabled() == [
+        "prometheus",
+        "alertmanager",
+        "grafana",
+        "loki",
+        "promtail",
+        "jaeger",
+        "node-exporter",
+        "cadvisor",
+    ]
     # Unset notification secrets are warnings on dev, naming what to set.
     assert any("slack_webhook_url" in w for w in warnings)
     assert any(w.startswith("observability:alertmanager.deadmans_switch: not set") for w in warnings)

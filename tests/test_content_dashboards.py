@@ -87,6 +87,7 @@ def test_folders_and_files():
         "PRSM": ["executive-overview.json", "technical-operations.json"],
         "SLOs": ["slos.json"],
         "Observability Stack": ["stack-health.json"],
+        "Infrastructure": ["hosts.json"],
     }
 
 
@@ -191,6 +192,7 @@ def test_job_and_instance_filter_every_raw_series_and_leave_recorded_ones():
         "PRSM/executive-overview.json",
         "PRSM/technical-operations.json",
         "Observability Stack/stack-health.json",
+        "Infrastructure/hosts.json",
     ):
         variables = {v["name"]: v for v in dashboards[path]["templating"]["list"]}
         assert variables["job"]["query"] == "label_values(up, job)" and variables["job"]["allValue"] == ".*"
@@ -198,7 +200,7 @@ def test_job_and_instance_filter_every_raw_series_and_leave_recorded_ones():
         for expr in _exprs(dashboards[path]):
             for selector in re.findall(r"\b([a-z_]+)(\{[^}]*\})?(?=[\[\s)]|$)", expr):
                 name, matchers = selector
-                if name.endswith("_total") or name.startswith("prsm_"):
+                if name.endswith("_total") or name.startswith(("prsm_", "node_", "container_", "kube_")):
                     assert 'instance=~"$instance"' in matchers, (path, expr)
     # Recorded SLO series are aggregated past job and instance: that dashboard has neither variable.
     slo = dashboards["SLOs/slos.json"]
@@ -215,3 +217,20 @@ def test_a_selector_that_matches_the_label_already_keeps_its_own_matcher():
         ' / sum(rate(y_total{job=~"$job", instance=~"$instance"}[5m]))'
     )
     assert with_filters('slo:error_ratio:5m{slo="a"}') == 'slo:error_ratio:5m{slo="a"}'
+
+
+@pytest.mark.parametrize(
+    "enabled, rows",
+    [
+        (["node-exporter", "cadvisor"], ["Nodes", "Containers"]),
+        (["node-exporter", "kube-state-metrics"], ["Nodes", "Cluster"]),
+        (["prometheus"], None),
+    ],
+)
+def test_the_hosts_dashboard_has_a_row_per_enabled_collector(enabled, rows):
+    folders = builtin_dashboards(default_slos(), enabled)
+    if rows is None:
+        assert "Infrastructure" not in folders
+        return
+    dash = folders["Infrastructure"]["hosts.json"]
+    assert [p["title"] for p in dash["panels"] if p["type"] == "row"] == rows

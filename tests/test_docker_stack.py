@@ -12,8 +12,11 @@ from tools.mockrun import SECRET_MARK, run_program
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"
 IMAGE = "docker:index/remoteImage:RemoteImage"
-SERVICES = ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger"]
-COMPONENT_TYPES = {s: f"observability:index:{s.capitalize()}" for s in SERVICES}
+# kube-state-metrics is Kubernetes' only.
+SERVICES = ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger", "node-exporter", "cadvisor"]
+COMPONENT_TYPES = {s: "observability:index:" + "".join(p.capitalize() for p in s.split("-")) for s in SERVICES}
+# Configured by flags alone: no file, no volume.
+COLLECTORS = ("node-exporter", "cadvisor")
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,9 @@ def test_registers_expected_resources_under_their_components(dev):
         assert dev.named(CONTAINER, service).parent == component.urn
         assert dev.named(IMAGE, f"{service}-image").parent == component.urn
     # Jaeger keeps traces in memory by default: no volume to keep.
-    assert {r.name for r in dev.of_type(VOLUME)} == {f"{s}-data" for s in SERVICES if s != "jaeger"}
+    assert {r.name for r in dev.of_type(VOLUME)} == {
+        f"{s}-data" for s in SERVICES if s != "jaeger" and s not in COLLECTORS
+    }
     assert all(r.parent for r in run_records if r.type != "observability:index:ObservabilityStack")
     assert len(run_records) == len({r.urn for r in run_records})
 
@@ -125,6 +130,9 @@ def test_config_file_paths_match_command_lines(dev):
     for container in dev.of_type(CONTAINER):
         if container.name == "grafana":
             continue  # configured through GF_PATHS_CONFIG, checked below
+        if container.name in COLLECTORS:
+            assert not container.inputs.get("uploads"), container.name
+            continue
         files = {u["file"] for u in container.inputs["uploads"]}
         referenced = [
             m.group(2)

@@ -111,11 +111,12 @@ def test_preview_then_up_creates_every_object_in_the_api_server(prod, cluster):
     for name, replicas in (("prometheus", 2), ("alertmanager", 3), ("loki", 1)):
         status = cluster.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/{name}")["status"]
         assert status.get("readyReplicas") == replicas, (name, status)
-    for name in ("grafana", "jaeger"):
+    for name in ("grafana", "jaeger", "kube-state-metrics"):
         status = cluster.get(f"/apis/apps/v1/namespaces/{NS}/deployments/{name}")["status"]
         assert status.get("availableReplicas") == 1, (name, status)
-    promtail = cluster.get(f"/apis/apps/v1/namespaces/{NS}/daemonsets/promtail")["status"]
-    assert promtail["numberReady"] == promtail["desiredNumberScheduled"] == 2
+    for name in ("promtail", "node-exporter"):
+        status = cluster.get(f"/apis/apps/v1/namespaces/{NS}/daemonsets/{name}")["status"]
+        assert status["numberReady"] == status["desiredNumberScheduled"] == 2, (name, status)
     for claim in CLAIMS:
         assert cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{claim}")["status"]["phase"] == "Bound"
     outputs = prod.stack.outputs()
@@ -129,12 +130,13 @@ def test_a_preview_right_after_up_has_no_changes(prod):
     assert set(result.change_summary) == {auto.OpType.SAME}, (result.change_summary, events.ops())
 
 
-def test_every_pod_but_the_node_log_collector_passes_the_restricted_pod_security_level(prod, cluster):
+def test_every_pod_but_the_node_agents_passes_the_restricted_pod_security_level(prod, cluster):
     """The API server's own Pod Security admission judges each live pod template, by a dry-run pod in a
-    namespace that enforces `restricted`: only promtail (node log mounts, root) may fall short."""
+    namespace that enforces `restricted`: only promtail (node log mounts, root) and node-exporter (the
+    node's namespaces and filesystems) may fall short."""
     labels = cluster.get(object_path("v1", "Namespace", NS))["metadata"]["labels"]
     assert {k: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")} == {
-        "pod-security.kubernetes.io/enforce": "privileged",  # promtail is on in prod
+        "pod-security.kubernetes.io/enforce": "privileged",  # promtail and node-exporter are on in prod
         "pod-security.kubernetes.io/warn": "restricted",
         "pod-security.kubernetes.io/audit": "restricted",
     }
@@ -170,10 +172,13 @@ def test_every_pod_but_the_node_log_collector_passes_the_restricted_pod_security
                 )
             pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
             verdicts[name] = cluster.api("POST", f"/api/v1/namespaces/{scratch}/pods?dryRun=All", pod)
-    assert len(verdicts) == 6, sorted(verdicts)
+    assert len(verdicts) == 8, sorted(verdicts)
     refused = {name: body.get("message", "") for name, (status, body) in verdicts.items() if status != 201}
-    assert set(refused) == {"promtail"}, refused
+    assert set(refused) == {"promtail", "node-exporter"}, refused
     assert 'type "hostPath"' in refused["promtail"] and "runAsNonRoot" in refused["promtail"], refused["promtail"]
+    # node-exporter runs as nobody: only the node's namespaces and paths keep it out.
+    node = refused["node-exporter"]
+    assert "host namespaces" in node and 'type "hostPath"' in node and "runAsNonRoot" not in node, node
 
 
 @pytest.mark.parametrize(

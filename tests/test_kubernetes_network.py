@@ -12,8 +12,10 @@ OUTSIDE, CONTROLLER = "outside", "ingress-controller"
 
 # The flows the issue lists, written out by hand: (source, destination, port, protocol).
 METRICS = {"prometheus": 9090, "alertmanager": 9093, "grafana": 3000, "loki": 3100, "promtail": 9080, "jaeger": 8888}
+# The collectors: node-exporter's port, kube-state-metrics' object metrics and its own telemetry.
+COLLECTORS = {("node-exporter", 9100), ("kube-state-metrics", 8080), ("kube-state-metrics", 8081)}
 NEEDED = (
-    {("prometheus", dest, port, "TCP") for dest, port in METRICS.items()}
+    {("prometheus", dest, port, "TCP") for dest, port in [*METRICS.items(), *COLLECTORS]}
     | {
         ("grafana", "prometheus", 9090, "TCP"),
         ("grafana", "loki", 3100, "TCP"),
@@ -27,7 +29,18 @@ NEEDED = (
     | {
         (src, "jaeger", port, "TCP")
         for port in (4317, 4318)
-        for src in ("prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger", OUTSIDE, CONTROLLER)
+        for src in (
+            "prometheus",
+            "alertmanager",
+            "grafana",
+            "loki",
+            "promtail",
+            "jaeger",
+            "node-exporter",
+            "kube-state-metrics",
+            OUTSIDE,
+            CONTROLLER,
+        )
     }
 )
 

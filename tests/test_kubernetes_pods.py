@@ -66,6 +66,10 @@ def test_config_files_mount_through_valid_keys(prod):
     for name, record in workloads(prod).items():
         spec = stack.services[name].spec
         files = {**spec.config_files, **{p: base64.b64encode(b).decode() for p, b in spec.binary_files.items()}}
+        if not files:  # configured by flags alone: no ConfigMap, no config volume
+            assert not prod.of_type(CM) or f"{name}-config" not in [r.name for r in prod.of_type(CM)]
+            assert not [v for v in pod_spec(record)["volumes"] if "configMap" in v], name
+            continue
         inputs = prod.named(CM, f"{name}-config").inputs
         data = {**inputs["data"], **inputs.get("binaryData", {})}
         assert all(KEY.match(key) for key in data), name
@@ -126,8 +130,8 @@ def _config_names(run):
     """Service -> the ConfigMap name its pods mount."""
     names = {}
     for name, record in workloads(run).items():
-        (volume,) = [v for v in pod_spec(record)["volumes"] if "configMap" in v]
-        names[name] = volume["configMap"]["name"]
+        for volume in [v for v in pod_spec(record)["volumes"] if "configMap" in v]:
+            names[name] = volume["configMap"]["name"]
     return names
 
 

@@ -97,6 +97,16 @@ EXPECTED = {
         (NETPOL, "promtail"),
     },
     "jaeger": {(SA, "jaeger"), (CM, "jaeger-config"), (DEPLOY, "jaeger"), (SVC, "jaeger"), (NETPOL, "jaeger")},
+    # No files, so no ConfigMap: their whole configuration is flags.
+    "node-exporter": {(SA, "node-exporter"), (DS, "node-exporter"), (SVC, "node-exporter"), (NETPOL, "node-exporter")},
+    "kube-state-metrics": {
+        (SA, "kube-state-metrics"),
+        (ROLE, "kube-state-metrics"),
+        (BINDING, "kube-state-metrics"),
+        (DEPLOY, "kube-state-metrics"),
+        (SVC, "kube-state-metrics"),
+        (NETPOL, "kube-state-metrics"),
+    },
 }
 
 
@@ -177,6 +187,8 @@ def test_kinds_replicas_and_disruption_budgets(prod):
         "grafana": DEPLOY,
         "jaeger": DEPLOY,
         "promtail": DS,
+        "node-exporter": DS,
+        "kube-state-metrics": DEPLOY,
     }
     assert found["prometheus"].inputs["spec"]["replicas"] == 2
     assert found["alertmanager"].inputs["spec"]["replicas"] == 3
@@ -244,7 +256,7 @@ def test_service_accounts_and_tokens(prod):
         spec = pod_spec(record)
         assert spec["serviceAccountName"] == name
         # Only the services with discovery rules talk to the API.
-        assert spec["automountServiceAccountToken"] is (name in ("prometheus", "promtail")), name
+        assert spec["automountServiceAccountToken"] is (name in ("prometheus", "promtail", "kube-state-metrics")), name
         assert prod.named(SA, name).inputs["automountServiceAccountToken"] is False
     rules = prod.named(ROLE, "prometheus").inputs["rules"]
     resources = {res for rule in rules for res in rule.get("resources", [])}
@@ -260,7 +272,7 @@ def test_disabled_service_registers_nothing():
     run = run_prod(merge(prod_config(), "jaeger", enabled=False))
     assert not [r for r in run.records if "jaeger" in r.name or "jaeger" in r.type.lower()]
     assert "jaeger" not in str([r.inputs for r in run.of_type(NETPOL)])
-    assert len(workloads(run)) == 5
+    assert len(workloads(run)) == len(SERVICES) - 1
 
 
 def test_urls_and_ingress():
@@ -332,7 +344,9 @@ def test_namespace_enforces_the_restricted_pod_security_level_unless_a_node_coll
         return {k.rsplit("/", 1)[1]: v for k, v in labels.items() if k.startswith("pod-security.kubernetes.io/")}
 
     assert levels(prod_config()) == {"enforce": "privileged", "warn": "restricted", "audit": "restricted"}
-    assert levels(merge(prod_config(), "promtail", enabled=False)) == {
+    assert levels(merge(prod_config(), "promtail", enabled=False)) == levels(prod_config())
+    no_node_access = merge(merge(prod_config(), "promtail", enabled=False), "node_exporter", enabled=False)
+    assert levels(no_node_access) == {
         "enforce": "restricted",
         "warn": "restricted",
         "audit": "restricted",

@@ -13,7 +13,10 @@ K8S_PROVIDER, DOCKER_PROVIDER = "pulumi:providers:kubernetes", "pulumi:providers
 NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 KUBERNETES = {"target": "kubernetes", "name_prefix": "monitoring"}
-ONLY_PROMETHEUS_ALERTMANAGER = {s: {"enabled": False} for s in ("grafana", "loki", "promtail", "jaeger")}
+ONLY_PROMETHEUS_ALERTMANAGER = {
+    s: {"enabled": False}
+    for s in ("grafana", "loki", "promtail", "jaeger", "node_exporter", "cadvisor", "kube_state_metrics")
+}
 
 
 def run_user_program(tmp_path, body: str, **kw):

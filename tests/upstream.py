@@ -11,7 +11,7 @@ import pytest
 
 from tools.engine import build
 
-BUILT = ("promtool", "prometheus", "amtool", "alertmanager", "jaeger")
+BUILT = ("promtool", "prometheus", "amtool", "alertmanager", "jaeger", "node_exporter")
 
 
 def tool(name: str) -> str:

@@ -20,6 +20,8 @@ def deploy(provider: k8s.Provider, namespace: str, slack_webhook: pulumi.Input[s
         "loki": {"enabled": False},
         "promtail": {"enabled": False},
         "jaeger": {"enabled": False},
+        "node_exporter": {"enabled": False},
+        "kube_state_metrics": {"enabled": False},
     }
     return obs.ObservabilityStack(
         "monitoring",

@@ -99,7 +99,7 @@ class ServiceComponent(pulumi.ComponentResource):
     # Helpers shared by the subclasses.
     @property
     def settings(self) -> Service:
-        return getattr(self.args.config, self.SERVICE)
+        return self.args.config.section(self.SERVICE)
 
     def base(self, args: ServiceArgs, /, **fields) -> Workload:
         cfg = args.config

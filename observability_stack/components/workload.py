@@ -43,6 +43,9 @@ class HostMount:
     host_path: str
     container_path: str
     read_only: bool = True
+    # Mounts made on the host after start show inside too (Kubernetes HostToContainer): a root
+    # filesystem mount must see the disks mounted later.
+    follow_host_mounts: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class Workload:
     # Node paths the service reads, per target name: what it needs differs (the Docker socket and
     # container logs on Docker, the pod logs under /var/log on Kubernetes); each target takes its own.
     host_mounts: dict[str, list[HostMount]] = field(default_factory=dict)
+    # The host's namespaces the service joins, per target name ("pid", "network"): a node agent sees
+    # the node's processes and, on Kubernetes, its network devices.
+    host_namespaces: dict[str, tuple[str, ...]] = field(default_factory=dict)
     api_rules: list[ApiRule] = field(default_factory=list)
     metrics_port: str | None = None
     labels: dict[str, str] = field(default_factory=dict)

@@ -43,6 +43,8 @@ class ServiceFacts:
     metrics_path: str = "/metrics"
     pages_when_down: bool = False
     """Its down alert pages (critical): without it, no other alert reaches anyone."""
+    targets: tuple[str, ...] = ("docker", "kubernetes")
+    """The targets it runs on (cAdvisor on Docker only, kube-state-metrics on Kubernetes only)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,16 @@ class Registered:
     name: str
     model: type
     facts: ServiceFacts
+
+    @property
+    def section(self) -> str:
+        """Its config section: the name with '-' as '_' (node-exporter is `node_exporter`)."""
+        return self.name.replace("-", "_")
+
+    @property
+    def title(self) -> str:
+        """The name in alert names: NodeExporter, KubeStateMetrics."""
+        return "".join(part.capitalize() for part in self.name.split("-"))
 
 
 _SERVICES: dict[str, Registered] = {}
@@ -107,6 +119,10 @@ def registered(name: str) -> Registered:
 
 def facts(name: str) -> ServiceFacts:
     return _SERVICES[name].facts
+
+
+def section(name: str) -> str:
+    return _SERVICES[name].section
 
 
 def renderer(name: str) -> Callable[..., dict[str, str]]:

@@ -182,11 +182,11 @@ def _slo_shapes(cfg: StackConfig) -> list[Problem]:
 def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     errors: list[Problem] = []
     for name in registry.names():
-        service = getattr(cfg, name)
+        service, key = cfg.section(name), registry.section(name)
         if cpu_cores(service.requests.cpu) > cpu_cores(service.limits.cpu):
             errors.append(
                 (
-                    f"{name}.requests.cpu",
+                    f"{key}.requests.cpu",
                     f"{service.requests.cpu} is above limits.cpu {service.limits.cpu} "
                     "(Kubernetes refuses a request above its limit)",
                 )
@@ -194,14 +194,15 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
         if byte_count(service.requests.memory) > byte_count(service.limits.memory):
             errors.append(
                 (
-                    f"{name}.requests.memory",
+                    f"{key}.requests.memory",
                     f"{service.requests.memory} is above limits.memory "
                     f"{service.limits.memory} (Kubernetes refuses a request above its limit)",
                 )
             )
     for name in cfg.enabled():
-        if registry.facts(name).single_replica and getattr(cfg, name).replicas != 1:
-            errors.append((f"{name}.replicas", f"{name} runs as a single instance here; replicas must be 1"))
+        if registry.facts(name).single_replica and cfg.section(name).replicas != 1:
+            key = registry.section(name)
+            errors.append((f"{key}.replicas", f"{name} runs as a single instance here; replicas must be 1"))
     with_ui = [name for name in registry.names() if registry.facts(name).ui]
     for name in cfg.common.kubernetes.ingress.hosts:
         if name not in with_ui:
@@ -228,10 +229,10 @@ def _docker(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
             errors.append((f"{name}.replicas", "replicas > 1 need the kubernetes target (one Docker host)"))
     for name in cfg.enabled():
         try:
-            docker_cpus(getattr(cfg, name).limits.cpu)
+            docker_cpus(cfg.section(name).limits.cpu)
         except ValueError as error:
-            errors.append((f"{name}.limits.cpu", str(error)))
-    ports = [(name, getattr(cfg, name).host_port) for name in cfg.enabled() if getattr(cfg, name).host_port]
+            errors.append((f"{registry.section(name)}.limits.cpu", str(error)))
+    ports = [(name, cfg.section(name).host_port) for name in cfg.enabled() if cfg.section(name).host_port]
     for port in sorted(_duplicates([port for _, port in ports])):
         users = ", ".join(name for name, p in ports if p == port)
         errors.append(("common.docker", f"host port {port} is published by more than one service ({users})"))

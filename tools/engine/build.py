@@ -41,6 +41,8 @@ KWOK = "v0.8.0"
 PROMETHEUS = "v0.316.0"
 ALERTMANAGER = "v0.35.0"
 ALERTMANAGER_SERVER = "v0.31.1"
+# The collectors that build from their modules (kube-state-metrics' module is not on the proxy).
+NODE_EXPORTER = "v1.12.1"
 # Jaeger v2 from its module: v1.76.0 is Jaeger v2.13.0, the newest v2 tag that is a valid module version.
 JAEGER = "v1.76.0"
 
@@ -147,6 +149,12 @@ BUILDS = (
         {"jaeger": "github.com/jaegertracing/jaeger/cmd/jaeger"},
         ldflags="-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v2.13.0"
         f" -X github.com/jaegertracing/jaeger/internal/version.commitSHA=module-{JAEGER}",
+    ),
+    Build(
+        "node-exporter",
+        NODE_EXPORTER,
+        {"node_exporter": "github.com/prometheus/node_exporter"},
+        ldflags=_prometheus_version(NODE_EXPORTER.lstrip("v"), NODE_EXPORTER),
     ),
     Build(
         "kwok",

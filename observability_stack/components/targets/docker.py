@@ -102,7 +102,7 @@ class DockerTarget:
             )
             volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=w.data_dir))
         settings = self.cfg.common.docker
-        host_port = getattr(self.cfg, w.service).host_port
+        host_port = self.cfg.section(w.service).host_port
         ports = [
             docker.ContainerPortArgs(
                 internal=p.port, external=host_port, ip=settings.publish_address, protocol=p.protocol.lower()
@@ -133,6 +133,8 @@ class DockerTarget:
             memory_swap=memory_mib(w.limits.memory),
             memory_reservation=memory_mib(w.requests.memory),
             cpus=docker_cpus(w.limits.cpu),  # ForceNew: only the form the provider reads back is stable
+            # Only a node agent joins the host's PID namespace; the network stays the stack's own.
+            pid_mode="host" if "pid" in w.host_namespaces.get(self.name, ()) else None,
             restart="unless-stopped",
             # Wait for the health check, so `pulumi up` fails on a service that does not come up.
             wait=True,

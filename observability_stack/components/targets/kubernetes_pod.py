@@ -146,7 +146,14 @@ def volumes(w: Workload, names: dict[str, str], data: core.VolumeArgs | None) ->
                 name=f"host-{i}", host_path=core.HostPathVolumeSourceArgs(path=mount.host_path, type="Directory")
             )
         )
-        mounts.append(core.VolumeMountArgs(name=f"host-{i}", mount_path=mount.container_path, read_only=True))
+        mounts.append(
+            core.VolumeMountArgs(
+                name=f"host-{i}",
+                mount_path=mount.container_path,
+                read_only=True,
+                mount_propagation="HostToContainer" if mount.follow_host_mounts else None,
+            )
+        )
     return vols, mounts
 
 
@@ -189,9 +196,14 @@ def pod_template(
                 ]
             )
         )
+    host = w.host_namespaces.get("kubernetes", ())
     return core.PodTemplateSpecArgs(
         metadata=meta.ObjectMetaArgs(labels=labels),
         spec=core.PodSpecArgs(
+            host_pid=True if "pid" in host else None,
+            host_network=True if "network" in host else None,
+            # On the node's network the pod still resolves the cluster's Service names.
+            dns_policy="ClusterFirstWithHostNet" if "network" in host else None,
             service_account_name=w.service,
             # Only services that call the API (discovery) get a token in the pod.
             automount_service_account_token=bool(w.api_rules),

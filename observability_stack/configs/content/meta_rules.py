@@ -7,11 +7,14 @@ from .. import registry
 RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/observability"
 
 
-def _alert(name: str, expr: str, for_: str, severity: str, summary: str, description: str) -> dict:
+def alert(
+    name: str, expr: str, for_: str, severity: str, summary: str, description: str, category: str = "stack"
+) -> dict:
+    """An alerting rule as the shipped groups write it: severity and category labels, a runbook link."""
     rule = {"alert": name, "expr": expr}
     if for_:
         rule["for"] = for_
-    rule["labels"] = {"severity": severity, "category": "stack"}
+    rule["labels"] = {"severity": severity, "category": category}
     rule["annotations"] = {
         "summary": summary,
         "description": description,
@@ -21,12 +24,12 @@ def _alert(name: str, expr: str, for_: str, severity: str, summary: str, descrip
 
 
 def down_alert_name(service: str) -> str:
-    return f"{service.capitalize()}Down"
+    return f"{registry.registered(service).title}Down"
 
 
 def _down(service: str) -> dict:
     up = f'up{{job="{service}"}}'
-    return _alert(
+    return alert(
         down_alert_name(service),
         # absent(): a target that vanished from discovery has no up series to be 0.
         f"{up} == 0 or absent({up})",
@@ -43,7 +46,7 @@ def _prometheus_rules() -> list[dict]:
     job = '{job="prometheus"}'
     by = "sum by (job, instance)"
     return [
-        _alert(
+        alert(
             "PrometheusRuleEvaluationFailures",
             f"{by} (increase(prometheus_rule_evaluation_failures_total{job}[5m])) > 0",
             "5m",
@@ -52,7 +55,7 @@ def _prometheus_rules() -> list[dict]:
             "{{ $labels.instance }} failed {{ $value | humanize }} rule evaluations in 5 minutes; "
             "some alerts or recordings are not being computed",
         ),
-        _alert(
+        alert(
             "PrometheusNotificationsFailing",
             f"({by} (rate(prometheus_notifications_errors_total{job}[5m]))"
             f" / {by} (rate(prometheus_notifications_sent_total{job}[5m])) > 0.01)"
@@ -69,7 +72,7 @@ def _alertmanager_rules() -> list[dict]:
     job = '{job="alertmanager"}'
     by = "sum by (job, instance, integration)"
     return [
-        _alert(
+        alert(
             "AlertmanagerNotificationsFailing",
             f"{by} (rate(alertmanager_notifications_failed_total{job}[5m]))"
             f" / {by} (rate(alertmanager_notifications_total{job}[5m])) > 0.01",
@@ -87,7 +90,7 @@ def _loki_rules() -> list[dict]:
     total = 'loki_request_duration_seconds_count{job="loki"}'
     by = "sum by (job, route)"
     return [
-        _alert(
+        alert(
             "LokiRequestErrors",
             f"{by} (rate({errors}[5m])) / {by} (rate({total}[5m])) > 0.05",
             "15m",
@@ -101,7 +104,7 @@ def _loki_rules() -> list[dict]:
 def _watchdog() -> dict:
     # Always firing: Alertmanager routes it (alertname="Watchdog") to a dead man's switch, so the
     # absence of this alert is what reveals a broken Prometheus -> Alertmanager -> receiver path.
-    return _alert(
+    return alert(
         "Watchdog",
         "vector(1)",
         "",

@@ -23,9 +23,14 @@ class StackSettings(Model):
 
     common: Common = Common()
 
+    def section(self, service: str):
+        """A service's settings: `cfg.section("node-exporter")` is `cfg.node_exporter`."""
+        return getattr(self, registry.section(service))
+
     def enabled(self) -> list[str]:
-        """Enabled services, in the registry's order."""
-        return [name for name in registry.names() if getattr(self, name).enabled]
+        """Enabled services that run on the configured target, in the registry's order."""
+        target = self.common.target
+        return [n for n in registry.names() if self.section(n).enabled and target in registry.facts(n).targets]
 
 
 _BUILT: dict[int, type[StackSettings]] = {}
@@ -36,7 +41,8 @@ def stack_model() -> type[StackSettings]:
     version = registry.version()
     if version not in _BUILT:
         fields: dict[str, Any] = {
-            name: (registry.registered(name).model, registry.registered(name).model()) for name in registry.names()
+            registry.section(name): (registry.registered(name).model, registry.registered(name).model())
+            for name in registry.names()
         }
         fields["slos"] = (list[SLO], Field(default_factory=default_slos))
         _BUILT.clear()

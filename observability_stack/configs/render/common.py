@@ -99,7 +99,7 @@ class Topology:
     def of(cfg: StackConfig) -> Topology:
         ingress = cfg.common.kubernetes.ingress
         hosts = dict(ingress.hosts) if ingress.enabled else {}
-        replicas = {name: getattr(cfg, name).replicas for name in registry.names()}
+        replicas = {name: cfg.section(name).replicas for name in registry.names()}
         return TOPOLOGIES[cfg.common.target](replicas, cfg.common.name_prefix, hosts, bool(ingress.tls_secret))
 
 

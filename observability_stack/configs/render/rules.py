@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..content.host_rules import host_rule_groups
 from ..content.meta_rules import meta_rule_groups
 from ..content.seed_rules import seed_rule_groups
 from ..content.slo_rules import slo_rule_groups
@@ -14,6 +15,7 @@ def rule_files(cfg: StackConfig, include_user: bool = True) -> dict[str, list[di
     files = {
         "prsm.yml": seed_rule_groups() if cfg.prometheus.default_rules else [],
         "stack.yml": meta_rule_groups(cfg.enabled()),
+        "hosts.yml": host_rule_groups(cfg.enabled()),
         "slo.yml": slo_rule_groups(cfg.slos),
         "user.yml": [group.as_dict() for group in cfg.prometheus.rule_groups] if include_user else [],
     }

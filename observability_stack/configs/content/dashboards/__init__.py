@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from observability_stack.configs.content.dashboards.builder import stable_uid
+from observability_stack.configs.content.dashboards.hosts import hosts_dashboard
 from observability_stack.configs.content.dashboards.loader import load_user_dashboards
 from observability_stack.configs.content.dashboards.prsm import executive_dashboard, operations_dashboard
 from observability_stack.configs.content.dashboards.slo import slo_dashboard
@@ -23,4 +24,7 @@ def builtin_dashboards(slos: list[SLO], enabled: list[str]) -> dict[str, dict[st
     }
     if slos:
         folders["SLOs"] = {"slos.json": slo_dashboard(slos).to_json()}
+    hosts = hosts_dashboard(enabled)
+    if hosts is not None:
+        folders["Infrastructure"] = {"hosts.json": hosts.to_json()}
     return folders

@@ -1,0 +1,104 @@
+"""Alerts on the hosts, containers and cluster the collectors watch: disks filling up, memory
+pressure, restarting containers, nodes down. Each group is shipped only with its collector."""
+
+from __future__ import annotations
+
+from .meta_rules import alert
+
+CATEGORY = "infrastructure"
+# Filesystems worth an alert: real disks, not the runtime's overlays or memory-backed mounts.
+_FS = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs", mountpoint!~"/boot.*"'
+
+
+def _node_rules() -> list[dict]:
+    avail, size = f"node_filesystem_avail_bytes{{{_FS}}}", f"node_filesystem_size_bytes{{{_FS}}}"
+    writable = f"node_filesystem_readonly{{{_FS}}} == 0"
+    return [
+        alert(
+            "HostDiskWillFillIn24Hours",
+            # Already below 20 % and, at the last 6 hours' pace, empty within a day.
+            f"({avail} / {size} < 0.20 and predict_linear({avail}[6h], 24 * 3600) < 0) and {writable}",
+            "30m",
+            "warning",
+            "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} will fill up within 24 hours",
+            "{{ $labels.mountpoint }} ({{ $labels.device }}) has {{ $value | humanize }} left relative to "
+            "its size and is filling up at a pace that empties it within a day",
+            CATEGORY,
+        ),
+        alert(
+            "HostDiskAlmostFull",
+            f"({avail} / {size} < 0.05) and {writable}",
+            "5m",
+            "critical",
+            "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} is almost full",
+            "{{ $labels.mountpoint }} has {{ $value | humanizePercentage }} of its space left",
+            CATEGORY,
+        ),
+        alert(
+            "HostMemoryPressure",
+            # Little memory left and the kernel reclaiming it by paging in from disk: the host is
+            # slowing down, not just using its cache.
+            "(node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes < 0.10)"
+            " and on (job, instance) rate(node_vmstat_pgmajfault[5m]) > 500",
+            "10m",
+            "warning",
+            "{{ $labels.instance }} is under memory pressure",
+            "Only {{ $value | humanizePercentage }} of memory is available and the host pages in from "
+            "disk at over 500 major faults per second",
+            CATEGORY,
+        ),
+    ]
+
+
+def _container_rules() -> list[dict]:
+    return [
+        alert(
+            "ContainerRestarting",
+            # Each restart gives the container a new start time; `restart: unless-stopped` hides a
+            # crash loop from everything but this.
+            'changes(container_start_time_seconds{name!=""}[15m]) > 2',
+            "",
+            "warning",
+            "Container {{ $labels.name }} keeps restarting",
+            "{{ $labels.name }} on {{ $labels.instance }} started {{ $value }} times in 15 minutes",
+            CATEGORY,
+        ),
+    ]
+
+
+def _cluster_rules() -> list[dict]:
+    return [
+        alert(
+            "KubeNodeNotReady",
+            'kube_node_status_condition{condition="Ready", status="true"} == 0',
+            "5m",
+            "critical",
+            "Node {{ $labels.node }} is not ready",
+            "{{ $labels.node }} has not been Ready for 5 minutes: its pods are not running or not reachable",
+            CATEGORY,
+        ),
+        alert(
+            "KubePodCrashLooping",
+            "max by (namespace, pod, container) ("
+            'kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}) == 1'
+            " or sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total[15m])) > 2",
+            "15m",
+            "warning",
+            "{{ $labels.namespace }}/{{ $labels.pod }} ({{ $labels.container }}) is crash looping",
+            "The container keeps restarting: it is waiting in CrashLoopBackOff or restarted more than "
+            "twice in 15 minutes",
+            CATEGORY,
+        ),
+    ]
+
+
+# Collector -> the rules its series feed.
+_BY_COLLECTOR = {
+    "node-exporter": ("host.node", _node_rules),
+    "cadvisor": ("host.containers", _container_rules),
+    "kube-state-metrics": ("host.cluster", _cluster_rules),
+}
+
+
+def host_rule_groups(enabled: list[str]) -> list[dict]:
+    return [{"name": name, "rules": rules()} for service, (name, rules) in _BY_COLLECTOR.items() if service in enabled]
