@@ -28,8 +28,9 @@ def local_images(engine):
 def test_services_come_up_healthy_and_do_what_users_rely_on(local_images, capsys):
     """Healthy within the wait timeout; rules evaluate; Prometheus finds Alertmanager; Alertmanager
     loads its time intervals; the Watchdog reaches a webhook on the host; secret files keep their
-    mode and owner; Prometheus' data survives a replacement of its container."""
-    assert set(local_images) == {"prometheus", "alertmanager", "jaeger"}
+    mode and owner; Prometheus' data survives a replacement of its container; Prometheus scrapes the
+    host through node-exporter's mounts."""
+    assert set(local_images) == {"prometheus", "alertmanager", "jaeger", "node-exporter"}
     code = docker_smoke.main(list(local_images))
     out = capsys.readouterr().out
     assert code == 0, out

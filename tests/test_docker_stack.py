@@ -330,3 +330,30 @@ def test_components_expose_their_container():
     prometheus = run.namespace["stack"].services["prometheus"]
     assert type(prometheus.workload).__name__ == "Container" and prometheus.workload._name == "prometheus"
     assert prometheus.services == []
+
+
+def test_collectors_read_the_host_read_only_and_publish_nothing(dev):
+    node = dev.named(CONTAINER, "node-exporter").inputs
+    assert node["pidMode"] == "host" and node["user"] == "65534:65534"
+    # The engine adds label=disable for the host's PID namespace; sent as it reads back (docker_forms).
+    assert node["securityOpts"] == ["no-new-privileges:true", "label=disable"]
+    assert {(v["hostPath"], v["containerPath"]) for v in node["volumes"]} == {
+        ("/proc", "/host/proc"),
+        ("/sys", "/host/sys"),
+        ("/", "/host/root"),
+    }
+    assert "--path.rootfs=/host/root" in node["command"]
+    cadvisor = dev.named(CONTAINER, "cadvisor").inputs
+    assert cadvisor["user"] == "0:0" and "pidMode" not in cadvisor
+    assert cadvisor["capabilities"] == {"drops": ["ALL"]} and cadvisor.get("privileged") is not True
+    for inputs in (node, cadvisor):
+        assert all(v.get("readOnly") for v in inputs["volumes"])
+        assert not inputs.get("ports")
+    jobs = {j["job_name"]: j for j in dev_prometheus_jobs(dev)}
+    assert jobs["node-exporter"]["static_configs"] == [{"targets": ["node-exporter:9100"]}]
+    assert jobs["cadvisor"]["static_configs"] == [{"targets": ["cadvisor:8080"]}]
+
+
+def dev_prometheus_jobs(run) -> list[dict]:
+    stack = run.namespace["stack"]
+    return yaml.safe_load(stack.services["prometheus"].spec.config_files["prometheus.yml"])["scrape_configs"]

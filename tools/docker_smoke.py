@@ -24,6 +24,7 @@ import sys
 import tarfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ def create_body(inputs: dict, image: str) -> dict:
         # The provider creates on the default bridge (network_mode's default), then disconnects it
         # and connects each networks_advanced entry with its aliases.
         "NetworkMode": inputs.get("networkMode", "bridge"),
+        "PidMode": inputs.get("pidMode", ""),
     }
     return {
         "Image": image,
@@ -297,6 +299,7 @@ def read_back(container: dict) -> dict:
         "restart": host["RestartPolicy"]["Name"],
         "command": config["Cmd"],
         "networkMode": host["NetworkMode"],
+        "pidMode": host["PidMode"],
     }
 
 
@@ -307,6 +310,7 @@ def check_provider_reads_back_the_inputs(smoke: Smoke) -> str:
         stored = read_back(smoke.engine.inspect(inputs["name"]))
         sent = {key: inputs.get(key) for key in stored}
         sent["networkMode"] = inputs.get("networkMode", "bridge")  # the schema's default
+        sent["pidMode"] = inputs.get("pidMode", "")
         sent["memoryReservation"] = inputs.get("memoryReservation", 0)
         sent["memorySwap"] = inputs.get("memorySwap")  # unset: the engine's 2 x memory comes back as a diff
         sent["healthcheck"] = {k: v for k, v in inputs["healthcheck"].items() if k in stored["healthcheck"]}
@@ -314,6 +318,22 @@ def check_provider_reads_back_the_inputs(smoke: Smoke) -> str:
         assert not differ, f"{service}: input != read back: {differ}"
         compared += len(stored)
     return f"{compared} fields across {len(smoke.containers)} containers read back as sent"
+
+
+def check_prometheus_scrapes_the_host(smoke: Smoke) -> str:
+    """node-exporter in its container, through its read-only mounts of the host's /proc, /sys and root,
+    gives the host's series: the root filesystem the disk alerts read, memory, load."""
+
+    def query(expr: str):
+        return smoke.get("prometheus", 9090, f"/api/v1/query?query={urllib.parse.quote(expr)}")["data"]["result"]
+
+    _until(lambda: query('up{job="node-exporter"} == 1'), 90, "node-exporter to be scraped")
+    root = _until(lambda: query('node_filesystem_size_bytes{mountpoint="/"}'), 30, "the root filesystem")
+    memory = _until(lambda: query("node_memory_MemTotal_bytes"), 30, "the host's memory")
+    return (
+        f"node-exporter scraped: root filesystem {float(root[0]['value'][1]) / 2**30:.0f} GiB, "
+        f"memory {float(memory[0]['value'][1]) / 2**30:.0f} GiB"
+    )
 
 
 CHECKS = (  # (services it needs, check)
@@ -324,6 +344,7 @@ CHECKS = (  # (services it needs, check)
     (("prometheus", "alertmanager"), check_watchdog_reaches_sink),
     ((), check_secret_files),
     (("prometheus",), check_prometheus_data_survives_replacement),
+    (("prometheus", "node-exporter"), check_prometheus_scrapes_the_host),
 )
 
 

@@ -8,7 +8,8 @@ directory, a busybox `wget` for the health check), so the Docker target's record
 inputs run unchanged. The images are tagged `observability-local/<service>:<binary's version>`,
 never with an upstream name: the Alertmanager server here is v0.31.1 (the newest whose module
 builds) and Jaeger is v2.13.0, older than the releases the stack deploys, and a tag must not say
-otherwise. Grafana, Loki and promtail are AGPL-licensed modules and are not built here.
+otherwise. node-exporter is the release the stack deploys. Grafana, Loki and promtail are
+AGPL-licensed modules and are not built here; cAdvisor and kube-state-metrics have no local image.
 
 Needs Debian's busybox-static (a static `sh` and `wget`) and ca-certificates.
 """
@@ -83,6 +84,15 @@ IMAGES = (
         "10001",
         ("/cmd/jaeger/jaeger-linux",),
         env={"JAEGER_LISTEN_HOST": "0.0.0.0"},
+    ),
+    # prom/node-exporter: busybox base, nobody, /bin/node_exporter.
+    LocalImage(
+        "node-exporter",
+        build.NODE_EXPORTER,
+        f"github.com/prometheus/node_exporter {build.NODE_EXPORTER}",
+        {"node_exporter": "/bin/node_exporter"},
+        NOBODY,
+        ("/bin/node_exporter",),
     ),
 )
 

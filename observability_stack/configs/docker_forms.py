@@ -18,6 +18,7 @@ kreuzwerker v4.x, 2026-07):
 | capabilities drop "ALL", security_opts, log_opts, user, restart | yes / no | as sent (checked on Docker Engine 20.10) | unchanged |
 | command | yes | Config.Cmd | [] -> the image's CMD: leave it unset instead |
 | network_mode | yes | HostConfig.NetworkMode: "bridge" even with networks_advanced | leave it unset (default "bridge") |
+| security_opts with pid_mode "host" | yes | HostConfig.SecurityOpt, to which the engine adds "label=disable" for a container in the host's PID namespace (checked on Docker Engine 20.10) | send it: a replacement on every `pulumi up` otherwise |
 | ports | yes | every binding the engine reports | one `ip`: an engine that also binds `::` for 0.0.0.0 reads back two (kreuzwerker issue 909) |
 
 Pure functions, shared by config validation (a value with no stable form is refused before anything
@@ -35,6 +36,10 @@ from .models.service import byte_count
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+
+
+# What the engine appends to SecurityOpt for a container in the host's PID namespace.
+HOST_PID_SECURITY_OPTS = ("label=disable",)
 
 
 def nano_cpus(quantity: str) -> int:

@@ -7,7 +7,7 @@ import base64
 import pulumi
 import pulumi_docker as docker
 
-from observability_stack.configs.docker_forms import docker_cpus, go_duration, memory_mib
+from observability_stack.configs.docker_forms import HOST_PID_SECURITY_OPTS, docker_cpus, go_duration, memory_mib
 from observability_stack.configs.models.stack import StackConfig
 
 from ..service import Endpoints
@@ -114,6 +114,7 @@ class DockerTarget:
         secret_env = [
             pulumi.Output.secret(value).apply(lambda v, k=k: f"{k}={v}") for k, value in sorted(w.secret_env.items())
         ]
+        host_pid = "pid" in w.host_namespaces.get(self.name, ())
         container = docker.Container(
             f"{w.service}",
             name=name,
@@ -134,7 +135,7 @@ class DockerTarget:
             memory_reservation=memory_mib(w.requests.memory),
             cpus=docker_cpus(w.limits.cpu),  # ForceNew: only the form the provider reads back is stable
             # Only a node agent joins the host's PID namespace; the network stays the stack's own.
-            pid_mode="host" if "pid" in w.host_namespaces.get(self.name, ()) else None,
+            pid_mode="host" if host_pid else None,
             restart="unless-stopped",
             # Wait for the health check, so `pulumi up` fails on a service that does not come up.
             wait=True,
@@ -145,7 +146,7 @@ class DockerTarget:
             # into the created container through the archive API, which the engine refuses on a
             # read-only root ("container rootfs is marked read-only"; tests/test_docker_engine.py).
             capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"]),
-            security_opts=["no-new-privileges:true"],
+            security_opts=["no-new-privileges:true", *(HOST_PID_SECURITY_OPTS if host_pid else ())],
             log_opts={"max-size": "50m", "max-file": "3"},
             labels=self._labels({"observability.service": w.service}),
             opts=self._opts(parent),
