@@ -5,12 +5,13 @@ in any release:
 
 - `ObservabilityStack`, `StackArgs`: the enabled services on one target, from typed config.
 - `StackConfig` and its section models (`observability_stack.models`), `Secrets`, `ConfigError`.
-- `Prometheus`, `Alertmanager`, `Grafana`, `Loki`, `Promtail`, `Jaeger`, `NodeExporter`, `Cadvisor`,
+- `Prometheus`, `Alertmanager`, `Grafana`, `Loki`, `Promtail`, `Jaeger`, `Alloy`, `NodeExporter`, `Cadvisor`,
   `KubeStateMetrics`, `ServiceArgs`, `make_target`:
   one service at a time, on a target you create.
 """
 
 from observability_stack.components.alertmanager import Alertmanager
+from observability_stack.components.alloy import Alloy
 from observability_stack.components.cadvisor import Cadvisor
 from observability_stack.components.grafana import Grafana
 from observability_stack.components.jaeger import Jaeger
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Alertmanager",
+    "Alloy",
     "Cadvisor",
     "ConfigError",
     "Grafana",

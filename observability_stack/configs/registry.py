@@ -43,6 +43,8 @@ class ServiceFacts:
     metrics_path: str = "/metrics"
     pages_when_down: bool = False
     """Its down alert pages (critical): without it, no other alert reaches anyone."""
+    log_collector: bool = False
+    """Ships the containers' logs to Loki: one runs, the one `common.log_collector` names."""
     targets: tuple[str, ...] = ("docker", "kubernetes")
     """The targets it runs on (cAdvisor on Docker only, kube-state-metrics on Kubernetes only)."""
 

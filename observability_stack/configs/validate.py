@@ -208,8 +208,9 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
         if name not in with_ui:
             listed = ", ".join(with_ui[:-1]) + " and " + with_ui[-1] if len(with_ui) > 1 else "".join(with_ui)
             errors.append((f"common.kubernetes.ingress.hosts.{name}", f"only {listed} have a UI"))
-    if cfg.promtail.enabled and not cfg.loki.enabled:
-        errors.append(("promtail.enabled", "promtail ships logs to Loki, which is disabled"))
+    for name in cfg.enabled():
+        if registry.facts(name).log_collector and "loki" not in cfg.enabled():
+            errors.append((f"{registry.section(name)}.enabled", f"{name} ships logs to Loki, which is disabled"))
     if cfg.loki.storage.type == "s3":
         s3 = cfg.loki.storage.s3
         for field in ("access_key_secret", "secret_key_secret"):

@@ -57,6 +57,9 @@ class KubernetesSettings(Model):
 
 class Common(Model):
     target: Literal["docker", "kubernetes"] = "docker"
+    # The one log collector that runs: promtail (end of life upstream since March 2026), Grafana Alloy,
+    # its successor, or none. Switching replaces one collector by the other.
+    log_collector: Literal["promtail", "alloy", "none"] = "promtail"
     # Prefix of every Docker container, volume and network name; the namespace on Kubernetes.
     name_prefix: str = "observability"
     labels: dict[K8sLabelKey, K8sLabelValue] = Field(default_factory=dict)

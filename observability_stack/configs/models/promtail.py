@@ -18,6 +18,7 @@ from .service import Image, Resources, Service
         single_replica=True,
         per_node=True,
         node_access=True,
+        log_collector=True,
     ),
 )
 class Promtail(Service):

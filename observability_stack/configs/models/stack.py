@@ -28,9 +28,15 @@ class StackSettings(Model):
         return getattr(self, registry.section(service))
 
     def enabled(self) -> list[str]:
-        """Enabled services that run on the configured target, in the registry's order."""
-        target = self.common.target
-        return [n for n in registry.names() if self.section(n).enabled and target in registry.facts(n).targets]
+        """Enabled services that run on the configured target, in the registry's order; of the log
+        collectors, only the one `common.log_collector` names."""
+        return [name for name in registry.names() if self._runs(name)]
+
+    def _runs(self, name: str) -> bool:
+        facts = registry.facts(name)
+        if facts.log_collector and name != self.common.log_collector:
+            return False
+        return self.section(name).enabled and self.common.target in facts.targets
 
 
 _BUILT: dict[int, type[StackSettings]] = {}

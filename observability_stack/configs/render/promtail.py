@@ -5,38 +5,22 @@ from __future__ import annotations
 from ..models.stack import StackConfig
 from ..registry import renders
 from .common import DATA_DIRS, PORTS, RenderContext, Topology, command_line, to_yaml
-
-DOCKER_SOCKET = "/var/run/docker.sock"
+from .log_labels import DOCKER_RELABEL, DOCKER_SOCKET, POD_RELABEL
 
 _DOCKER_JOB = {
     "job_name": "docker",
     "docker_sd_configs": [{"host": f"unix://{DOCKER_SOCKET}", "refresh_interval": "5s"}],
-    "relabel_configs": [
-        {"source_labels": ["__meta_docker_container_name"], "regex": "/(.*)", "target_label": "container"},
-        {"source_labels": ["__meta_docker_container_log_stream"], "target_label": "stream"},
-        {"source_labels": ["__meta_docker_container_label_observability_service"], "target_label": "service"},
-        {"target_label": "job", "replacement": "docker"},
-    ],
+    "relabel_configs": DOCKER_RELABEL,
 }
 
 _PODS_JOB = {
     "job_name": "kubernetes-pods",
     "kubernetes_sd_configs": [{"role": "pod"}],
     "pipeline_stages": [{"cri": {}}],
+    # promtail keeps only targets whose __host__ is its own HOSTNAME: the node it runs on.
     "relabel_configs": [
-        # promtail keeps only targets whose __host__ is its own HOSTNAME: the node it runs on.
         {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "__host__"},
-        {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(.+)"},
-        {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
-        {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
-        {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
-        {"source_labels": ["namespace", "pod"], "separator": "/", "target_label": "job"},
-        {
-            "source_labels": ["__meta_kubernetes_pod_uid", "__meta_kubernetes_pod_container_name"],
-            "separator": "/",
-            "replacement": "/var/log/pods/*$1/*.log",
-            "target_label": "__path__",
-        },
+        *POD_RELABEL,
     ],
 }
 
