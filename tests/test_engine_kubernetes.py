@@ -211,6 +211,32 @@ def test_a_config_change_updates_in_place_and_replaces_nothing_that_holds_data(p
             assert kind in (CM, SECRET, "kubernetes:policy/v1:PodDisruptionBudget"), (op, kind, name)
 
 
+def test_switching_the_log_collector_to_alloy_previews_as_the_swap_and_what_names_the_collector(prod):
+    """promtail's objects go and Alloy's come; besides them, only Prometheus (its job and down alert),
+    Grafana (the up panel) and Loki's policy (who may push) change, and nothing holding data."""
+    base = prod.config()
+    prod.set_config(with_section(base, "common", log_collector="alloy"))
+    try:
+        _, events = prod.preview()
+    finally:
+        prod.set_config(base)
+    changes = events.ops()
+    collectors = {(op, name) for op, kind, name in changes if "promtail" in name or "alloy" in name}
+    others = {(op, kind.rsplit(":", 1)[-1], name) for op, kind, name in changes if (op, name) not in collectors}
+    assert {op for op, name in collectors if "promtail" in name} == {"delete"}, dumps(changes)
+    assert {op for op, name in collectors if "alloy" in name} == {"create"}, dumps(changes)
+    assert {name for _, name in collectors if "alloy" in name} >= {"alloy", "alloy-config"}
+    assert {change for change in others if change[0] != "replace"} == {
+        ("update", "StatefulSet", "prometheus"),
+        ("create-replacement", "ConfigMap", "prometheus-config"),
+        ("delete-replaced", "ConfigMap", "prometheus-config"),
+        ("update", "Deployment", "grafana"),
+        ("create-replacement", "ConfigMap", "grafana-config"),
+        ("delete-replaced", "ConfigMap", "grafana-config"),
+        ("update", "NetworkPolicy", "loki"),
+    }, dumps(changes)
+
+
 def test_a_config_file_change_rolls_the_pods_without_a_gap(prod, cluster):
     base = prod.config()
     before = cluster.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/prometheus")
