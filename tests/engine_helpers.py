@@ -23,6 +23,19 @@ PASSPHRASE = "engine-tests-passphrase"
 REPLACING = {"replace", "create-replacement", "delete-replaced"}
 
 
+def local_cluster(tmp_path_factory):
+    """A module's own API server (a pytest fixture body): up for the module's tests, then down."""
+    from tools.engine.cluster import LocalCluster
+
+    require_engine()
+    local = LocalCluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        local.up()
+        yield local
+    finally:
+        local.down()
+
+
 def require_engine() -> Path:
     missing = [
         b

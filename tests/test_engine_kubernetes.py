@@ -12,10 +12,10 @@ import copy
 
 import pytest
 from conftest import SECRETS, stack_config
-from engine_helpers import REPLACING, EngineStack, dumps, require_engine
+from engine_helpers import REPLACING, EngineStack, dumps, local_cluster
 from pulumi import automation as auto
 
-from tools.engine.cluster import CONTEXT, LocalCluster, object_path
+from tools.engine.cluster import CONTEXT, object_path
 from tools.engine.inline import on_cluster
 
 pytestmark = pytest.mark.engine
@@ -50,13 +50,7 @@ def with_section(config: dict, section: str, **values) -> dict:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    require_engine()
-    local = LocalCluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        local.up()
-        yield local
-    finally:
-        local.down()
+    yield from local_cluster(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

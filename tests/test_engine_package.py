@@ -14,11 +14,11 @@ import subprocess
 
 import pytest
 import yaml
-from engine_helpers import require_engine
+from engine_helpers import local_cluster
 from package_helpers import ROOT, build_wheel, clean_env, install
 
 from tools.engine import build, inline
-from tools.engine.cluster import CONTEXT, LocalCluster
+from tools.engine.cluster import CONTEXT
 
 pytestmark = pytest.mark.engine
 
@@ -28,15 +28,9 @@ NS = "monitoring"
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    require_engine()
     if not (build.BIN / "pulumi-language-yaml").exists():
         pytest.fail("pulumi-language-yaml not built: run `make engine`")
-    local = LocalCluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        local.up()
-        yield local
-    finally:
-        local.down()
+    yield from local_cluster(tmp_path_factory)
 
 
 class Program:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from kubernetes_helpers import NETPOL, container, merge, prod_config, run_prod, workloads
+from kubernetes_helpers import NETPOL, SERVICES, container, merge, prod_config, run_prod, workloads
 
 NAMESPACE = "observability"
 CONTROLLER_NS = "ingress-nginx"
@@ -26,22 +26,7 @@ NEEDED = (
     | {("prometheus", "alertmanager", 9093, "TCP"), ("loki", "alertmanager", 9093, "TCP")}
     | {("alertmanager", "alertmanager", 9094, "TCP"), ("alertmanager", "alertmanager", 9094, "UDP")}
     # Applications anywhere send spans to Jaeger's OTLP ports.
-    | {
-        (src, "jaeger", port, "TCP")
-        for port in (4317, 4318)
-        for src in (
-            "prometheus",
-            "alertmanager",
-            "grafana",
-            "loki",
-            "promtail",
-            "jaeger",
-            "node-exporter",
-            "kube-state-metrics",
-            OUTSIDE,
-            CONTROLLER,
-        )
-    }
+    | {(src, "jaeger", port, "TCP") for port in (4317, 4318) for src in (*SERVICES, OUTSIDE, CONTROLLER)}
 )
 
 

@@ -11,13 +11,6 @@ from .service import ServiceArgs, ServiceComponent
 from .workload import ApiRule, HealthCheck, HostMount, Port, Workload
 
 _PORT = PORTS["alloy"]
-# The image (Ubuntu) has bash but neither wget nor curl.
-_DOCKER_TEST = (
-    "CMD",
-    "bash",
-    "-c",
-    f"exec 3<>/dev/tcp/127.0.0.1/{_PORT} && printf 'GET /-/ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3",
-)
 
 
 class Alloy(ServiceComponent):
@@ -38,7 +31,7 @@ class Alloy(ServiceComponent):
             args,
             args=[],
             ports=ports,
-            health=HealthCheck("/-/ready", _PORT, _DOCKER_TEST),
+            health=HealthCheck.bash_http("/-/ready", _PORT),
             metrics_port="http",
             # The container logs and the Docker socket are root's; still no capability, read-only mounts.
             user="0:0",

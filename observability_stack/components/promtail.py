@@ -11,13 +11,6 @@ from .service import ServiceArgs, ServiceComponent
 from .workload import ApiRule, HealthCheck, HostMount, Port, Workload
 
 _PORT = PORTS["promtail"]
-# The image (Ubuntu) has bash but neither wget nor curl.
-_DOCKER_TEST = (
-    "CMD",
-    "bash",
-    "-c",
-    f"exec 3<>/dev/tcp/127.0.0.1/{_PORT} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3",
-)
 
 
 class Promtail(ServiceComponent):
@@ -37,7 +30,7 @@ class Promtail(ServiceComponent):
             args,
             args=[],
             ports=[Port("http", _PORT, allowed_from=("prometheus",))],
-            health=HealthCheck("/ready", _PORT, _DOCKER_TEST),
+            health=HealthCheck.bash_http("/ready", _PORT),
             metrics_port="http",
             # Reading other containers' log files under /var/log needs root; it is still read-only.
             user="0:0",

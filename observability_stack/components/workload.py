@@ -37,6 +37,14 @@ class HealthCheck:
         url = f"http://127.0.0.1:{port}{path}"
         return cls(path, port, ("CMD", "wget", "-q", "-O", "/dev/null", url), start_period)
 
+    @classmethod
+    def bash_http(cls, path: str, port: int, start_period: str = "30s") -> HealthCheck:
+        """For images with bash but neither wget nor curl (promtail's and Alloy's Ubuntu): the GET by
+        bash's /dev/tcp, healthy on a 200."""
+        request = f"printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' >&3"
+        script = f"exec 3<>/dev/tcp/127.0.0.1/{port} && {request} && grep -q '200 OK' <&3"
+        return cls(path, port, ("CMD", "bash", "-c", script), start_period)
+
 
 @dataclass(frozen=True)
 class HostMount:
