@@ -224,3 +224,17 @@ def test_switching_to_alloy_replaces_the_collector_and_changes_only_what_names_i
         files = {u["file"]: u["content"] for u in after[(CONTAINER, "prometheus")].inputs["uploads"]}
         jobs = [j["job_name"] for j in yaml.safe_load(files["/etc/prometheus/prometheus.yml"])["scrape_configs"]]
         assert "alloy" in jobs and "promtail" not in jobs
+
+
+def test_remote_write_reaches_each_replica_of_an_ha_prometheus():
+    cfg, _, _ = load_sections(
+        {
+            "common": {"target": "kubernetes", "log_collector": "alloy"},
+            "alloy": {"otlp": {"enabled": True}},
+            "prometheus": {"replicas": 2},
+        }
+    )
+    (write,) = [b for b in alloy_blocks(cfg, Topology.of(cfg)) if b.name == "prometheus.remote_write"]
+    assert [dict(endpoint.body)["url"] for endpoint in write.body] == [
+        f"http://prometheus-{i}.prometheus-headless:9090/api/v1/write" for i in (0, 1)
+    ]

@@ -73,3 +73,23 @@ def test_one_log_collector_and_it_needs_loki():
     spec = pod_spec(run.named(DS, "alloy"))
     assert spec["containers"][0]["args"][:2] == ["run", "/etc/alloy/config.alloy"]
     assert not [r for r in run.records if "promtail" in r.name]
+
+
+def test_alloy_reaches_loki_and_with_otlp_prometheus_and_jaeger_and_they_must_be_on():
+    from test_kubernetes_network import open_flows
+
+    run = run_prod(merge(merge(prod_config(), "common", log_collector="alloy"), "alloy", otlp={"enabled": True}))
+    flows = open_flows(run)
+    assert ("alloy", "loki", 3100, "TCP") in flows and ("alloy", "prometheus", 9090, "TCP") in flows
+    assert not [f for f in flows if "promtail" in f[:2]]
+    plain = open_flows(run_prod(merge(prod_config(), "common", log_collector="alloy")))
+    assert ("alloy", "loki", 3100, "TCP") in plain and ("alloy", "prometheus", 9090, "TCP") not in plain
+    for disabled in ("jaeger", "prometheus"):
+        with pytest.raises(ConfigError, match=f"alloy.otlp.enabled: Alloy forwards OTLP to {disabled}"):
+            load_sections(
+                {
+                    "common": {"log_collector": "alloy"},
+                    "alloy": {"otlp": {"enabled": True}},
+                    disabled: {"enabled": False},
+                }
+            )

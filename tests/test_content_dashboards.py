@@ -198,7 +198,7 @@ def test_job_and_instance_filter_every_raw_series_and_leave_recorded_ones():
         assert variables["job"]["query"] == "label_values(up, job)" and variables["job"]["allValue"] == ".*"
         assert variables["instance"]["query"] == 'label_values(up{job=~"$job"}, instance)'
         for expr in _exprs(dashboards[path]):
-            for selector in re.findall(r"\b([a-z_]+)(\{[^}]*\})?(?=[\[\s)]|$)", expr):
+            for selector in re.findall(r"\b([a-zA-Z_][a-zA-Z0-9_]*)(\{[^}]*\})?(?=[\[\s)]|$)", expr):
                 name, matchers = selector
                 if name.endswith("_total") or name.startswith(("prsm_", "node_", "container_", "kube_")):
                     assert 'instance=~"$instance"' in matchers, (path, expr)

@@ -51,6 +51,15 @@ CASES = [
         "400m",
         {**FS, **INFRA, "severity": "warning"},
     ),
+    # At the horizon: 15 MB a minute empties the 9 GB left at 400m within the day (21.6 GB a day); 1 MB a
+    # minute (1.44 GB a day) does not.
+    (
+        "HostDiskWillFillIn24Hours",
+        _disk("15e9-1.5e7x500"),
+        _disk("15e9-1e6x500"),
+        "400m",
+        {**FS, **INFRA, "severity": "warning"},
+    ),
     # The same fall on a read-only filesystem is not a disk filling up.
     (
         "HostDiskWillFillIn24Hours",

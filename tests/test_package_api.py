@@ -28,7 +28,7 @@ def run_user_program(tmp_path, body: str, **kw):
     return run_program({}, program=program, **kw)
 
 
-def test_a_config_mapping_is_validated_in_the_component_and_nothing_is_registered(tmp_path):
+def test_a_config_mapping_is_validated_in_the_component_with_every_problem_and_its_path(tmp_path):
     with pytest.raises(Exception) as error:
         run_user_program(
             tmp_path,
@@ -65,7 +65,15 @@ def test_a_caller_provider_and_namespace_on_kubernetes(tmp_path):
     assert kube and {r.provider.split("::")[-2] for r in kube} == {"cluster"}
     # Only this stack's pods are denied by default: the namespace holds the caller's workloads too.
     (deny,) = [r for r in run.of_type(NETPOL) if r.name == "default-deny-ingress"]
-    assert deny.inputs["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/instance": "monitoring"}}
+    assert deny.inputs["spec"]["podSelector"] == {
+        "matchLabels": {
+            "app.kubernetes.io/instance": "monitoring",
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/part-of": "observability",
+        }
+    }
+    # Named apart from a namespace-wide deny the namespace's owner may already have.
+    assert deny.inputs["metadata"]["name"] == "monitoring-default-deny-ingress"
 
 
 def test_in_its_own_namespace_the_default_deny_covers_every_pod(tmp_path):
@@ -137,3 +145,17 @@ def test_secrets_by_name_stay_secret(tmp_path):
     secret = run.named("kubernetes:core/v1:Secret", "alertmanager-secret-files")
     assert secret.secret_paths and "user-program" not in repr(secret.inputs)
     assert all("user-program" not in repr(r.inputs) for r in run.records)
+
+
+def test_a_stack_config_built_by_the_caller_gets_the_cross_checks_too(tmp_path):
+    with pytest.raises(Exception) as error:
+        run_user_program(
+            tmp_path,
+            """
+            config = obs.StackConfig.model_validate(
+                {"prometheus": {"scrape_jobs": [{"job_name": "prometheus", "targets": ["x:1"]}]}}
+            )
+            obs.ObservabilityStack("obs", obs.StackArgs(config=config))
+            """,
+        )
+    assert "observability:prometheus.scrape_jobs" in str(error.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from observability_stack.configs import registry
 from observability_stack.configs.render.common import PORTS
 from observability_stack.configs.render.loki import S3_ENV, loki_args
 
@@ -25,7 +26,8 @@ class Loki(ServiceComponent):
         workload = self.base(
             args,
             args=[],
-            ports=[Port("http", port, allowed_from=("promtail", "grafana", "prometheus"))],
+            # Whichever log collector runs pushes here (the policy keeps only the enabled ones).
+            ports=[Port("http", port, allowed_from=(*registry.log_collectors(), "grafana", "prometheus"))],
             # The image is distroless since 3.6: no shell or wget, but the binary checks itself.
             health=HealthCheck("/ready", port, ("CMD", "/usr/bin/loki", "-health"), start_period="60s"),
             kind="stateful",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from observability_stack.configs.render.alloy import remote_writers
 from observability_stack.configs.render.common import PORTS
 from observability_stack.configs.render.prometheus import prometheus_args
 
@@ -29,7 +30,8 @@ class Prometheus(ServiceComponent):
         workload = self.base(
             args,
             args=[],
-            ports=[Port("web", port, ui=True, allowed_from=("grafana", "prometheus"))],
+            # Alloy pushes the applications' OTLP metrics in when it forwards them (remote write).
+            ports=[Port("web", port, ui=True, allowed_from=("grafana", "prometheus", *remote_writers(cfg)))],
             health=HealthCheck.http("/-/ready", port),
             kind="stateful",
             metrics_port="web",

@@ -8,11 +8,12 @@ from typing import Any
 
 import pulumi
 
-from observability_stack.configs.errors import ConfigError
+from observability_stack.configs.errors import NAMESPACE, ConfigError
 from observability_stack.configs.load import from_pulumi, load, load_sections
 from observability_stack.configs.models.stack import StackConfig, StackSettings
 from observability_stack.configs.registry import import_package
 from observability_stack.configs.secrets import Secrets
+from observability_stack.configs.validate import cross_check
 
 from .service import COMPONENTS, ServiceArgs, ServiceComponent
 from .targets import make_target, passed_provider, provider_conflicts
@@ -45,16 +46,20 @@ class StackArgs:
     def from_pulumi_config(cls, project_root: str = ".") -> StackArgs:
         """This program's `observability:*` stack config and `observability:secrets`, validated as a whole:
         raises `ConfigError` listing every problem; logs the warnings."""
-        config, secrets, warnings = load(from_pulumi(), project_root)
-        for warning in warnings:
-            pulumi.log.warn(warning)
-        return cls(config, secrets, project_root)
+        config, secrets, _ = load(from_pulumi(), project_root)
+        return cls(config, secrets, project_root)  # the component logs the warnings
 
 
 def resolve(args: StackArgs) -> tuple[StackConfig, Secrets]:
     """The validated config and the secrets of `args`; warnings go to the Pulumi log."""
     if isinstance(args.config, StackSettings):
+        # Built by the caller: the models checked each section, the checks across them run here.
         secrets = args.secrets if isinstance(args.secrets, Secrets) else Secrets(args.secrets)
+        errors, warnings = cross_check(args.config, secrets.names(), args.project_root)
+        if errors:
+            raise ConfigError(errors)
+        for path, message in warnings:
+            pulumi.log.warn(f"{NAMESPACE}:{path}: {message}")
         return args.config, secrets
     values = args.secrets.values_by_name() if isinstance(args.secrets, Secrets) else args.secrets
     config, secrets, warnings = load_sections(args.config, values, args.project_root)

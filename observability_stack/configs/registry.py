@@ -123,6 +123,11 @@ def facts(name: str) -> ServiceFacts:
     return _SERVICES[name].facts
 
 
+def log_collectors() -> tuple[str, ...]:
+    """Every service that may push logs to Loki (the one running is the one the config names)."""
+    return tuple(name for name in names() if facts(name).log_collector)
+
+
 def section(name: str) -> str:
     return _SERVICES[name].section
 

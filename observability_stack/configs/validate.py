@@ -208,6 +208,10 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
         if name not in with_ui:
             listed = ", ".join(with_ui[:-1]) + " and " + with_ui[-1] if len(with_ui) > 1 else "".join(with_ui)
             errors.append((f"common.kubernetes.ingress.hosts.{name}", f"only {listed} have a UI"))
+    if "alloy" in cfg.enabled() and cfg.alloy.otlp.enabled:
+        for needed in ("jaeger", "prometheus"):
+            if needed not in cfg.enabled():
+                errors.append(("alloy.otlp.enabled", f"Alloy forwards OTLP to {needed}, which is disabled"))
     for name in cfg.enabled():
         if registry.facts(name).log_collector and "loki" not in cfg.enabled():
             errors.append((f"{registry.section(name)}.enabled", f"{name} ships logs to Loki, which is disabled"))

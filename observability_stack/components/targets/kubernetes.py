@@ -19,6 +19,7 @@ from .kubernetes_security import NAME_LABEL, cluster_rbac, default_deny, pod_sec
 
 core, apps, meta = k8s.core.v1, k8s.apps.v1, k8s.meta.v1
 INSTANCE_LABEL = "app.kubernetes.io/instance"
+MANAGED_BY = "app.kubernetes.io/managed-by"
 
 
 class KubernetesTarget:
@@ -63,8 +64,16 @@ class KubernetesTarget:
         if self.settings.network_policies:
             # In a namespace the stack does not own, the deny covers this stack's pods only, never the
             # workloads that already run there.
-            only = None if self.settings.create_namespace else {INSTANCE_LABEL: self.prefix}
-            default_deny(self.namespace, self._labels(), self._opts(parent), only)
+            # Selected by labels only this stack's pods carry together (a Helm release named like the
+            # namespace has the same instance label, but Helm as its manager), and named apart from a
+            # namespace-wide deny the owner may have, which the provider's create would adopt.
+            if self.settings.create_namespace:
+                default_deny(self.namespace, self._labels(), self._opts(parent))
+            else:
+                only = {k: v for k, v in self._labels().items() if k in (INSTANCE_LABEL, MANAGED_BY)}
+                only["app.kubernetes.io/part-of"] = "observability"
+                name = f"{self.prefix}-default-deny-ingress"
+                default_deny(self.namespace, self._labels(), self._opts(parent), only, name)
 
     # --- helpers --------------------------------------------------------------------------------
     def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
@@ -75,7 +84,7 @@ class KubernetesTarget:
 
     def _labels(self, w: Workload | None = None) -> dict[str, str]:
         base = dict(w.labels) if w else dict(self.cfg.common.labels)
-        return {**base, INSTANCE_LABEL: self.prefix, "app.kubernetes.io/managed-by": "pulumi"}
+        return {**base, INSTANCE_LABEL: self.prefix, MANAGED_BY: "pulumi"}
 
     def _selector(self, w: Workload) -> dict[str, str]:
         # Minimal and stable: a selector cannot change after creation.

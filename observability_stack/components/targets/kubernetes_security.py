@@ -36,13 +36,17 @@ def pod_security_labels(node_access: bool) -> dict[str, str]:
 
 
 def default_deny(
-    namespace: pulumi.Input[str], labels: dict, opts: pulumi.ResourceOptions, only: dict[str, str] | None = None
+    namespace: pulumi.Input[str],
+    labels: dict,
+    opts: pulumi.ResourceOptions,
+    only: dict[str, str] | None = None,
+    name: str = "default-deny-ingress",
 ) -> net.NetworkPolicy:
     """No pod in the namespace (or, with `only`, no pod with those labels) accepts a connection that a
     per-service policy does not allow."""
     return net.NetworkPolicy(
         "default-deny-ingress",
-        metadata=meta.ObjectMetaArgs(name="default-deny-ingress", namespace=namespace, labels=labels),
+        metadata=meta.ObjectMetaArgs(name=name, namespace=namespace, labels=labels),
         spec=net.NetworkPolicySpecArgs(
             pod_selector=meta.LabelSelectorArgs(match_labels=only), policy_types=["Ingress"]
         ),

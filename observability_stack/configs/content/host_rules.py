@@ -21,8 +21,8 @@ def _node_rules() -> list[dict]:
             "30m",
             "warning",
             "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} will fill up within 24 hours",
-            "{{ $labels.mountpoint }} ({{ $labels.device }}) has {{ $value | humanize }} left relative to "
-            "its size and is filling up at a pace that empties it within a day",
+            "{{ $labels.mountpoint }} ({{ $labels.device }}) has {{ $value | humanizePercentage }} of its "
+            "space left and is filling up at a pace that empties it within a day",
             CATEGORY,
         ),
         alert(

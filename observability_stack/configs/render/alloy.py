@@ -104,10 +104,14 @@ def _otlp(topology: Topology) -> list[Block]:
             "default",
             [("forward_to", [Expr("prometheus.remote_write.default.receiver")])],
         ),
+        # Every replica of an HA pair gets every sample: through the Service each would get some.
         Block(
             "prometheus.remote_write",
             "default",
-            [Block("endpoint", body=[("url", f"{topology.url('prometheus')}/api/v1/write")])],
+            [
+                Block("endpoint", body=[("url", f"http://{address}/api/v1/write")])
+                for address in topology.instances("prometheus")
+            ],
         ),
     ]
 
@@ -133,6 +137,11 @@ def alloy_args(cfg: StackConfig, config_dir: str) -> list[str]:
     return ["run", f"{config_dir}/{CONFIG_FILE}", *command_line(flags, cfg.alloy.extra_args)]
 
 
+def remote_writers(cfg: StackConfig) -> tuple[str, ...]:
+    """The services that push samples to Prometheus: Alloy, when it forwards OTLP metrics."""
+    return ("alloy",) if "alloy" in cfg.enabled() and cfg.alloy.otlp.enabled else ()
+
+
 def receives_remote_write(cfg: StackConfig) -> bool:
-    """Whether Prometheus must accept pushed samples: Alloy forwards OTLP metrics to it."""
-    return "alloy" in cfg.enabled() and cfg.alloy.otlp.enabled
+    """Whether Prometheus must accept pushed samples."""
+    return bool(remote_writers(cfg))

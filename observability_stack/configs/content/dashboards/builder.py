@@ -71,7 +71,8 @@ def with_filters(expr: str) -> str:
             matchers = [
                 f'{label}=~"{value}"'
                 for label, value in FILTERS.items()
-                if not re.search(rf"(?<!\w){label}\s*[=!]", existing)
+                # A selector pinned to one value keeps it; a negative or regex matcher still gets the filter.
+                if not re.search(rf'(?<!\w){label}\s*=\s*"', existing)
             ]
             if not matchers:
                 return match.group(0)
@@ -79,7 +80,7 @@ def with_filters(expr: str) -> str:
             return f"{name}{{{inner}}}"
 
         # The metric name as a selector: not part of a longer name, not a function call.
-        expr = re.sub(rf"(?<![\w:]){re.escape(name)}(?![\w:(])(?:\{{([^}}]*)\}})?", add, expr)
+        expr = re.sub(rf"(?<![\w:]){re.escape(name)}(?![\w:(])(?:\s*\{{([^}}]*)\}})?", add, expr)
     for selector in _selectors(_parse(expr)):
         if selector.name in names:
             labels = {str(m.name) for m in selector.matchers.matchers}
