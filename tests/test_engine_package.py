@@ -103,8 +103,14 @@ def test_up_deploys_prometheus_and_alertmanager_through_the_programs_provider(pr
 
 
 def test_the_default_deny_covers_the_stacks_pods_only(program, cluster):
-    policy = cluster.get(f"/apis/networking.k8s.io/v1/namespaces/{NS}/networkpolicies/default-deny-ingress")
-    assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/instance": NS}}
+    policy = cluster.get(f"/apis/networking.k8s.io/v1/namespaces/{NS}/networkpolicies/{NS}-default-deny-ingress")
+    assert policy["spec"]["podSelector"] == {
+        "matchLabels": {
+            "app.kubernetes.io/instance": NS,
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/part-of": "observability",
+        }
+    }
 
 
 def test_the_secret_crosses_the_language_boundary_as_a_secret(program, cluster):
