@@ -15,12 +15,11 @@ PROJECT_ROOT = os.path.dirname(os.path.abspath(__file__))
 
 def main(project_root: str = PROJECT_ROOT) -> obs.ObservabilityStack:
     try:
-        args = obs.StackArgs.from_pulumi_config(project_root)
+        # The component validates the config before it registers anything.
+        stack = obs.ObservabilityStack("observability", obs.StackArgs.from_pulumi_config(project_root))
     except obs.ConfigError as error:
         # RunError ends the program with this message alone: no traceback, no resource registered.
         raise pulumi.RunError(str(error)) from None
-
-    stack = obs.ObservabilityStack("observability", args)
 
     pulumi.export("urls", stack.urls)
     if stack.grafana_admin_password is not None:

@@ -8,6 +8,7 @@ import json
 from conftest import SECRETS, stack_config
 from pulumi.runtime.sync_await import _sync_await
 
+from observability_stack.configs import registry
 from tools.mockrun import Run, run_program
 
 # The services prod runs on Kubernetes: cAdvisor is Docker's only (the kubelet embeds it).
@@ -21,7 +22,7 @@ SERVICES = [
     "node-exporter",
     "kube-state-metrics",
 ]
-COMPONENT = {s: "observability:index:" + "".join(p.capitalize() for p in s.split("-")) for s in SERVICES}
+COMPONENT = {s: "observability:index:" + registry.registered(s).title for s in SERVICES}
 STACK_TYPE = "observability:index:ObservabilityStack"
 PROVIDER = "pulumi:providers:kubernetes"
 STS, DEPLOY, DS = "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet"

@@ -583,3 +583,18 @@ def test_utf8_label_names_and_go_escapes_in_matchers_are_accepted(tmp_path):
     path.write_text(all_files(cfg, secrets.names())["alertmanager"]["alertmanager.yml"])
     result = subprocess.run([tool("amtool"), "check-config", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_malformed_secrets_fail_the_program_with_every_other_problem():
+    import pulumi
+
+    with pytest.raises(pulumi.RunError) as info:
+        run_program(
+            {
+                "observability:secrets": {"slack_webhook_url": ["not", "a", "string"]},
+                "observability:prometheus": {"retention": "a week"},
+            }
+        )
+    text = str(info.value)
+    assert "observability:secrets: must map secret names to strings" in text
+    assert "observability:prometheus.retention" in text

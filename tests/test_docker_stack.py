@@ -7,6 +7,7 @@ import pytest
 import yaml
 from conftest import SECRETS, stack_config
 
+from observability_stack.configs import registry
 from tools.mockrun import SECRET_MARK, run_program
 
 CONTAINER = "docker:index/container:Container"
@@ -14,7 +15,7 @@ VOLUME = "docker:index/volume:Volume"
 IMAGE = "docker:index/remoteImage:RemoteImage"
 # kube-state-metrics is Kubernetes' only.
 SERVICES = ["prometheus", "alertmanager", "grafana", "loki", "promtail", "jaeger", "node-exporter", "cadvisor"]
-COMPONENT_TYPES = {s: "observability:index:" + "".join(p.capitalize() for p in s.split("-")) for s in SERVICES}
+COMPONENT_TYPES = {s: "observability:index:" + registry.registered(s).title for s in SERVICES}
 # Configured by flags alone: no file, no volume.
 COLLECTORS = ("node-exporter", "cadvisor")
 

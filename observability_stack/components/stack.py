@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from observability_stack.configs.errors import NAMESPACE, ConfigError
-from observability_stack.configs.load import from_pulumi, load, load_sections
+from observability_stack.configs.load import from_pulumi, load, load_sections, split_config
 from observability_stack.configs.models.stack import StackConfig, StackSettings
 from observability_stack.configs.registry import import_package
 from observability_stack.configs.secrets import Secrets
@@ -44,10 +44,14 @@ class StackArgs:
 
     @classmethod
     def from_pulumi_config(cls, project_root: str = ".") -> StackArgs:
-        """This program's `observability:*` stack config and `observability:secrets`, validated as a whole:
-        raises `ConfigError` listing every problem; logs the warnings."""
-        config, secrets, _ = load(from_pulumi(), project_root)
-        return cls(config, secrets, project_root)  # the component logs the warnings
+        """This program's `observability:*` stack config and `observability:secrets`, as the sections
+        the component validates (once, as a whole). A malformed `observability:secrets` raises
+        `ConfigError` here, listing it with every other problem."""
+        raw = from_pulumi()
+        sections, secrets, problems = split_config(raw)
+        if problems:
+            load(raw, project_root)  # raises, with these problems and all the others
+        return cls(sections, secrets, project_root)
 
 
 def resolve(args: StackArgs) -> tuple[StackConfig, Secrets]:

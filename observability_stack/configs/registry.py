@@ -145,22 +145,29 @@ def import_package(package: str, skip: tuple[str, ...] = ()) -> None:
 
 
 class _View(Mapping[str, Any]):
-    """A read-only mapping computed from the registry on each use, so a registration shows at once."""
+    """A read-only mapping derived from the registry, built again only after a registration changes it:
+    the renderers read PORTS and the directories on every lookup."""
 
     def __init__(self, build: Callable[[], dict[str, Any]]):
         self._build = build
+        self._built: tuple[int, dict[str, Any]] | None = None
+
+    def _current(self) -> dict[str, Any]:
+        if self._built is None or self._built[0] != _version:
+            self._built = (_version, self._build())
+        return self._built[1]
 
     def __getitem__(self, key: str) -> Any:
-        return self._build()[key]
+        return self._current()[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._build())
+        return iter(self._current())
 
     def __len__(self) -> int:
-        return len(self._build())
+        return len(self._current())
 
     def __repr__(self) -> str:
-        return repr(self._build())
+        return repr(self._current())
 
 
 def view(build: Callable[[], dict[str, Any]]) -> Mapping[str, Any]:

@@ -140,8 +140,3 @@ def alloy_args(cfg: StackConfig, config_dir: str) -> list[str]:
 def remote_writers(cfg: StackConfig) -> tuple[str, ...]:
     """The services that push samples to Prometheus: Alloy, when it forwards OTLP metrics."""
     return ("alloy",) if "alloy" in cfg.enabled() and cfg.alloy.otlp.enabled else ()
-
-
-def receives_remote_write(cfg: StackConfig) -> bool:
-    """Whether Prometheus must accept pushed samples."""
-    return bool(remote_writers(cfg))

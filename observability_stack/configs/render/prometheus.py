@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import registry
 from ..models.stack import StackConfig
 from ..registry import renders
-from .alloy import receives_remote_write
+from .alloy import remote_writers
 from .common import PORTS, RenderContext, Topology, command_line, to_yaml
 from .rules import render_rule_files
 
@@ -145,7 +145,7 @@ def prometheus_args(cfg: StackConfig, config_dir: str, data_dir: str) -> list[st
     # would be an open door.
     flags = [("config.file", f"{config_dir}/prometheus.yml"), ("storage.tsdb.path", data_dir)]
     args = command_line(flags, cfg.prometheus.extra_args)
-    if receives_remote_write(cfg):
+    if remote_writers(cfg):
         # Alloy pushes the applications' OTLP metrics here (a switch: the flag takes no value).
         args.insert(len(flags), "--web.enable-remote-write-receiver")
     return args
