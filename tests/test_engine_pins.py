@@ -26,3 +26,21 @@ def test_the_cli_is_not_older_than_the_sdk():
     cli = tuple(int(x) for x in build.PULUMI.lstrip("v").split("."))
     sdk = tuple(int(x) for x in metadata.version("pulumi").split("."))
     assert cli >= sdk
+
+
+def test_docker_provider_build_matches_the_sdk_pin():
+    """The provider built from ../shared/vendor/ is the release the pulumi-docker SDK asks for."""
+    from tools.engine import vendored
+
+    assert vendored.DOCKER_PROVIDER == "v" + metadata.version("pulumi-docker")
+    docker = next(b for b in build.BUILDS if b.name == "docker-provider")
+    assert docker.version == vendored.DOCKER_PROVIDER
+    assert f"version.Version={vendored.DOCKER_PROVIDER.lstrip('v')}" in docker.ldflags
+    assert vendored.DOCKER_ARCHIVE.endswith(f"{vendored.DOCKER_PROVIDER}.tar.gz")
+
+
+def test_language_hosts_link_the_clis_own_release():
+    hosts = [b for b in build.BUILDS if b.name.startswith("pulumi-language-") and b.archives]
+    assert {b.name for b in hosts} == {"pulumi-language-python", "pulumi-language-nodejs", "pulumi-language-go"}
+    python = next(b for b in hosts if b.name == "pulumi-language-python")
+    assert [output for _, output in python.files] == ["pulumi-language-python-exec"]

@@ -24,6 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    from tools.engine import vendored
+except ImportError:  # run as a script, before the project is importable
+    import vendored  # type: ignore[no-redef]
+
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("OBS_ENGINE_CACHE", Path.home() / ".cache" / "observability-engine"))
 BIN = CACHE / "bin"
@@ -85,6 +90,14 @@ class Build:
     # Data files the binary needs at run time: (module, output file, paths in the module), concatenated
     # as YAML documents next to the binary and linked into BIN.
     assets: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # Source archives from ../shared/vendor/ (keyed by their SHA-256) that `prepare` unpacks into the
+    # work directory instead of a wrapper module; it returns the directory to build in.
+    archives: tuple[str, ...] = ()
+    prepare: Callable[[Path, dict[str, str]], Path] | None = None
+    # `mod` for the archive builds: their go.sum is upstream's, completed at build time.
+    mod: str = "readonly"
+    # Files beside the build directory's packages that the binary needs next to it (path, output name).
+    files: tuple[tuple[str, str], ...] = ()
 
 
 BUILDS = (
@@ -156,6 +169,47 @@ BUILDS = (
         {"node_exporter": "github.com/prometheus/node_exporter"},
         ldflags=_prometheus_version(NODE_EXPORTER.lstrip("v"), NODE_EXPORTER),
     ),
+    # The Docker provider of the pulumi-docker Python SDK pin, from pulumi-docker and its patched upstream.
+    Build(
+        "docker-provider",
+        vendored.DOCKER_PROVIDER,
+        {"pulumi-resource-docker": "./cmd/pulumi-resource-docker"},
+        ldflags="-X github.com/pulumi/pulumi-docker/provider/v5/pkg/version.Version="
+        + vendored.DOCKER_PROVIDER.lstrip("v"),
+        archives=(vendored.DOCKER_ARCHIVE, vendored.UPSTREAM_ARCHIVE),
+        prepare=vendored.prepare_docker_provider,
+        mod="mod",
+    ),
+    # Pulumi's language hosts: `pulumi up` runs __main__.py through the Python one.
+    *(
+        Build(
+            f"pulumi-language-{language}",
+            vendored.LANGUAGE_HOSTS,
+            {f"pulumi-language-{language}": "."},
+            ldflags=f"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version={vendored.LANGUAGE_HOSTS}",
+            tags="osusergo,grpcnotrace",
+            archives=(vendored.HOSTS_ARCHIVE,),
+            prepare=lambda workdir, env, module=module, sdk=sdk: vendored.prepare_language_host(
+                module, sdk, workdir, env
+            ),
+            mod="mod",
+            files=files,
+        )
+        for language, module, sdk, files in (
+            (
+                "python",
+                "sdk/python/cmd/pulumi-language-python",
+                PULUMI,
+                # The host starts the program through this script, looked up next to its binary.
+                (("../pulumi-language-python-exec", "pulumi-language-python-exec"),),
+            ),
+            # Its resource monitor proxy implements the gRPC service of its own release: against the
+            # CLI's newer pkg/sdk it lacks methods added since (ExistsResource). It talks to the CLI
+            # over gRPC, where the older service is a subset of the newer.
+            ("nodejs", "sdk/nodejs/cmd/pulumi-language-nodejs", vendored.LANGUAGE_HOSTS, ()),
+            ("go", "sdk/go/pulumi-language-go", PULUMI, ()),
+        )
+    ),
     Build(
         "kwok",
         KWOK,
@@ -178,16 +232,18 @@ BUILDS = (
 )
 
 
-def _go_env() -> dict[str, str]:
+def _go_env(mod: str = "readonly") -> dict[str, str]:
     env = dict(os.environ)
     # A dependency that wants a newer Go fails fast instead of fetching a toolchain.
     env.setdefault("GOTOOLCHAIN", "local")
-    env["GOFLAGS"] = "-mod=readonly -trimpath"
+    env["GOFLAGS"] = f"-mod={mod} -trimpath"
     env.setdefault("CGO_ENABLED", "0")
     return env
 
 
 def _wrapper_files(build: Build) -> list[Path]:
+    if build.archives:
+        return []
     return sorted(p for p in (HERE / build.name).iterdir() if p.suffix in (".mod", ".sum", ".go"))
 
 
@@ -196,6 +252,8 @@ def _dest(build: Build) -> Path:
     h = hashlib.sha256(json.dumps([build.version, build.binaries, build.ldflags, build.tags, build.assets]).encode())
     for path in _wrapper_files(build):
         h.update(path.name.encode() + path.read_bytes())
+    if build.archives:
+        h.update(json.dumps([build.mod, build.files, *map(vendored.digest, build.archives)]).encode())
     return CACHE / "builds" / f"{build.name}-{build.version}-{h.hexdigest()[:12]}"
 
 
@@ -232,6 +290,9 @@ def _build(build: Build, dest: Path) -> None:
             shutil.copy(path, workdir / path.name)
         if build.generate:
             build.generate(workdir, build)
+        env = _go_env(build.mod)
+        if build.prepare:
+            workdir = build.prepare(workdir, env)
         staging = dest.with_name(dest.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -241,12 +302,14 @@ def _build(build: Build, dest: Path) -> None:
             if build.tags:
                 cmd += ["-tags", build.tags]
             print(f"engine: building {binary} {build.version} ...", file=sys.stderr, flush=True)
-            subprocess.run(cmd + [package], cwd=workdir, env=_go_env(), check=True)
+            subprocess.run(cmd + [package], cwd=workdir, env=env, check=True)
             print(f"engine: built {binary} in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
         for module, output, paths in build.assets:
             source = _module_dir(workdir, module)
             documents = [(source / path).read_text().strip() for path in paths]
             (staging / output).write_text("\n---\n".join(documents) + "\n")
+        for path, output in build.files:
+            vendored.copy_executable(workdir / path, staging / output)
         staging.rename(dest)
 
 
@@ -257,7 +320,7 @@ def ensure(builds=BUILDS) -> Path:
         dest = _dest(build)
         if not dest.is_dir():
             _build(build, dest)
-        for binary in [*build.binaries, *(output for _, output, _ in build.assets)]:
+        for binary in [*build.binaries, *(output for _, output, _ in build.assets), *(o for _, o in build.files)]:
             link = BIN / binary
             if link.is_symlink() or link.exists():
                 link.unlink()
@@ -287,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         ensure(builds)
     except subprocess.CalledProcessError as error:
         print(f"engine: build failed: {' '.join(map(str, error.cmd))}", file=sys.stderr)
+        return 1
+    except vendored.MissingArchive as error:
+        print(f"engine: {error}", file=sys.stderr)
         return 1
     return 0
 
