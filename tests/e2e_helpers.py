@@ -55,7 +55,8 @@ class _Server:
 class HttpReceiver(_Server):
     """Slack, PagerDuty and webhook stand-in: records (path, JSON body), answers 2xx as they do."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
+        """`host`: 0.0.0.0 for containers, which reach the host through their network's gateway."""
         self.requests: list[tuple[str, dict]] = []
         received, receiver = self.requests, self
 
@@ -72,7 +73,7 @@ class HttpReceiver(_Server):
             def log_message(self, *args):
                 pass
 
-        self.start(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
+        self.start(ThreadingHTTPServer((host, 0), Handler))
 
     def bodies(self, path: str, alertname: str) -> list[dict]:
         """Requests to `path` naming `alertname` (Slack puts it in the fallback text, others in labels)."""

@@ -76,9 +76,18 @@ class Events:
 class EngineStack:
     """One stack of the real program, in its own work directory and backend, on the local cluster."""
 
-    def __init__(self, home: Path, name: str, config: dict[str, Any], secrets: dict[str, str] | None = None):
+    def __init__(
+        self,
+        home: Path,
+        name: str,
+        config: dict[str, Any],
+        secrets: dict[str, str] | None = None,
+        scratch_stack=inline.scratch_stack,
+    ):
+        """`scratch_stack`: inline.scratch_stack (an inline program) or local.scratch_stack (`__main__.py`
+        through the Python language host)."""
         self.home, self.name = home, name
-        self.stack, self.stack_file = inline.scratch_stack(home, name, PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
+        self.stack, self.stack_file = scratch_stack(home, name, PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
         self.set_config(config)
         inline.set_secrets(self.stack, secrets or {})
 

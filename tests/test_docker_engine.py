@@ -1,12 +1,14 @@
-"""The Docker target's containers on a real Docker Engine, from local images of the pinned binaries
-(tools/images.py), created through the Engine API calls the Docker provider makes with exactly the
-inputs it would receive (tools/docker_smoke.py)."""
+"""What the Docker Engine itself does, which the real-provider tests (test_engine_docker.py) cannot
+show because the stack never asks for it: why the Docker target keeps a writable root filesystem."""
 
 from __future__ import annotations
 
+import io
+import tarfile
+
 import pytest
 
-from tools import docker_smoke, images
+from tools import images
 from tools.docker_api import Engine, EngineError
 
 pytestmark = pytest.mark.docker
@@ -20,39 +22,30 @@ def engine():
     return engine
 
 
-@pytest.fixture(scope="module")
-def local_images(engine):
-    return images.build_images()
+def archive(path: str, content: bytes, mode: int = 0o444) -> bytes:
+    """One file as the provider uploads it: a tar entry with the file's path and mode, owned by root."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(path.lstrip("/"))
+        info.size, info.mode = len(content), mode
+        tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
 
 
-def test_services_come_up_healthy_and_do_what_users_rely_on(local_images, capsys):
-    """Healthy within the wait timeout; rules evaluate; Prometheus finds Alertmanager; Alertmanager
-    loads its time intervals; the Watchdog reaches a webhook on the host; secret files keep their
-    mode and owner; Prometheus' data survives a replacement of its container; Prometheus scrapes the
-    host through node-exporter's mounts."""
-    assert set(local_images) == {"prometheus", "alertmanager", "jaeger", "node-exporter"}
-    code = docker_smoke.main(list(local_images))
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert sum(line.startswith("ok   check_") for line in out.splitlines()) == len(docker_smoke.CHECKS), out
-
-
-def test_a_read_only_root_refuses_the_providers_uploads(engine, local_images):
-    """Why the Docker target keeps a writable root filesystem: the provider uploads config and secret
-    files into the created container, and the engine refuses that on a read-only root."""
-    name = "obs-smoke-read-only-root"
+def test_a_read_only_root_refuses_the_providers_uploads(engine):
+    """The provider uploads config and secret files into the created container (PUT .../archive,
+    before start); the engine refuses that on a read-only root, so `read_only` would fail every
+    container that has a file."""
+    image = images.build_images([i for i in images.IMAGES if i.service == "prometheus"])["prometheus"]
+    name = "obs-read-only-root"
     engine.remove(name)
-    container = engine.create(
-        name, {"Image": local_images["prometheus"], "HostConfig": {"ReadonlyRootfs": True, "Tmpfs": {"/tmp": ""}}}
-    )
+    container = engine.create(name, {"Image": image, "HostConfig": {"ReadonlyRootfs": True, "Tmpfs": {"/tmp": ""}}})
+    upload = archive("/etc/prometheus/prometheus.yml", b"global: {}\n")
     try:
-        upload = docker_smoke.archive(
-            [{"file": "/etc/prometheus/prometheus.yml", "content": "global: {}\n", "permissions": "0444"}]
-        )
         with pytest.raises(EngineError, match="read-only") as refused:
             engine.upload(container, upload)
         assert refused.value.status in (403, 500)
-        writable = engine.create(name + "-rw", {"Image": local_images["prometheus"]})
+        writable = engine.create(name + "-rw", {"Image": image})
         try:
             engine.upload(writable, upload)  # the same upload into a writable root is accepted
         finally:

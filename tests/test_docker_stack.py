@@ -102,11 +102,16 @@ def test_secret_inputs_are_marked_secret_and_never_plain(dev):
     secret_uploads = [u for u in uploads if u["file"].startswith("/run/secrets/")]
     assert [u["file"] for u in secret_uploads] == ["/run/secrets/grafana/admin_password"]
     assert secret_uploads[0]["content"] == SECRET_MARK
-    assert secret_uploads[0]["permissions"] == "0400" and secret_uploads[0]["owner"] == "472"
-    am_files = {u["file"]: u for u in dev.named(CONTAINER, "alertmanager").inputs["uploads"]}
+    # Root-owned (the provider's uploads carry no owner), read through group 0 (test_engine_docker.py).
+    assert secret_uploads[0]["permissions"] == "0440" and "owner" not in secret_uploads[0]
+    am = dev.named(CONTAINER, "alertmanager").inputs
+    am_files = {u["file"]: u for u in am["uploads"]}
     for name in ("slack_webhook_url", "security_slack_webhook", "pagerduty_routing_key"):
         upload = am_files[f"/run/secrets/alertmanager/{name}"]
-        assert upload["content"] == SECRET_MARK and upload["permissions"] == "0400"
+        assert upload["content"] == SECRET_MARK and upload["permissions"] == "0440"
+    assert am["user"] == "65534:65534" and am["groupAdds"] == ["0"]
+    # No secret, no extra group: Prometheus reads none here.
+    assert "groupAdds" not in dev.named(CONTAINER, "prometheus").inputs
     # The dev stack sets no smarthost, so e-mail is left out and its password is not delivered.
     assert "/run/secrets/alertmanager/smtp_password" not in am_files
 

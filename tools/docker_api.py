@@ -94,11 +94,11 @@ class Engine:
             if error.status != 404:
                 raise
 
-    def exec(self, container: str, cmd: list[str]) -> tuple[int, str]:
-        """Run `cmd` in the container; (exit code, combined output without the stream framing)."""
-        created = self.call(
-            "POST", f"/containers/{container}/exec", {"Cmd": cmd, "AttachStdout": True, "AttachStderr": True}
-        )
+    def exec(self, container: str, cmd: list[str], user: str | None = None) -> tuple[int, str]:
+        """Run `cmd` in the container (as the container's user, or `user`); (exit code, combined
+        output without the stream framing)."""
+        body = {"Cmd": cmd, "AttachStdout": True, "AttachStderr": True, **({"User": user} if user else {})}
+        created = self.call("POST", f"/containers/{container}/exec", body)
         output = self.call("POST", f"/exec/{created['Id']}/start", {"Detach": False, "Tty": False}) or b""
         text = _demultiplex(output if isinstance(output, bytes) else json.dumps(output).encode())
         return self.call("GET", f"/exec/{created['Id']}/json")["ExitCode"], text

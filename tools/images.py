@@ -1,6 +1,6 @@
 """Build local Docker images from the binaries `make engine` builds, for a Docker Engine with no registry.
 
-    python -m tools.images            # build them all; prints service=image for tools.docker_smoke
+    python -m tools.images            # build them all; prints service=image
     python -m tools.images --list     # print service=image without building
 
 Each image is laid out as its upstream image is (binary path, user, data directory, working

@@ -13,6 +13,12 @@ from observability_stack.configs.models.stack import StackConfig
 from ..service import Endpoints
 from ..workload import Workload
 
+# How the Docker target delivers a secret file: root-owned (the provider's uploads cannot set an
+# owner), readable by the owner's group, which the container's user joins as a supplementary group,
+# as OpenShift runs arbitrary users in group 0 and Grafana's own image runs as 472:0.
+SECRET_MODE = "0440"
+SECRET_GROUP = "0"
+
 
 class DockerTarget:
     """Created by the stack component; its network and provider are children of that component."""
@@ -36,8 +42,8 @@ class DockerTarget:
                 "network",
                 name=f"{self.prefix}-{settings.network}",
                 driver="bridge",
-                labels=self._labels({}, docker.NetworkLabelArgs),
-                opts=self._opts(parent),
+                labels=self._fixed_labels({}, docker.NetworkLabelArgs),
+                opts=self._opts(parent, ignore_changes=["labels"]),
             )
             self.network_name = self.network.name
 
@@ -46,6 +52,13 @@ class DockerTarget:
 
     def _labels(self, labels: dict[str, str], kind=docker.ContainerLabelArgs) -> list:
         merged = {**self.cfg.common.labels, **labels, "observability.stack": self.prefix}
+        return [kind(label=k, value=v) for k, v in sorted(merged.items())]
+
+    def _fixed_labels(self, labels: dict[str, str], kind) -> list:
+        """Labels for a volume or the network: Docker cannot change theirs, so the provider replaces
+        them on any label change (a new, empty volume under a retained old one). Only what never
+        changes without a new name goes on them; `common.labels` go on the containers."""
+        merged = {**labels, "observability.stack": self.prefix}
         return [kind(label=k, value=v) for k, v in sorted(merged.items())]
 
     def _uploads(self, w: Workload) -> list[docker.ContainerUploadArgs]:
@@ -59,12 +72,11 @@ class DockerTarget:
             )
             for path, data in sorted(w.binary_files.items())
         ]
-        # Secret files: content stays a secret Output; only the user the container runs as may read them.
-        uid, _, gid = self._user(w).partition(":")
+        # Secret files: content stays a secret Output. The provider (v5.1.0) writes every upload as
+        # root:root (its tar headers carry no owner), so a secret is 0440 and readable through group 0,
+        # which only the service's process joins (SECRET_GROUP); other users in the container cannot read it.
         uploads += [
-            docker.ContainerUploadArgs(
-                file=f"{w.secret_dir}/{name}", content=value, owner=uid, group=gid, permissions="0400"
-            )
+            docker.ContainerUploadArgs(file=f"{w.secret_dir}/{name}", content=value, permissions=SECRET_MODE)
             for name, value in sorted(w.secret_files.items())
         ]
         return uploads
@@ -97,8 +109,9 @@ class DockerTarget:
             volume = docker.Volume(
                 f"{w.service}-data",
                 name=f"{name}-data",
-                labels=self._labels({}, docker.VolumeLabelArgs),
-                opts=self._opts(parent, retain_on_delete=True),
+                labels=self._fixed_labels({"observability.service": w.service}, docker.VolumeLabelArgs),
+                # Labels as first created: a stack from before they were fixed keeps its volume.
+                opts=self._opts(parent, retain_on_delete=True, ignore_changes=["labels"]),
             )
             volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=w.data_dir))
         settings = self.cfg.common.docker
@@ -123,6 +136,7 @@ class DockerTarget:
             command=w.args or None,
             envs=env + secret_env,
             user=self._user(w),
+            group_adds=[SECRET_GROUP] if w.secret_files and self._user(w) != "0:0" else None,
             uploads=self._uploads(w),
             volumes=volumes,
             ports=ports,
