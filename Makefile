@@ -8,10 +8,19 @@ OUT ?= build/render
 STATE_DIR ?= $(HOME)/.pulumi-observability
 export PULUMI_BACKEND_URL ?= file://$(STATE_DIR)
 export PULUMI_SKIP_UPDATE_CHECK = true
+# The Pulumi CLI: an installed one if on PATH (it downloads its plugins), else the one `make engine`
+# builds from source, with the Docker provider and the Python language host beside it.
+ifeq ($(shell command -v pulumi 2>/dev/null),)
+PULUMI_ENGINE := engine
+export PATH := $(shell $(PYTHON) tools/engine/build.py --path):$(PATH)
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
+endif
+# Before any resource is created: every pinned image is here or can be pulled (tools/image_preflight.py).
+IMAGE_PREFLIGHT ?= $(PY) -m tools.image_preflight --stack $(STACK)
 
 
 .PHONY: grafana-password
-.PHONY: lint setup test test-fast render up down password preflight bench check-tools clean engine engine-path cluster cluster-down
+.PHONY: lint setup test test-fast render up down password preflight bench check-docker check-pulumi clean engine engine-path cluster cluster-down
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,18 +73,22 @@ preflight: $(VENV)/.installed
 bench: $(VENV)/.installed engine
 	$(PY) -m tools.bench
 	$(PY) -m tools.bench_engine
+	$(PY) -m tools.bench_docker
 	$(PY) -m tools.bench_rules
 
-check-tools:
-	@command -v pulumi >/dev/null 2>&1 || { echo "The Pulumi CLI is not installed: see https://www.pulumi.com/docs/install/ (e.g. curl -fsSL https://get.pulumi.com | sh)"; exit 1; }
+check-docker:
 	@command -v docker >/dev/null 2>&1 || { echo "Docker is not installed: install Docker Engine (e.g. apt-get install docker.io) and start it"; exit 1; }
 	@docker info >/dev/null 2>&1 || { echo "Docker is installed but no engine answers: start dockerd (systemctl start docker)"; exit 1; }
+
+check-pulumi:
+	@command -v pulumi >/dev/null 2>&1 || { echo "The Pulumi CLI is not installed and \`make engine\` did not build it: see https://www.pulumi.com/docs/install/"; exit 1; }
 
 # The dev stack's secrets are encrypted with a passphrase kept next to the local state.
 $(STATE_DIR)/passphrase:
 	@mkdir -p $(STATE_DIR) && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
-up: check-tools $(VENV)/.installed $(STATE_DIR)/passphrase
+up: check-docker $(PULUMI_ENGINE) check-pulumi $(VENV)/.installed $(STATE_DIR)/passphrase
+	@$(IMAGE_PREFLIGHT)
 	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
 	pulumi stack select $(STACK) 2>/dev/null || pulumi stack init $(STACK) --secrets-provider passphrase; \
 	$(MAKE) --no-print-directory grafana-password; \
@@ -88,12 +101,12 @@ grafana-password:
 	$(PY) -c "import secrets, sys; sys.stdout.write(secrets.token_urlsafe(24))" | \
 	pulumi config set --secret --path 'observability:secrets.grafana_admin_password' --stack $(STACK)
 
-down: check-tools $(VENV)/.installed $(STATE_DIR)/passphrase
+down: check-docker $(PULUMI_ENGINE) check-pulumi $(VENV)/.installed $(STATE_DIR)/passphrase
 	@export PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase}; \
 	pulumi destroy --yes --stack $(STACK); \
 	echo "Data volumes are kept (retain on delete): docker volume ls --filter label=observability.stack"
 
-password: check-tools
+password: $(PULUMI_ENGINE) check-pulumi
 	@PULUMI_CONFIG_PASSPHRASE_FILE=$${PULUMI_CONFIG_PASSPHRASE_FILE:-$(STATE_DIR)/passphrase} \
 	pulumi stack output grafana_admin_password --show-secrets --stack $(STACK)
 

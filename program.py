@@ -1,8 +1,8 @@
 """The Pulumi program: the stack config of `Pulumi.<stack>.yaml` deployed as one ObservabilityStack.
 
 It uses the installable package's public API only, as any other program would. `__main__.py` runs it
-under the Pulumi CLI; the real-engine tests run the same function as an Automation API inline program,
-and the mock runner through `__main__.py`."""
+under the Pulumi CLI, which the real-engine tests and `make up` drive with the Python language host,
+and the mock runner runs it through `__main__.py` too."""
 
 import os
 

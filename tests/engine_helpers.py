@@ -1,8 +1,9 @@
 """The real Pulumi engine, the real Kubernetes provider and a real API server, for tests.
 
-The program runs as an Automation API inline program (tools/engine/inline.py says why): the CLI
-built from github.com/pulumi/pulumi/pkg/v3, the provider built from its module, a local file backend
-with a passphrase, and the cluster of tools/engine/cluster.py.
+The program is `__main__.py`, run by the Python language host as `pulumi up` runs it
+(tools/engine/local.py), driven through the Automation API: the CLI built from
+github.com/pulumi/pulumi/pkg/v3, the providers and language host `make engine` builds, a local file
+backend with a passphrase, and the cluster of tools/engine/cluster.py.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from tools.engine import build, inline
+from tools.engine import build, local
 
 PASSPHRASE = "engine-tests-passphrase"
 # What a replacement looks like in the engine's events; "replace" is the step that stands for the pair.
@@ -41,6 +42,7 @@ def require_engine() -> Path:
         b
         for b in (
             "pulumi",
+            "pulumi-language-python",
             "pulumi-resource-kubernetes",
             "etcd",
             "kube-apiserver",
@@ -82,21 +84,18 @@ class EngineStack:
         name: str,
         config: dict[str, Any],
         secrets: dict[str, str] | None = None,
-        scratch_stack=inline.scratch_stack,
     ):
-        """`scratch_stack`: inline.scratch_stack (an inline program) or local.scratch_stack (`__main__.py`
-        through the Python language host)."""
         self.home, self.name = home, name
-        self.stack, self.stack_file = scratch_stack(home, name, PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
+        self.stack, self.stack_file = local.scratch_stack(home, name, PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
         self.set_config(config)
-        inline.set_secrets(self.stack, secrets or {})
+        local.set_secrets(self.stack, secrets or {})
 
     def set_config(self, config: dict[str, Any]) -> None:
-        inline.write_stack_config(self.stack_file, config)
+        local.write_stack_config(self.stack_file, config)
 
     def config(self) -> dict[str, Any]:
         document = yaml.safe_load(self.stack_file.read_text()) or {}
-        return {k: v for k, v in (document.get("config") or {}).items() if k != inline.SECRETS_KEY}
+        return {k: v for k, v in (document.get("config") or {}).items() if k != local.SECRETS_KEY}
 
     def preview(self, **kw) -> tuple[auto.PreviewResult, Events]:
         events = Events()

@@ -26,7 +26,7 @@ from observability_stack.configs.models.alertmanager import Alertmanager
 from tools import images
 from tools.docker_api import Engine
 from tools.docker_local import local_config
-from tools.engine import build, local
+from tools.engine import build
 
 pytestmark = pytest.mark.docker
 
@@ -96,9 +96,7 @@ def base_config(engine, sink) -> dict:
 @pytest.fixture(scope="module")
 def docker_stack(engine, base_config, tmp_path_factory):
     remove_leftovers(engine)
-    stack = EngineStack(
-        tmp_path_factory.mktemp("docker-engine"), "docker", base_config, SECRETS, scratch_stack=local.scratch_stack
-    )
+    stack = EngineStack(tmp_path_factory.mktemp("docker-engine"), "docker", base_config, SECRETS)
     yield stack
     try:
         stack.destroy()

@@ -16,7 +16,7 @@ from engine_helpers import REPLACING, EngineStack, dumps, local_cluster
 from pulumi import automation as auto
 
 from tools.engine.cluster import CONTEXT, object_path
-from tools.engine.inline import on_cluster
+from tools.engine.local import on_cluster
 
 pytestmark = pytest.mark.engine
 

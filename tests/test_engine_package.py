@@ -2,8 +2,8 @@
 from the wheel, run by the real Pulumi CLI, the YAML language host and the Kubernetes provider built
 from their modules, against a local API server.
 
-The CLI starts the provider as the plugin command the wheel installs: the Python language host that
-would run provider/PulumiPlugin.yaml is not served by the Go module proxy (tools/engine/inline.py)."""
+The CLI starts the provider as the plugin command the wheel installs (provider/PulumiPlugin.yaml run
+by the Python language host, which `make engine` now builds, is not what this test exercises)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import yaml
 from engine_helpers import local_cluster
 from package_helpers import ROOT, build_wheel, clean_env, install
 
-from tools.engine import build, inline
+from tools.engine import build, local
 from tools.engine.cluster import CONTEXT
 
 pytestmark = pytest.mark.engine
@@ -45,7 +45,7 @@ class Program:
         self.state = work / "state"
         self.state.mkdir()
         self.env = clean_env(
-            **inline.engine_env("file://" + str(self.state), work / "home"),
+            **local.engine_env("file://" + str(self.state), work / "home"),
             PULUMI_CONFIG_PASSPHRASE="yaml-example",
         )
         self.pulumi("stack", "init", "dev")

@@ -1,6 +1,7 @@
-"""`make up` / `make down` orchestration, with stand-ins for the Pulumi CLI and Docker on PATH
-(neither can be installed here): the order of the calls, the local backend and passphrase, the
-Grafana password kept in stack config, and the clear failure when a tool is missing."""
+"""`make up` / `make down` orchestration, with stand-ins for the Pulumi CLI and Docker on PATH: the
+order of the calls, the local backend and passphrase, the Grafana password kept in stack config, and
+the clear failure when a tool is missing. The real commands, with the CLI `make engine` builds, run in
+test_make_up_engine.py."""
 
 import shutil
 import stat
@@ -32,7 +33,7 @@ def tools_dir(tmp_path: Path, names: list[str]) -> Path:
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
     # The interpreter running the tests, not whatever `python3` is on PATH (a pyenv shim needs pyenv).
     (bin_dir / "python3").symlink_to(sys.executable)
-    for real in ("make", "bash", "sh", "env", "mkdir", "cat", "basename", "echo", "touch"):
+    for real in ("make", "bash", "sh", "env", "mkdir", "cat", "basename", "echo", "touch", "true"):
         found = shutil.which(real)
         if found and not (bin_dir / real).exists():
             (bin_dir / real).symlink_to(found)
@@ -44,7 +45,19 @@ def make(target: str, tmp_path: Path, tools: list[str], **env) -> tuple[subproce
     environ = {"PATH": str(tools_dir(tmp_path, tools)), "HOME": str(tmp_path / "home"), "FAKE_LOG": str(log), **env}
     # The Python environment is the test's own: do not let make build .venv here.
     result = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(ROOT), target, "STACK=dev", "PY=python3", "-o", ".venv/.installed"],
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(ROOT),
+            target,
+            "STACK=dev",
+            "PY=python3",
+            "-o",
+            ".venv/.installed",
+            # The stand-in engine has no images to check.
+            "IMAGE_PREFLIGHT=true",
+        ],
         env=environ,
         capture_output=True,
         text=True,
@@ -87,7 +100,12 @@ def test_down_destroys_and_says_volumes_are_kept(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "missing, hint", [("pulumi", "Pulumi CLI is not installed"), ("docker", "Docker is not installed")]
+    "missing, hint",
+    [
+        # No CLI installed: `make up` builds the engine's, which needs Go (none on this PATH).
+        ("pulumi", "Go 1.26 is needed to build pulumi"),
+        ("docker", "Docker is not installed"),
+    ],
 )
 def test_up_fails_clearly_without_a_tool(tmp_path, missing, hint):
     present = [t for t in ("pulumi", "docker") if t != missing]

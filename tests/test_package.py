@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from package_helpers import ROOT, build_wheel, clean_env, install
 
-from tools.engine import build, inline
+from tools.engine import build, local
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_the_python_example_passes_its_tests_against_the_installed_package(venv_
 def test_the_provider_schema_as_the_pulumi_cli_reads_it(venv_bin, tmp_path):
     if not (build.BIN / "pulumi").exists():
         pytest.fail("the Pulumi CLI is not built: run `make engine`")
-    env = clean_env(**inline.engine_env("file://" + str(tmp_path), tmp_path / "home"))
+    env = clean_env(**local.engine_env("file://" + str(tmp_path), tmp_path / "home"))
     result = subprocess.run(
         [build.BIN / "pulumi", "package", "get-schema", venv_bin / "pulumi-resource-observability"],
         env=env,

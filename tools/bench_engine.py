@@ -22,7 +22,7 @@ import kubernetes
 
 from observability_stack.configs.load import from_stack_file
 from tools.bench import write_report
-from tools.engine import inline
+from tools.engine import local
 from tools.engine.cluster import CONTEXT, LocalCluster, object_path
 from tools.manifests import manifests
 from tools.mockrun import ROOT, run_program
@@ -97,10 +97,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure(home: Path, cluster: LocalCluster, reps: int) -> dict[str, float]:
-    stack, stack_file = inline.scratch_stack(home, "prod", PASSPHRASE)
-    config = inline.on_cluster(from_stack_file(ROOT / "Pulumi.prod.yaml"), cluster.kubeconfig, CONTEXT)
-    inline.write_stack_config(stack_file, config)
-    inline.set_secrets(stack, SECRETS)
+    stack, stack_file = local.scratch_stack(home, "prod", PASSPHRASE)
+    config = local.on_cluster(from_stack_file(ROOT / "Pulumi.prod.yaml"), cluster.kubeconfig, CONTEXT)
+    local.write_stack_config(stack_file, config)
+    local.set_secrets(stack, SECRETS)
     rows: dict[str, float] = {}
     rows["`pulumi up`, create the prod stack (awaits pods ready)"] = timed(lambda: stack.up(color="never"))
     rows["`pulumi preview`, no changes"] = statistics.median(
@@ -108,11 +108,11 @@ def measure(home: Path, cluster: LocalCluster, reps: int) -> dict[str, float]:
     )
     changed = copy.deepcopy(config)
     changed["observability:prometheus"] = {**changed["observability:prometheus"], "retention": "15d"}
-    inline.write_stack_config(stack_file, changed)
+    local.write_stack_config(stack_file, changed)
     rows["`pulumi preview`, after one change (retention)"] = statistics.median(
         timed(lambda: stack.preview(color="never")) for _ in range(reps)
     )
-    inline.write_stack_config(stack_file, config)
+    local.write_stack_config(stack_file, config)
     objects = floor_objects(config)
     client = kubernetes.config.new_client_from_config(config_file=str(cluster.kubeconfig), context=CONTEXT)
     floor_pass(client, objects)  # warm: connections, discovery
