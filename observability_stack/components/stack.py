@@ -42,6 +42,14 @@ class StackArgs:
     project_root: str = "."
     """Where relative paths in the config (`grafana.dashboards_dir`) are resolved."""
 
+    def __repr__(self) -> str:
+        # The dataclass repr would print every secret value: a log line or a traceback leaks a webhook.
+        names = sorted(self.secrets.names() if isinstance(self.secrets, Secrets) else self.secrets)
+        secrets = f"<{len(names)} secret(s): {', '.join(names)}>"
+        return f"StackArgs(config={self.config!r}, secrets={secrets}, project_root={self.project_root!r})"
+
+    __str__ = __repr__
+
     @classmethod
     def from_pulumi_config(cls, project_root: str = ".") -> StackArgs:
         """This program's `observability:*` stack config and `observability:secrets`, as the sections
