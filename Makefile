@@ -51,8 +51,12 @@ cluster: engine
 cluster-down:
 	@$(PYTHON) tools/engine/cluster.py down
 
+# Shuffled (pytest-randomly; the engine and Docker Engine scenarios keep their order, tests/conftest.py):
+# a failure prints its seed, and `make test SEED=<seed>` runs that order again.
+SEED ?= $(shell date +%s)
 test: setup engine
-	$(PY) -m pytest -q
+	@echo "pytest order: --randomly-seed=$(SEED)"
+	$(PY) -m pytest -q --randomly-seed=$(SEED)
 
 # ruff, as configured in pyproject.toml: lint rules and the formatter's layout.
 lint: $(VENV)/.installed

@@ -1,3 +1,4 @@
+import itertools
 import sys
 from pathlib import Path
 
@@ -27,3 +28,26 @@ def stack_config(stack: str, **extra) -> dict:
     config = from_stack_file(ROOT / f"Pulumi.{stack}.yaml")
     config.update(extra)
     return config
+
+
+# The fast suite runs shuffled (pytest-randomly, `make test`), so no test leans on another having run
+# first. The engine and Docker Engine modules are scenarios on one live stack (up, then each change,
+# then destroy): they keep their written order, within a module placed wherever the shuffle put it.
+SEQUENCES = ("engine", "docker")
+_WRITTEN = pytest.StashKey[int]()
+_collected = itertools.count()
+
+
+def pytest_itemcollected(item):
+    item.stash[_WRITTEN] = next(_collected)
+
+
+def pytest_collection_modifyitems(config, items):
+    by_module: dict = {}
+    for index, item in enumerate(items):
+        if any(item.get_closest_marker(mark) for mark in SEQUENCES):
+            by_module.setdefault(item.module.__name__, []).append(index)
+    for indexes in by_module.values():
+        written = sorted((items[i] for i in indexes), key=lambda item: item.stash[_WRITTEN])
+        for i, item in zip(indexes, written, strict=True):
+            items[i] = item
