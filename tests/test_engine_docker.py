@@ -392,5 +392,22 @@ def test_destroy_keeps_the_volumes_and_a_changed_up_reuses_them(docker_stack, en
     assert_data_kept(docker_stack, engine)
 
 
+def test_down_then_a_service_removed_then_down_and_back_keeps_its_volume(docker_stack, engine):
+    """Destroy, disable a service with data, up; destroy, enable it again, up: its volume, left alone
+    while it was gone, is the one it finds again, with its data."""
+    service, config = "alertmanager", STATE["config"]
+    assert service in data_volumes(docker_stack)
+    for enabled in (False, True):
+        docker_stack.destroy()
+        config = with_sections(config, alertmanager={"enabled": enabled})
+        docker_stack.set_config(config)
+        up, _ = docker_stack.up()
+        assert up.summary.result == "succeeded", enabled
+        assert volumes(engine) == STATE["volumes"], f"{service} enabled={enabled}: the same volumes"
+        assert (service in data_volumes(docker_stack)) == enabled
+        docker_stack.preview(expect_no_changes=True)
+    assert_data_kept(docker_stack, engine)
+
+
 def data_volumes_by_name() -> dict[str, str]:
     return {name.removeprefix(f"{PREFIX}-").removesuffix("-data"): name for name in STATE["volumes"]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+import yaml
 from conftest import SECRETS, stack_config
 from engine_helpers import REPLACING, EngineStack, dumps, local_cluster
 from pulumi import automation as auto
@@ -303,6 +304,64 @@ def test_destroy_keeps_the_data_and_the_next_up_adopts_it(prod, cluster):
         assert live["metadata"]["uid"] == uid, f"{claim} was recreated, not reused"
     assert cluster.get(f"/api/v1/namespaces/{NS}")["metadata"]["uid"] == namespace_uid
     prod.preview(expect_no_changes=True)
+
+
+# Down, edit, up again, as users do: each starts from the stack as the previous one left it (destroyed,
+# its namespace and claims retained) and changes what the retained objects carry or which services run.
+DOWN_CHANGE_UP = [
+    # The namespace's and claims' labels: fields the previous `up` applied with other values.
+    {"common": {"labels": {"environment": "prod", "team": "sre"}}},
+    # Sizes: Grafana's claim is the stack's own object, Prometheus' are the StatefulSet's, patched.
+    {"grafana": {"storage_size": "3Gi"}, "prometheus": {"storage_size": "60Gi"}},
+    # Loki and its collector go (Loki's claim stays, untouched), Prometheus keeps less.
+    {"loki": {"enabled": False}, "common": {"log_collector": "none"}, "prometheus": {"retention": "20d"}},
+    # Loki comes back: its StatefulSet finds its old claim, the claim's patch takes it over again.
+    {"loki": {"enabled": True}, "common": {"log_collector": "promtail"}},
+    # A label dropped: the retained objects lose it, as a fresh `up` would never have set it.
+    {"common": {"labels": {"environment": "prod"}}},
+]
+
+
+def test_destroy_then_a_changed_config_then_up_adopts_the_retained_objects(prod, cluster):
+    uids = {claim: _claim(cluster, claim)["metadata"]["uid"] for claim in CLAIMS}
+    namespace_uid = cluster.get(f"/api/v1/namespaces/{NS}")["metadata"]["uid"]
+    config = prod.config()
+    for change in DOWN_CHANGE_UP:
+        prod.destroy()
+        for section, values in change.items():
+            config = with_section(config, section, **values)
+        prod.set_config(config)
+        up, _ = prod.up()
+        assert up.summary.result == "succeeded", change
+        labels = config["observability:common"]["labels"]
+        namespace = cluster.get(f"/api/v1/namespaces/{NS}")
+        assert namespace["metadata"]["uid"] == namespace_uid, change
+        assert _stack_labels(namespace) == labels, (change, namespace["metadata"]["labels"])
+        loki = config.get("observability:loki", {}).get("enabled", True)
+        for claim, uid in uids.items():
+            live = _claim(cluster, claim)
+            assert live["metadata"]["uid"] == uid, f"{claim} recreated after {change}"
+            if loki or "loki" not in claim:
+                assert _stack_labels(live) == labels, (claim, change, live["metadata"]["labels"])
+        prometheus = cluster.get(f"/apis/apps/v1/namespaces/{NS}/statefulsets/prometheus")
+        files = cluster.get(f"/api/v1/namespaces/{NS}/configmaps/{_config_map(prometheus)}")["data"]
+        retention = yaml.safe_load(files["prometheus.yml"])["storage"]["tsdb"]["retention"]["time"]
+        assert retention == config["observability:prometheus"]["retention"], change
+        assert cluster.exists(f"/apis/apps/v1/namespaces/{NS}/statefulsets/loki") == loki
+        prod.preview(expect_no_changes=True)
+
+
+def _claim(cluster, name: str) -> dict:
+    return cluster.get(f"/api/v1/namespaces/{NS}/persistentvolumeclaims/{name}")
+
+
+def _stack_labels(obj: dict) -> dict:
+    """The labels the config sets (the stack's own and the pod-security ones left out)."""
+    return {
+        k: v
+        for k, v in obj["metadata"].get("labels", {}).items()
+        if "/" not in k and k not in ("kubernetes.io/metadata.name",)
+    }
 
 
 def _config_map(statefulset: dict) -> str:

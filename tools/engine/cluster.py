@@ -7,8 +7,10 @@ etcd (data in the cluster directory), kube-apiserver, kube-controller-manager, k
 kwok, which runs fake nodes whose pods the API server reports as running and ready. No containers
 run: the cluster shows what the API server and the Pulumi provider do with the stack's objects
 (validation, defaults, diffs, awaits, deletes), not what the images do. Every port is on 127.0.0.1.
-Volumes: `PV_COUNT` host-path PersistentVolumes without a storage class, which the controller
-manager binds to claims as a provisioner would. Standard library and the `openssl` command only.
+Volumes: `PV_COUNT` host-path PersistentVolumes of the default storage class `STORAGE_CLASS`, which
+the controller manager binds to claims as a provisioner would. The class allows expansion, as the
+cloud ones do, so a larger claim size passes the API server's resize admission (nothing grows on
+disk: no provisioner runs). Standard library and the `openssl` command only.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ DEFAULT_DIR = build.CACHE / "cluster"
 NODES = ("kwok-node-0", "kwok-node-1")
 PV_COUNT = 16
 PV_SIZE = "100Gi"
+STORAGE_CLASS = "local-expandable"
 SERVICE_RANGE = "10.96.0.0/16"
 
 
@@ -291,6 +294,7 @@ class LocalCluster:
         )
         for node in NODES:
             self._create("/api/v1/nodes", _node(node))
+        self._create("/apis/storage.k8s.io/v1/storageclasses", _storage_class())
         for i in range(PV_COUNT):
             self._create("/api/v1/persistentvolumes", _volume(f"local-pv-{i:02d}", self.dir / "volumes" / str(i)))
         self._wait("the nodes", lambda: all(_ready(self.get(f"/api/v1/nodes/{n}")) for n in NODES))
@@ -363,6 +367,18 @@ def _node(name: str) -> dict:
     }
 
 
+def _storage_class() -> dict:
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        # The default: claims that name no class (the stack's default) get it, and bind to the volumes.
+        "metadata": {"name": STORAGE_CLASS, "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "kubernetes.io/no-provisioner",
+        "volumeBindingMode": "Immediate",
+        "allowVolumeExpansion": True,
+    }
+
+
 def _volume(name: str, path: Path) -> dict:
     return {
         "apiVersion": "v1",
@@ -372,6 +388,7 @@ def _volume(name: str, path: Path) -> dict:
             "capacity": {"storage": PV_SIZE},
             "accessModes": ["ReadWriteOnce"],
             "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": STORAGE_CLASS,
             "hostPath": {"path": str(path)},
         },
     }

@@ -57,7 +57,7 @@ class KubernetesTarget:
             labels = {**self._labels(), **pod_security_labels(node_access=node_access)}
             ns = core.Namespace(
                 "namespace",
-                metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels),
+                metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels, annotations=self._adopting()),
                 opts=self._retained_opts(parent),
             )
             self.namespace = ns.metadata.name  # an Output: every namespaced object waits for it
@@ -81,6 +81,18 @@ class KubernetesTarget:
 
     def _retained_opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, retain_on_delete=True, **kw)
+
+    def _adopting(self) -> dict[str, str]:
+        """Annotations of the objects `pulumi destroy` retains and the next `pulumi up` adopts.
+
+        Without a name the provider applies as a manager it names at random when it creates a resource
+        (`pulumi-kubernetes-<random>`, kept in the state), so the `up` after a destroy is a new manager:
+        the API server refuses its apply of any field the old one set to another value (a label, a
+        size), and a field the config dropped would stay, owned by the old manager, forever. One stable
+        manager per stack makes the ownership continuous across destroy and up. Force settles what is
+        left: the random manager of a stack created before this, and the controller manager's fields on
+        a claim. The stack is the source of truth for these objects, so its config wins."""
+        return {"pulumi.com/patchFieldManager": f"pulumi-{self.prefix}", "pulumi.com/patchForce": "true"}
 
     def _labels(self, w: Workload | None = None) -> dict[str, str]:
         base = dict(w.labels) if w else dict(self.cfg.common.labels)
@@ -236,7 +248,7 @@ class KubernetesTarget:
         if w.data_dir:
             claim = core.PersistentVolumeClaim(
                 f"{w.service}-data",
-                metadata=self._meta(f"{w.service}-data", w),
+                metadata=self._meta(f"{w.service}-data", w, annotations=self._adopting()),
                 spec=self._claim_spec(w),
                 opts=self._retained_opts(parent),
             )
@@ -271,7 +283,7 @@ class KubernetesTarget:
                     namespace=self.namespace,
                     labels=labels,
                     # The controller manager created the claim; taking over its size field needs force.
-                    annotations={"pulumi.com/patchForce": "true"},
+                    annotations=self._adopting(),
                 ),
                 spec=core.PersistentVolumeClaimSpecPatchArgs(
                     resources=core.VolumeResourceRequirementsPatchArgs(requests={"storage": w.data_size})
