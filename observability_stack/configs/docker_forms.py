@@ -31,7 +31,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .models.service import byte_count
+from .models.service import INT64_MAX, byte_count
 
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -51,6 +51,10 @@ def nano_cpus(quantity: str) -> int:
     nanos = cores * 10**9
     if nanos.denominator != 1:
         raise ValueError(f"{quantity!r} is finer than the engine's 1e-9 CPU")
+    if nanos > INT64_MAX:
+        raise ValueError(
+            f"{quantity!r} is beyond the engine's largest CPU limit (NanoCPUs is an int64: about 9.2e9 cores)"
+        )
     return int(nanos)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -102,12 +102,32 @@ def _acyclic(value: Any, seen: tuple[int, ...] = ()) -> None:
             _acyclic(item, seen + (id(value),))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys; the Pulumi CLI (Go's yaml.v3) refuses the file. Read
+    here, a stack file would otherwise lose a whole section (two `observability:alertmanager:`)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *alias` keys may be overridden: that is what they are for
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # refused by the constructor below, with its own message
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def from_stack_file(path: str | Path) -> dict[str, Any]:
     """A `Pulumi.<stack>.yaml` read without the CLI: secure values become placeholders. A file that is
     not a stack file raises ConfigError naming the file, as a bad value does."""
     name = Path(path).name
     try:
-        document = yaml.safe_load(Path(path).read_text()) or {}
+        document = yaml.load(Path(path).read_text(), Loader=_UniqueKeyLoader) or {}
         _acyclic(document)
     except yaml.YAMLError as error:
         raise ConfigError([(f"({name})", f"not valid YAML: {error}")]) from None

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Iterator
 
 import promql_parser
 
 from . import registry
 from .docker_forms import docker_cpus
+from .duplicates import duplicate_problems, duplicates
 from .models.alertmanager import DEADMANS_SWITCH, Route
 from .models.base import duration_seconds
+from .models.grafana_env import value_problems
 from .models.service import byte_count, cpu_cores
 from .models.stack import StackConfig
+from .secret_refs import secret_problems
 
 Problem = tuple[str, str]
 
 # Single-binary deployments: more than one replica would split state (sqlite, local TSDB, in-memory traces).
-
-
-def _duplicates(names: list[str]) -> set[str]:
-    return {name for name, count in Counter(names).items() if count > 1}
 
 
 def _routes(routes: list[Route], path: str) -> Iterator[tuple[str, Route]]:
@@ -49,16 +47,12 @@ def _shadowed_routes(routes: list[Route], path: str) -> list[Problem]:
     return problems
 
 
-def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], list[Problem]]:
+def _alertmanager(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
     am = cfg.alertmanager
     errors: list[Problem] = []
     warnings: list[Problem] = []
     receivers = [r.name for r in am.receivers]
     intervals = [t.name for t in am.time_intervals]
-    for name in sorted(_duplicates(receivers)):
-        errors.append(("alertmanager.receivers", f"receiver {name!r} is defined more than once"))
-    for name in sorted(_duplicates(intervals)):
-        errors.append(("alertmanager.time_intervals", f"time interval {name!r} is defined more than once"))
     for index, name in enumerate(receivers):
         if name == DEADMANS_SWITCH:
             errors.append(
@@ -85,20 +79,6 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
                 if name not in intervals:
                     errors.append((f"{path}.{field}[{i}]", f"undefined time interval {name!r}"))
     warnings += _shadowed_routes(am.routes, "alertmanager.routes")
-    missing: dict[str, list[str]] = {}
-    for index, receiver in enumerate(am.receivers):
-        for field, secret in receiver.secret_names():
-            if secret not in secrets:
-                missing.setdefault(secret, []).append(f"alertmanager.receivers[{index}].{field}")
-    for secret, places in sorted(missing.items()):
-        hint = f"pulumi config set --secret --path 'observability:secrets.{secret}' ..."
-        if am.require_secrets:
-            errors += [(place, f"secret {secret!r} is not set ({hint})") for place in places]
-        else:
-            message = f"secret {secret!r} is not set, so that integration is left out ({hint})"
-            if len(places) > 1:
-                message += f"; also used by {', '.join(places[1:])}"
-            warnings.append((places[0], message))
     if am.deadmans_switch is None:
         warnings.append(
             (
@@ -116,16 +96,11 @@ def _alertmanager(cfg: StackConfig, secrets: set[str]) -> tuple[list[Problem], l
         if len(email_receivers) > 1:
             message += f"; also {', '.join(email_receivers[1:])}"
         (errors if am.require_secrets else warnings).append((email_receivers[0], message))
-    password = am.smtp.auth_password_secret
-    if am.sends_email and password and password not in secrets:
-        message = f"secret {password!r} is not set; e-mail is sent without SMTP authentication"
-        (errors if am.require_secrets else warnings).append(("alertmanager.smtp.auth_password_secret", message))
     return errors, warnings
 
 
 def _prometheus(cfg: StackConfig) -> list[Problem]:
     errors: list[Problem] = []
-    jobs = [job.job_name for job in cfg.prometheus.scrape_jobs]
     for index, job in enumerate(cfg.prometheus.scrape_jobs):
         if job.job_name in cfg.enabled():
             errors.append(
@@ -134,8 +109,6 @@ def _prometheus(cfg: StackConfig) -> list[Problem]:
                     f"{job.job_name!r} is the stack's own job for that service",
                 )
             )
-    for name in sorted(_duplicates(jobs)):
-        errors.append(("prometheus.scrape_jobs", f"job {name!r} is defined more than once"))
     for index, job in enumerate(cfg.prometheus.scrape_jobs):
         interval = job.scrape_interval or cfg.prometheus.scrape_interval
         if job.scrape_timeout and duration_seconds(job.scrape_timeout) > duration_seconds(interval):
@@ -151,8 +124,6 @@ def _prometheus(cfg: StackConfig) -> list[Problem]:
     for index, group in enumerate(cfg.prometheus.rule_groups):
         if group.name in builtin:
             errors.append((f"prometheus.rule_groups[{index}].name", f"rule group {group.name!r} is already shipped"))
-    for name in sorted(_duplicates([g.name for g in cfg.prometheus.rule_groups])):
-        errors.append(("prometheus.rule_groups", f"rule group {name!r} is defined more than once"))
     for gi, group in enumerate(cfg.prometheus.rule_groups):
         for ri, rule in enumerate(group.rules):
             if (rule.alert is None) == (rule.record is None):
@@ -221,8 +192,6 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
             if getattr(s3, field) not in secrets:
                 errors.append((f"loki.storage.s3.{field}", f"secret {getattr(s3, field)!r} is not set"))
     errors += _slo_shapes(cfg)
-    for name in sorted(_duplicates([slo.name for slo in cfg.slos])):
-        errors.append(("slos", f"SLO {name!r} is defined more than once"))
     return errors
 
 
@@ -238,7 +207,7 @@ def _docker(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
         except ValueError as error:
             errors.append((f"{registry.section(name)}.limits.cpu", str(error)))
     ports = [(name, cfg.section(name).host_port) for name in cfg.enabled() if cfg.section(name).host_port]
-    for port in sorted(_duplicates([port for _, port in ports])):
+    for port in sorted(duplicates([port for _, port in ports])):
         users = ", ".join(name for name, p in ports if p == port)
         errors.append(("common.docker", f"host port {port} is published by more than one service ({users})"))
     return errors, []
@@ -289,20 +258,23 @@ _TARGET_CHECKS = {"docker": _docker, "kubernetes": _kubernetes}
 
 
 def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
-    if not (cfg.grafana.enabled and cfg.grafana.dashboards_dir):
+    if not cfg.grafana.enabled:
         return []
+    problems = value_problems(dict(cfg.grafana.env))
+    if not cfg.grafana.dashboards_dir:
+        return problems
     from .content.dashboards import builtin_dashboards, load_user_dashboards
 
     try:
         user = load_user_dashboards(os.path.join(project_root, cfg.grafana.dashboards_dir))
     except ValueError as error:
-        return [("grafana.dashboards_dir", str(error))]
+        return problems + [("grafana.dashboards_dir", str(error))]
     shipped = {
         d["uid"]: name
         for folder in builtin_dashboards(list(cfg.slos), cfg.enabled()).values()
         for name, d in folder.items()
     }
-    return [
+    return problems + [
         (
             "grafana.dashboards_dir",
             f"{name}: uid {d['uid']!r} is the uid of the shipped dashboard "
@@ -313,33 +285,11 @@ def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
     ]
 
 
-def _secret_references(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
-    """A generated fallback is named when its secret is unset; a secret nothing refers to is likely a
-    misspelt name (the integration that should use it is then silently left out)."""
-    am = cfg.alertmanager
-    referenced = {name for receiver in am.receivers for _, name in receiver.secret_names()}
-    referenced |= {am.smtp.auth_password_secret, cfg.grafana.admin_password_secret}
-    if am.deadmans_switch and am.deadmans_switch.bearer_token_secret:
-        referenced.add(am.deadmans_switch.bearer_token_secret)
-    if cfg.loki.storage.type == "s3":
-        referenced |= {cfg.loki.storage.s3.access_key_secret, cfg.loki.storage.s3.secret_key_secret}
-    warnings: list[Problem] = []
-    if cfg.grafana.enabled and cfg.grafana.admin_password_secret not in secrets:
-        warnings.append(
-            (
-                "grafana.admin_password_secret",
-                f"secret {cfg.grafana.admin_password_secret!r} is not set: a random admin password is "
-                "generated (`pulumi stack output --show-secrets`, or `make password`)",
-            )
-        )
-    for name in sorted(secrets - referenced):
-        warnings.append((f"secrets.{name}", "set, but nothing in the stack refers to it (a misspelt secret name?)"))
-    return warnings
-
-
 def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) of a config whose sections each validated on their own."""
-    am_errors, am_warnings = _alertmanager(cfg, secrets)
+    am_errors, am_warnings = _alertmanager(cfg)
     target_errors, target_warnings = _TARGET_CHECKS[cfg.common.target](cfg)
     errors = am_errors + _prometheus(cfg) + _topology(cfg, secrets) + target_errors + _grafana(cfg, project_root)
-    return errors, am_warnings + target_warnings + _secret_references(cfg, secrets)
+    secret_errors, secret_warnings = secret_problems(cfg, secrets)
+    errors += duplicate_problems(cfg) + secret_errors
+    return errors, am_warnings + target_warnings + secret_warnings

@@ -462,7 +462,8 @@ class Alertmanager(RetainedService):
     # Where the always-firing Watchdog alert goes (a heartbeat service); a null receiver when unset.
     # Its route comes first in the tree and is not part of `routes`, so editing routes cannot lose it.
     deadmans_switch: WebhookConfig | None = None
-    # Fail the deploy, instead of warning and dropping the integration, when a receiver's secret is unset.
+    # Fail the deploy, instead of warning and dropping the integration, when a shipped receiver's secret is
+    # unset (a secret the config names itself fails it anyway: configs/secret_refs.py).
     require_secrets: bool = False
     storage_size: Bytes = "1Gi"
 

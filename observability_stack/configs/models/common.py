@@ -28,6 +28,10 @@ class DockerSettings(Model):
     def _scheme(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^(unix|ssh|tcp|npipe)://", value):
             raise ValueError("must start with unix://, ssh://, tcp:// or npipe://")
+        # The socket's path follows the scheme: unix://var/run/docker.sock is relative to wherever
+        # the provider happens to run.
+        if value is not None and value.startswith("unix://") and not value.startswith("unix:///"):
+            raise ValueError(f"{value!r}: the socket path must be absolute (unix:///var/run/docker.sock)")
         return value
 
 

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..registry import ServiceFacts, service
-from .base import Duration, Int, Model
+from .base import Duration, Int, Model, duration_seconds
 from .names import BucketName
-from .service import Image, Resources, RetainedService
+from .service import INT64_MAX, Image, Resources, RetainedService
+
+# What Loki 3.7 does with the limits this section sets, read in its source (pkg/validation/limits.go):
+# ingestion_rate_mb is a float64 read from YAML, so a number beyond float64 does not load; the burst
+# is turned into bytes as int(burst_mb * 2^20), which past int64 comes out negative (amd64) and
+# refuses every push.
+_MIB = 2**20
+MAX_RATE_MB = int(sys.float_info.max)
+MAX_BURST_MB = INT64_MAX // _MIB
+# 24h is Loki's documented shortest retention (docs/sources/operations/storage/retention.md), and
+# what Limits.Validate refuses at start for a per-stream retention. The global retention_period is
+# not checked at start (Config.Validate, pkg/loki/loki.go): a shorter one would start and keep less
+# than the documented minimum. Nor is a period that is not a multiple of 24h refused: that rule is
+# the table manager's, which this TSDB-and-compactor config does not run.
+MIN_RETENTION_SECONDS = 24 * 3600
 
 
 class S3Storage(Model):
@@ -46,9 +61,16 @@ class Loki(RetainedService):
     limits: Resources = Resources(cpu="1", memory="1Gi")
     retention: Duration = "744h"
     storage: LokiStorage = LokiStorage()
-    ingestion_rate_mb: Int = Field(16, ge=1)
-    ingestion_burst_size_mb: Int = Field(32, ge=1)
+    ingestion_rate_mb: Int = Field(16, ge=1, le=MAX_RATE_MB)
+    ingestion_burst_size_mb: Int = Field(32, ge=1, le=MAX_BURST_MB)
     reject_old_samples_max_age: Duration = "168h"
     # Loki ruler alerts (the seed's security patterns); routed through Alertmanager.
     security_rules: bool = True
     host_port: Int | None = None
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        if duration_seconds(value) < MIN_RETENTION_SECONDS:
+            raise ValueError(f"{value!r} is below 24h, the shortest retention Loki supports")
+        return value

@@ -88,6 +88,16 @@ def _absolute_path(value: str) -> str:
     return value
 
 
+def _host_path(value: str) -> str:
+    # Docker bind-mounts only an absolute host path (a relative one is read as a volume name), and
+    # the provider passes binds as host:container[:mode], so a ':' in the path splits it.
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not an absolute path on the host (e.g. /var/lib/docker)")
+    if ":" in value or "\0" in value:
+        raise ValueError(f"{value!r}: a host path for a Docker bind mount cannot hold ':'")
+    return value
+
+
 def _bucket(value: str) -> str:
     if not _BUCKET.match(value) or ".." in value or re.match(r"^\d+\.\d+\.\d+\.\d+$", value):
         raise ValueError(
@@ -105,4 +115,5 @@ ImageRepository = Annotated[str, AfterValidator(_repository)]
 IpAddress = Annotated[str, AfterValidator(_ip)]
 DockerName = Annotated[str, AfterValidator(_docker_name)]
 AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
+HostPath = Annotated[str, AfterValidator(_host_path)]
 BucketName = Annotated[str, AfterValidator(_bucket)]

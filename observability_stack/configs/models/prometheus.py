@@ -11,10 +11,12 @@ from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
 from .expressions import LabelName, PromQL, RuleTemplate
 from .names import AbsolutePath
-from .service import Image, Resources, RetainedService
+from .service import INT64_MAX, Image, Resources, RetainedService
 
 _JOB = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]*$")
 _TARGET = re.compile(r"^[A-Za-z0-9.\-\[\]:_]+:\d{1,5}$")
+# Prometheus reads retention sizes as powers of 1024 (units.Base2Bytes), into an int64 of bytes.
+_BASE2_UNITS = {unit: 1024**power for power, unit in enumerate(("B", "KB", "MB", "GB", "TB", "PB", "EB"))}
 
 
 class ScrapeJob(Model):
@@ -105,6 +107,9 @@ class Prometheus(RetainedService):
     @field_validator("retention_size")
     @classmethod
     def _retention_size(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^\d+(B|KB|MB|GB|TB|PB|EB)$", value):
+        match = re.match(r"^(\d+)(B|KB|MB|GB|TB|PB|EB)$", value or "")
+        if value is not None and not match:
             raise ValueError(f"{value!r} is not a size (e.g. 50GB)")
+        if match and int(match.group(1)) * _BASE2_UNITS[match.group(2)] > INT64_MAX:
+            raise ValueError(f"{value!r} is beyond the largest size Prometheus holds (2^63-1 bytes, just under 8EB)")
         return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..registry import ServiceFacts, service
 from .base import Int
+from .names import HostPath
 from .service import Image, Resources, Service
 
 
@@ -27,4 +28,4 @@ class Promtail(Service):
     limits: Resources = Resources(cpu="250m", memory="256Mi")
     host_port: Int | None = None
     # Where the Docker engine keeps container logs on the host (Docker target).
-    docker_root: str = "/var/lib/docker"
+    docker_root: HostPath = "/var/lib/docker"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator
@@ -11,28 +12,38 @@ from .base import Duration, Int, Model
 from .names import ImageRepository
 
 _CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
-_BYTES = re.compile(r"^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$")
+# Kubernetes' suffixes (resource.Quantity) without the milli and exponent forms.
+_BYTES = re.compile(r"^(\d+(?:\.\d+)?)(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 _BYTE_FACTORS = {
     "k": 10**3,
     "M": 10**6,
     "G": 10**9,
     "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
     "Ki": 2**10,
     "Mi": 2**20,
     "Gi": 2**30,
     "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
     None: 1,
 }
+# Kubernetes caps a quantity at 2^63-1 without a word (resource.Quantity), the Docker engine holds
+# memory in an int64 of bytes, and the kubelet CPU in an int64 of millicores: beyond, the amount
+# deployed is not the amount written.
+INT64_MAX = 2**63 - 1
 
 
-def cpu_cores(value: str) -> float:
+def cpu_cores(value: str) -> Fraction:
     number, milli = _CPU.match(value).groups()
-    return float(number) / (1000 if milli else 1)
+    return Fraction(number) / (1000 if milli else 1)
 
 
-def byte_count(value: str) -> float:
+def byte_count(value: str) -> Fraction:
+    """Exact, so a size next to the int64 limit is judged right (a float rounds 2^63-1 up)."""
     number, unit = _BYTES.match(value).groups()
-    return float(number) * _BYTE_FACTORS[unit]
+    return Fraction(number) * _BYTE_FACTORS[unit]
 
 
 def _cpu(value: str) -> str:
@@ -41,6 +52,8 @@ def _cpu(value: str) -> str:
         raise ValueError(f"{value!r} is not a CPU quantity{hint}: use cores or millicores, e.g. 500m, 1, 1.5")
     if cpu_cores(value) <= 0:
         raise ValueError(f"{value!r}: a CPU quantity must be above zero")
+    if cpu_cores(value) * 1000 > INT64_MAX:
+        raise ValueError(f"{value!r} is beyond the largest CPU quantity Kubernetes holds (2^63-1 millicores)")
     return value
 
 
@@ -50,6 +63,8 @@ def _bytes(value: str) -> str:
         raise ValueError(f"{value!r} is not a byte quantity{hint} (e.g. 512Mi, 1Gi, 10Gi)")
     if byte_count(value) <= 0:
         raise ValueError(f"{value!r}: a size must be above zero")
+    if byte_count(value) > INT64_MAX:
+        raise ValueError(f"{value!r} is beyond the largest size Kubernetes and Docker hold (2^63-1 bytes, under 8Ei)")
     return value
 
 

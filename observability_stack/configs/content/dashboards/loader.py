@@ -14,6 +14,7 @@ def load_user_dashboards(directory: str) -> dict[str, dict]:
         raise ValueError(f"dashboard directory {directory!r} does not exist or is not a directory")
     dashboards: dict[str, dict] = {}
     seen: dict[str, str] = {}
+    titles: dict[str, str] = {}
     for path in sorted(root.glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -37,5 +38,13 @@ def load_user_dashboards(directory: str) -> dict[str, dict]:
         if uid in seen:
             raise ValueError(f"{path}: uid {uid!r} is also the uid of {seen[uid]}; Grafana would load only one")
         seen[uid] = path.name
+        # Grafana's provisioning finds the duplicate title in the folder and then stops writing any
+        # of the folder's dashboards: edits to every file go unapplied, with a warning in its log.
+        title = data["title"].strip()
+        if title in titles:
+            raise ValueError(
+                f"{path}: title {title!r} is also the title of {titles[title]}; Grafana would stop updating the folder"
+            )
+        titles[title] = path.name
         dashboards[path.name] = data
     return dashboards
