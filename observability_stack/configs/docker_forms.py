@@ -27,16 +27,10 @@ is registered) and the Docker target.
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .models.service import INT64_MAX, byte_count
-
-_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
-
+from .units import INT64_MAX, byte_count, cpu_cores, duration_ns
 
 # What the engine appends to SecurityOpt for a container in the host's PID namespace.
 HOST_PID_SECURITY_OPTS = ("label=disable",)
@@ -44,11 +38,7 @@ HOST_PID_SECURITY_OPTS = ("label=disable",)
 
 def nano_cpus(quantity: str) -> int:
     """A Kubernetes CPU quantity ("500m", "1", "1.5") in the engine's NanoCPUs."""
-    match = _QUANTITY.match(quantity)
-    if not match:
-        raise ValueError(f"{quantity!r} is not a CPU quantity (e.g. 250m, 1, 1.5)")
-    cores = Fraction(match.group(1)) / (1000 if match.group(2) else 1)
-    nanos = cores * 10**9
+    nanos = cpu_cores(quantity) * 10**9
     if nanos.denominator != 1:
         raise ValueError(f"{quantity!r} is finer than the engine's 1e-9 CPU")
     if nanos > INT64_MAX:
@@ -87,14 +77,6 @@ def docker_cpus(quantity: str) -> str:
             f"would replace the container on every `pulumi up`; pick a value such as 250m, 500m or 1"
         )
     return stored
-
-
-def duration_ns(text: str) -> int:
-    """A Go duration ("15s", "1m0s", "1.5s"), as time.ParseDuration reads it."""
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"{text!r} is not a Go duration")
-    return sum(int(Fraction(number) * _NS[unit]) for number, unit in parts)
 
 
 def go_duration(text: str) -> str:

@@ -9,6 +9,7 @@ import re
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ...configs.units import duration_ns
 from ..workload import Workload
 
 core = k8s.core.v1
@@ -46,8 +47,8 @@ def config_digest(w: Workload) -> str:
 
 
 def _seconds(duration: str) -> int:
-    number, unit = re.match(r"^(\d+)([smh]?)$", duration).groups()
-    return int(number) * {"": 1, "s": 1, "m": 60, "h": 3600}[unit]
+    # A health check's start period is a Go duration, the form the Docker Engine takes (`1m30s`).
+    return duration_ns(duration) // 10**9
 
 
 def _probes(w: Workload) -> dict:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
-# Prometheus' duration grammar (model.ParseDuration): units from largest to smallest, each at most once.
-_DURATION = re.compile(r"^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$")
-_UNIT_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+from ..units import PROMETHEUS_DURATION, duration_seconds
 
 
 class Model(BaseModel):
@@ -19,19 +16,11 @@ class Model(BaseModel):
 
 
 def _check_duration(value: str) -> str:
-    if not value or value == "0" or not _DURATION.match(value):
+    if not value or value == "0" or not PROMETHEUS_DURATION.match(value):
         raise ValueError(f"{value!r} is not a duration (expected e.g. 30s, 5m, 1h30m, 15d)")
     if duration_seconds(value) * 1e9 > 2**63 - 1:
         raise ValueError(f"{value!r} is beyond the longest duration Prometheus and Alertmanager hold (about 292y)")
     return value
-
-
-def duration_seconds(value: str) -> float:
-    """Seconds in a Prometheus-style duration string."""
-    total = 0.0
-    for amount, unit in re.findall(r"(\d+)(ms|y|w|d|h|m|s)", value):
-        total += int(amount) * _UNIT_SECONDS[unit]
-    return total
 
 
 Duration = Annotated[str, AfterValidator(_check_duration)]

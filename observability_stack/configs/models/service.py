@@ -3,52 +3,18 @@
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator
 
+from ..units import BYTES, CPU, INT64_MAX, byte_count, cpu_cores
 from .base import Duration, Int, Model
 from .names import ImageRepository
 
-_CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
-# Kubernetes' suffixes (resource.Quantity) without the milli and exponent forms.
-_BYTES = re.compile(r"^(\d+(?:\.\d+)?)(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_BYTE_FACTORS = {
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "P": 10**15,
-    "E": 10**18,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-    None: 1,
-}
-# Kubernetes caps a quantity at 2^63-1 without a word (resource.Quantity), the Docker engine holds
-# memory in an int64 of bytes, and the kubelet CPU in an int64 of millicores: beyond, the amount
-# deployed is not the amount written.
-INT64_MAX = 2**63 - 1
-
-
-def cpu_cores(value: str) -> Fraction:
-    number, milli = _CPU.match(value).groups()
-    return Fraction(number) / (1000 if milli else 1)
-
-
-def byte_count(value: str) -> Fraction:
-    """Exact, so a size next to the int64 limit is judged right (a float rounds 2^63-1 up)."""
-    number, unit = _BYTES.match(value).groups()
-    return Fraction(number) * _BYTE_FACTORS[unit]
-
 
 def _cpu(value: str) -> str:
-    if not _CPU.match(value):
-        hint = " (that is a memory unit)" if _BYTES.match(value) else ""
+    if not CPU.match(value):
+        hint = " (that is a memory unit)" if BYTES.match(value) else ""
         raise ValueError(f"{value!r} is not a CPU quantity{hint}: use cores or millicores, e.g. 500m, 1, 1.5")
     if cpu_cores(value) <= 0:
         raise ValueError(f"{value!r}: a CPU quantity must be above zero")
@@ -58,7 +24,7 @@ def _cpu(value: str) -> str:
 
 
 def _bytes(value: str) -> str:
-    if not _BYTES.match(value):
+    if not BYTES.match(value):
         hint = " ('m' is milli: a thousandth of a byte; use Mi or M)" if re.match(r"^\d+(\.\d+)?m$", value) else ""
         raise ValueError(f"{value!r} is not a byte quantity{hint} (e.g. 512Mi, 1Gi, 10Gi)")
     if byte_count(value) <= 0:
