@@ -1,16 +1,11 @@
 """Every class of bad stack config fails early, in one error, naming the config path of each problem."""
 
 import pytest
+from config_error_helpers import assert_reported, problems
 
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import load
 from tools.mockrun import run_program
-
-
-def problems(config: dict) -> list[tuple[str, str]]:
-    with pytest.raises(ConfigError) as info:
-        load(config)
-    return info.value.problems
 
 
 def paths(config: dict) -> set[str]:
@@ -468,11 +463,7 @@ def test_ingress_risks_allowed_explicitly_are_warnings():
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_config_names_its_path(name):
-    config, path, fragment = CASES[name]
-    found = problems(config)
-    matching = [message for where, message in found if where == path]
-    assert matching, f"no problem reported at {path}; got {found}"
-    assert any(fragment in message for message in matching), matching
+    assert_reported(*CASES[name])
 
 
 def test_every_problem_is_reported_at_once():

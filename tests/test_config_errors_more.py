@@ -7,18 +7,12 @@ import json
 
 import pulumi
 import pytest
+from config_error_helpers import assert_reported, problems
 
 from observability_stack.configs.docker_forms import docker_cpus
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import from_stack_file, load
 from tools.mockrun import run_program
-
-
-def problems(config: dict) -> list[tuple[str, str]]:
-    with pytest.raises(ConfigError) as info:
-        load(config)
-    return info.value.problems
-
 
 INHIBIT = {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"']}
 KUBERNETES = {"observability:common": {"target": "kubernetes"}}
@@ -201,11 +195,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_config_names_its_path(name):
-    config, path, fragment = CASES[name]
-    found = problems(config)
-    matching = [message for where, message in found if where == path]
-    assert matching, f"no problem reported at {path}; got {found}"
-    assert any(fragment in message for message in matching), matching
+    assert_reported(*CASES[name])
 
 
 def test_each_class_is_reported_in_one_error():
