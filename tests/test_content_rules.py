@@ -19,6 +19,8 @@ API = {"job": "prsm-api", "instance": "api-0:8000"}
 API_SEL = 'job="prsm-api",instance="api-0:8000"'
 PROM_SEL = 'job="prometheus",instance="prometheus:9090"'
 AM_SEL = 'job="alertmanager",instance="alertmanager:9093",integration="slack"'
+MESH_SEL = 'job="alertmanager",instance="alertmanager-0:9093"'
+REPLICAS = {"prometheus": 2, "alertmanager": 3}  # the HA alerts exist only for replicated services
 
 
 class Case(NamedTuple):
@@ -179,11 +181,26 @@ CASES = [
         {"severity": "warning", "category": "stack", "job": "loki", "route": "push"},
     ),
     Case("Watchdog", {'up{job="prometheus"}': "1x3"}, None, "1m", {"severity": "none", "category": "stack"}),
+    # HA (REPLICAS): the survivor of the pair sees its peer's scrape fail.
+    Case(
+        "PrometheusReplicaMissing",
+        {f'up{{job="prometheus",instance="prometheus-{i}:9090"}}': v for i, v in ((0, "1x10"), (1, "1 1 0x8"))},
+        {f'up{{job="prometheus",instance="prometheus-{i}:9090"}}': "1x10" for i in (0, 1)},
+        "8m",
+        {"severity": "warning", "category": "stack", "job": "prometheus"},
+    ),
+    Case(
+        "AlertmanagerClusterMembersMissing",
+        {f"alertmanager_cluster_members{{{MESH_SEL}}}": "3 3 2x8"},
+        {f"alertmanager_cluster_members{{{MESH_SEL}}}": "3x10"},
+        "8m",
+        {"severity": "warning", "category": "stack", "job": "alertmanager", "instance": "alertmanager-0:9093"},
+    ),
 ]
 
 
 def _groups() -> list[dict]:
-    return seed_rule_groups() + meta_rule_groups(list(SERVICES))
+    return seed_rule_groups() + meta_rule_groups(list(SERVICES), REPLICAS)
 
 
 def test_every_alert_has_a_unit_test_case():
@@ -226,6 +243,21 @@ def test_meta_rules_only_for_enabled_services(enabled):
     assert ("PrometheusRuleEvaluationFailures" in names) == ("prometheus" in enabled)
     assert ("AlertmanagerNotificationsFailing" in names) == ("alertmanager" in enabled)
     assert ("LokiRequestErrors" in names) == ("loki" in enabled)
+    assert not {"PrometheusReplicaMissing", "AlertmanagerClusterMembersMissing"} & names  # one replica each
+
+
+@pytest.mark.parametrize("replicas", [{}, {"prometheus": 1, "alertmanager": 1}, {"prometheus": 2}, REPLICAS])
+def test_ha_rules_only_for_replicated_services(replicas):
+    names = alert_names(meta_rule_groups(list(SERVICES), replicas))
+    assert ("PrometheusReplicaMissing" in names) == (replicas.get("prometheus", 1) > 1)
+    assert ("AlertmanagerClusterMembersMissing" in names) == (replicas.get("alertmanager", 1) > 1)
+
+
+def test_ha_rules_compare_with_the_configured_replicas():
+    (group,) = meta_rule_groups(list(SERVICES), {"prometheus": 3, "alertmanager": 5})
+    rules = {r["alert"]: r for r in group["rules"]}
+    assert rules["PrometheusReplicaMissing"]["expr"].endswith("< 3")
+    assert rules["AlertmanagerClusterMembersMissing"]["expr"].endswith("< 5")
 
 
 def test_meta_rules_reject_unknown_service():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import registry
 
 RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/observability"
@@ -85,6 +87,33 @@ def _alertmanager_rules() -> list[dict]:
     ]
 
 
+def _alertmanager_mesh_rule(replicas: int) -> dict:
+    # Each member reports the mesh as it sees it: a dead member drops out of every survivor's count
+    # (its own `up` is AlertmanagerDown), a partitioned one counts fewer than the rest.
+    return alert(
+        "AlertmanagerClusterMembersMissing",
+        f'alertmanager_cluster_members{{job="alertmanager"}} < {replicas}',
+        "5m",
+        "warning",
+        "Alertmanager's gossip mesh is missing members",
+        f"{{{{ $labels.instance }}}} sees {{{{ $value }}}} of the {replicas} Alertmanagers: a dead member "
+        "leaves less failover, a partitioned one sends duplicate notifications of its own",
+    )
+
+
+def _prometheus_pair_rule(replicas: int) -> dict:
+    # Every replica scrapes every other one, so a survivor counts the missing copy as not up.
+    return alert(
+        "PrometheusReplicaMissing",
+        f'count by (job) (up{{job="prometheus"}} == 1) < {replicas}',
+        "5m",
+        "warning",
+        "A Prometheus replica of the HA set is not running",
+        f"only {{{{ $value }}}} of the {replicas} Prometheus replicas are up: the others still evaluate and "
+        "alert, with less failover left, and the missing copy's data has a gap",
+    )
+
+
 def _loki_rules() -> list[dict]:
     errors = 'loki_request_duration_seconds_count{job="loki",status_code=~"5.."}'
     total = 'loki_request_duration_seconds_count{job="loki"}'
@@ -114,7 +143,9 @@ def _watchdog() -> dict:
     )
 
 
-def meta_rule_groups(enabled: list[str]) -> list[dict]:
+def meta_rule_groups(enabled: list[str], replicas: Mapping[str, int] | None = None) -> list[dict]:
+    """`replicas`: each replicated service's count; the HA alerts exist only for more than one."""
+    replicas = replicas or {}
     known = registry.names()
     unknown = sorted(set(enabled) - set(known))
     if unknown:
@@ -123,8 +154,12 @@ def meta_rule_groups(enabled: list[str]) -> list[dict]:
     rules = [_down(s) for s in on]
     if "prometheus" in on:
         rules += _prometheus_rules()
+    if "prometheus" in on and replicas.get("prometheus", 1) > 1:
+        rules.append(_prometheus_pair_rule(replicas["prometheus"]))
     if "alertmanager" in on:
         rules += _alertmanager_rules()
+        if replicas.get("alertmanager", 1) > 1:
+            rules.append(_alertmanager_mesh_rule(replicas["alertmanager"]))
     if "loki" in on:
         rules += _loki_rules()
     rules.append(_watchdog())

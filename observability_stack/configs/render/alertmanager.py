@@ -147,10 +147,21 @@ def render_alertmanager(ctx: RenderContext) -> dict[str, str]:
     return {"alertmanager.yml": to_yaml(alertmanager_yml(ctx.cfg, ctx.secrets, ctx.secret_dir))}
 
 
+# Silences and the notification log reach the data directory only as snapshots, written on this
+# interval and on a clean shutdown. Upstream's 15m default means a SIGKILL, an OOM kill or a lost node
+# forgets up to 15 minutes of silences (the alerts page again) and of sent notifications (they are
+# sent again); a mesh gets them back from its peers, a lone instance (every Docker deployment) cannot.
+# A snapshot is one small file rewritten whole, so once a minute costs next to nothing.
+MAINTENANCE_INTERVAL = "1m"
+
+
 def alertmanager_args(cfg: StackConfig, config_dir: str, data_dir: str, cluster: list[tuple[str, str]]) -> list[str]:
     flags = [
         ("config.file", f"{config_dir}/alertmanager.yml"),
         ("storage.path", data_dir),
         ("data.retention", cfg.alertmanager.retention),
     ]
+    # Left to the user's extra_args when they set it: kingpin refuses a flag given twice.
+    if not any(arg.startswith("--data.maintenance-interval") for arg in cfg.alertmanager.extra_args):
+        flags.append(("data.maintenance-interval", MAINTENANCE_INTERVAL))
     return command_line(flags + cluster, cfg.alertmanager.extra_args)

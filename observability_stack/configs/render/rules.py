@@ -14,7 +14,7 @@ def rule_files(cfg: StackConfig, include_user: bool = True) -> dict[str, list[di
     """File name (relative to the rules directory) -> rule groups. Empty files are left out."""
     files = {
         "prsm.yml": seed_rule_groups() if cfg.prometheus.default_rules else [],
-        "stack.yml": meta_rule_groups(cfg.enabled()),
+        "stack.yml": meta_rule_groups(cfg.enabled(), {s: cfg.section(s).replicas for s in cfg.enabled()}),
         "hosts.yml": host_rule_groups(cfg.enabled()),
         "slo.yml": slo_rule_groups(cfg.slos),
         "user.yml": [group.as_dict() for group in cfg.prometheus.rule_groups] if include_user else [],
