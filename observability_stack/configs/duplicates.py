@@ -8,11 +8,9 @@ from collections.abc import Hashable, Iterable
 
 from .models.stack import StackConfig
 from .render.common import TOPOLOGIES
+from .render.prometheus import POD_JOB
 
 Problem = tuple[str, str]
-
-# The scrape job the stack adds on Kubernetes for annotated pods (render/prometheus.py).
-POD_JOB = "kubernetes-pods"
 
 
 def duplicates(names: Iterable[Hashable]) -> list:

@@ -9,6 +9,9 @@ from .alloy import remote_writers
 from .common import PORTS, RenderContext, Topology, command_line, to_yaml
 from .rules import render_rule_files
 
+# The stack's own job for annotated pods; a user job of this name would be a second one (duplicates.py).
+POD_JOB = "kubernetes-pods"
+
 # The conventional prometheus.io/* annotations, as in Prometheus' own kubernetes example config.
 _POD_RELABELING = [
     {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], "action": "keep", "regex": "true"},
@@ -82,9 +85,7 @@ def _pod_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
     enabled = cfg.prometheus.kubernetes_pods
     if not topology.pod_discovery or enabled is False:
         return []
-    return [
-        {"job_name": "kubernetes-pods", "kubernetes_sd_configs": [{"role": "pod"}], "relabel_configs": _POD_RELABELING}
-    ]
+    return [{"job_name": POD_JOB, "kubernetes_sd_configs": [{"role": "pod"}], "relabel_configs": _POD_RELABELING}]
 
 
 def _user_jobs(cfg: StackConfig) -> list[dict]:
