@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from observability_stack.configs.render.alertmanager import alertmanager_args, used_secrets
+from observability_stack.configs.render.alertmanager import alertmanager_args
 from observability_stack.configs.render.common import PORTS, replica_address
 from observability_stack.configs.render.zoneinfo import ZONEINFO_DIR, zoneinfo_files
 
@@ -20,7 +20,6 @@ class Alertmanager(ServiceComponent):
         cfg = args.config
         port, cluster = PORTS["alertmanager"], PORTS["alertmanager_cluster"]
         replicas = cfg.alertmanager.replicas
-        secrets = {name: args.secrets.get(name) for name in used_secrets(cfg, args.secrets.names())}
         workload = self.base(
             args,
             args=[],
@@ -28,7 +27,6 @@ class Alertmanager(ServiceComponent):
             health=HealthCheck.http("/-/ready", port),
             kind="stateful",
             metrics_port="web",
-            secret_files=secrets,
             binary_files=zoneinfo_files(cfg),
         )
         if workload.binary_files:

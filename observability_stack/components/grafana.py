@@ -24,13 +24,6 @@ class Grafana(ServiceComponent):
     def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         port = PORTS["grafana"]
-        password = args.secrets.get(cfg.grafana.admin_password_secret)
-        if password is None:
-            generated = random.RandomPassword(
-                "grafana-admin-password", length=24, special=False, opts=pulumi.ResourceOptions(parent=self)
-            )
-            password = generated.result
-        self.admin_password = pulumi.Output.secret(password)
         workload = self.base(
             args,
             args=[],
@@ -39,8 +32,17 @@ class Grafana(ServiceComponent):
             kind="stateless",
             metrics_port="web",
             user="472:0",
-            secret_files={ADMIN_PASSWORD_FILE: self.admin_password},
         )
+        # The admin password's file, when its secret is set (the model declares it); otherwise one
+        # generated once and kept in state.
+        password = workload.secret_files.get(ADMIN_PASSWORD_FILE)
+        if password is None:
+            generated = random.RandomPassword(
+                "grafana-admin-password", length=24, special=False, opts=pulumi.ResourceOptions(parent=self)
+            )
+            password = generated.result
+        self.admin_password = pulumi.Output.secret(password)
+        workload.secret_files[ADMIN_PASSWORD_FILE] = self.admin_password
         workload.env = grafana_env(cfg, workload.config_dir, workload.secret_dir)
         return workload
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from observability_stack.configs import registry
 from observability_stack.configs.render.common import PORTS
-from observability_stack.configs.render.loki import S3_ENV, loki_args
+from observability_stack.configs.render.loki import loki_args
 
 from .service import ServiceArgs, ServiceComponent
 from .workload import HealthCheck, Port, Workload
@@ -19,10 +19,6 @@ class Loki(ServiceComponent):
     def describe(self, args: ServiceArgs) -> Workload:
         cfg = args.config
         port = PORTS["loki"]
-        secret_env = {}
-        if cfg.loki.storage.type == "s3":
-            s3 = cfg.loki.storage.s3
-            secret_env = {env: args.secrets.get(getattr(s3, field)) for field, env in S3_ENV.items()}
         workload = self.base(
             args,
             args=[],
@@ -33,7 +29,6 @@ class Loki(ServiceComponent):
             kind="stateful",
             metrics_port="http",
             user="10001:10001",
-            secret_env=secret_env,
         )
         workload.args = loki_args(cfg, workload.config_dir)
         return workload

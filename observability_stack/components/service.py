@@ -12,6 +12,7 @@ from observability_stack.configs.models.service import Image, Service
 from observability_stack.configs.models.stack import StackConfig
 from observability_stack.configs.render.common import CONFIG_DIRS, DATA_DIRS, SECRET_DIRS
 from observability_stack.configs.render.files import service_files
+from observability_stack.configs.secret_walk import delivered
 from observability_stack.configs.secrets import Secrets
 
 from .workload import Workload
@@ -104,6 +105,9 @@ class ServiceComponent(pulumi.ComponentResource):
     def base(self, args: ServiceArgs, /, **fields) -> Workload:
         cfg = args.config
         settings = self.settings
+        # Every secret its section refers to and it needs, as the models declare them, so a new
+        # integration's secret reaches the service without a line here or in the component.
+        secret_files, secret_env = delivered(cfg, self.SERVICE, args.secrets)
         values = dict(
             service=self.SERVICE,
             image=image_ref(settings.image, cfg.common.image_registry),
@@ -112,6 +116,8 @@ class ServiceComponent(pulumi.ComponentResource):
             config_dir=CONFIG_DIRS[self.SERVICE],
             config_files=service_files(cfg, self.SERVICE, args.secrets.names(), args.project_root),
             secret_dir=SECRET_DIRS[self.SERVICE],
+            secret_files=secret_files,
+            secret_env=secret_env,
             env=dict(settings.env),
             data_dir=DATA_DIRS[self.SERVICE],
             data_size=settings.storage_size,

@@ -150,7 +150,7 @@ def _slo_shapes(cfg: StackConfig) -> list[Problem]:
     return problems
 
 
-def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
+def _topology(cfg: StackConfig) -> list[Problem]:
     errors: list[Problem] = []
     for name in registry.names():
         service, key = cfg.section(name), registry.section(name)
@@ -186,11 +186,6 @@ def _topology(cfg: StackConfig, secrets: set[str]) -> list[Problem]:
     for name in cfg.enabled():
         if registry.facts(name).log_collector and "loki" not in cfg.enabled():
             errors.append((f"{registry.section(name)}.enabled", f"{name} ships logs to Loki, which is disabled"))
-    if cfg.loki.storage.type == "s3":
-        s3 = cfg.loki.storage.s3
-        for field in ("access_key_secret", "secret_key_secret"):
-            if getattr(s3, field) not in secrets:
-                errors.append((f"loki.storage.s3.{field}", f"secret {getattr(s3, field)!r} is not set"))
     errors += _slo_shapes(cfg)
     return errors
 
@@ -289,7 +284,7 @@ def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") ->
     """(errors, warnings) of a config whose sections each validated on their own."""
     am_errors, am_warnings = _alertmanager(cfg)
     target_errors, target_warnings = _TARGET_CHECKS[cfg.common.target](cfg)
-    errors = am_errors + _prometheus(cfg) + _topology(cfg, secrets) + target_errors + _grafana(cfg, project_root)
+    errors = am_errors + _prometheus(cfg) + _topology(cfg) + target_errors + _grafana(cfg, project_root)
     secret_errors, secret_warnings = secret_problems(cfg, secrets)
     errors += duplicate_problems(cfg) + secret_errors
     return errors, am_warnings + target_warnings + secret_warnings

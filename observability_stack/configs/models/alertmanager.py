@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from typing import Annotated
 
 import re2
 from pydantic import Field, field_validator, model_validator
@@ -11,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
 from .expressions import GroupBy, LabelNames, NotificationTemplate
+from .secret import SecretRef
 from .service import Bytes, Image, RetainedService
 
 # Alertmanager's matcher syntax: label (bare, or quoted for UTF-8 names), operator, quoted or bare value.
@@ -80,7 +82,7 @@ def _matchers(value: list[str]) -> list[str]:
 
 class SlackConfig(Model):
     # Name of the entry in `observability:secrets` holding the webhook URL.
-    webhook_secret: str
+    webhook_secret: Annotated[str, SecretRef(key="api_url_file")]
     channel: str
     title: NotificationTemplate | None = None
     text: NotificationTemplate | None = None
@@ -96,7 +98,7 @@ class SlackConfig(Model):
 
 
 class PagerDutyConfig(Model):
-    routing_key_secret: str
+    routing_key_secret: Annotated[str, SecretRef(key="routing_key_file")]
     severity: str = "critical"
     description: NotificationTemplate | None = None
     details: dict[str, NotificationTemplate] = Field(default_factory=dict)
@@ -126,10 +128,30 @@ class WebhookConfig(Model):
     # Plain config: `url_file` arrived after Alertmanager 0.25, and the config must load in both.
     # Put a token in `bearer_token_secret` (sent as an Authorization header), not in the URL.
     url: str
-    bearer_token_secret: str | None = None
+    bearer_token_secret: Annotated[
+        str | None,
+        SecretRef(
+            key="credentials_file",
+            essential=False,
+            warning="secret {name!r} is not set: the webhook is called without it ({hint})",
+        ),
+    ] = None
     send_resolved: bool = True
 
     _check_url = field_validator("url")(classmethod(lambda cls, v: _http_url(v)))
+
+
+class DeadmansSwitch(WebhookConfig):
+    # The Watchdog's webhook: the same fields, but an unset token has its own message (the heartbeat
+    # is what tells the outside world the alert path works).
+    bearer_token_secret: Annotated[
+        str | None,
+        SecretRef(
+            key="credentials_file",
+            essential=False,
+            error="secret {name!r} is not set: the heartbeat would be sent without it ({hint})",
+        ),
+    ] = None
 
 
 class Receiver(Model):
@@ -145,17 +167,6 @@ class Receiver(Model):
         if not _NAME.match(value):
             raise ValueError(f"{value!r} is not a valid receiver name")
         return value
-
-    def secret_names(self) -> list[tuple[str, str]]:
-        """(field path below the receiver, secret name) for every secret it reads."""
-        refs = []
-        if self.slack:
-            refs.append(("slack.webhook_secret", self.slack.webhook_secret))
-        if self.pagerduty:
-            refs.append(("pagerduty.routing_key_secret", self.pagerduty.routing_key_secret))
-        if self.webhook and self.webhook.bearer_token_secret:
-            refs.append(("webhook.bearer_token_secret", self.webhook.bearer_token_secret))
-        return refs
 
 
 class Route(Model):
@@ -318,7 +329,16 @@ class Smtp(Model):
     smarthost: str | None = None
     from_: str = Field("noreply@company.com", alias="from")
     auth_username: str | None = "noreply@company.com"
-    auth_password_secret: str | None = "smtp_password"
+    auth_password_secret: Annotated[
+        str | None,
+        SecretRef(
+            key="smtp_auth_password_file",
+            essential=False,
+            needed=lambda alertmanager: alertmanager.sends_email,
+            error="secret {name!r} is not set; e-mail is sent without SMTP authentication",
+            warning="secret {name!r} is not set; e-mail is sent without SMTP authentication",
+        ),
+    ] = "smtp_password"
     require_tls: bool = True
 
     model_config = Model.model_config | {"populate_by_name": True}
@@ -461,7 +481,7 @@ class Alertmanager(RetainedService):
     inhibit_rules: list[InhibitRule] = Field(default_factory=_seed_inhibitions)
     # Where the always-firing Watchdog alert goes (a heartbeat service); a null receiver when unset.
     # Its route comes first in the tree and is not part of `routes`, so editing routes cannot lose it.
-    deadmans_switch: WebhookConfig | None = None
+    deadmans_switch: DeadmansSwitch | None = None
     # Fail the deploy, instead of warning and dropping the integration, when a shipped receiver's secret is
     # unset (a secret the config names itself fails it anyway: configs/secret_refs.py).
     require_secrets: bool = False

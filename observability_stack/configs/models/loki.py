@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model, duration_seconds
 from .names import BucketName
+from .secret import SecretRef
 from .service import INT64_MAX, Image, Resources, RetainedService
 
 # What Loki 3.7 does with the limits this section sets, read in its source (pkg/validation/limits.go):
@@ -27,6 +28,17 @@ MAX_BURST_MB = INT64_MAX // _MIB
 MIN_RETENTION_SECONDS = 24 * 3600
 
 
+def _s3_key(key: str, env: str) -> SecretRef:
+    # Only with S3 storage; and required: Loki cannot reach the bucket without it, whatever its name.
+    return SecretRef(
+        key=key,
+        env=env,
+        required=True,
+        applies=lambda loki: loki.storage.type == "s3",
+        error="secret {name!r} is not set",
+    )
+
+
 class S3Storage(Model):
     bucket: BucketName | None = None
     endpoint: str | None = None
@@ -34,8 +46,11 @@ class S3Storage(Model):
     # MinIO and most self-hosted stores need path-style URLs.
     s3forcepathstyle: bool = False
     insecure: bool = False
-    access_key_secret: str = "loki_s3_access_key_id"
-    secret_key_secret: str = "loki_s3_secret_access_key"
+    # Loki reads the keys from the environment (-config.expand-env): a Secret's variables, not files.
+    access_key_secret: Annotated[str, _s3_key("access_key_id", "LOKI_S3_ACCESS_KEY_ID")] = "loki_s3_access_key_id"
+    secret_key_secret: Annotated[str, _s3_key("secret_access_key", "LOKI_S3_SECRET_ACCESS_KEY")] = (
+        "loki_s3_secret_access_key"
+    )
 
 
 class LokiStorage(Model):

@@ -1,10 +1,13 @@
-"""alertmanager.yml: every secret is referenced through a *_file field, never written into the text."""
+"""alertmanager.yml: every secret is referenced through a *_file field, never written into the text.
+Those fields, and whether an integration is rendered at all, come from the secret references the
+models declare (configs/secret_walk.py), as does the set of files the container receives."""
 
 from __future__ import annotations
 
 from ..models.alertmanager import DEADMANS_SWITCH, Receiver, Route, TimeInterval, WebhookConfig
 from ..models.stack import StackConfig
 from ..registry import renders
+from ..secret_walk import SecretFields
 from .common import RenderContext, command_line, to_yaml
 
 
@@ -26,26 +29,20 @@ def _route(route: Route) -> dict:
     return data
 
 
-def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str, email_on: bool) -> dict:
+def _receiver(receiver: Receiver, secrets: SecretFields, email_on: bool) -> dict:
     """Integrations whose secret (or, for e-mail, smarthost) is unset are left out: the receiver stays
     valid, and silent."""
     data: dict = {"name": receiver.name}
     slack = receiver.slack
-    if slack and slack.webhook_secret in secrets:
-        entry = {
-            "api_url_file": f"{secret_dir}/{slack.webhook_secret}",
-            "channel": slack.channel,
-            "send_resolved": slack.send_resolved,
-        }
+    files = secrets.of(slack) if slack else None
+    if slack and files is not None:
+        entry = {**files, "channel": slack.channel, "send_resolved": slack.send_resolved}
         entry.update({k: getattr(slack, k) for k in ("title", "text", "color") if getattr(slack, k) is not None})
         data["slack_configs"] = [entry]
     pd = receiver.pagerduty
-    if pd and pd.routing_key_secret in secrets:
-        entry = {
-            "routing_key_file": f"{secret_dir}/{pd.routing_key_secret}",
-            "severity": pd.severity,
-            "send_resolved": pd.send_resolved,
-        }
+    files = secrets.of(pd) if pd else None
+    if pd and files is not None:
+        entry = {**files, "severity": pd.severity, "send_resolved": pd.send_resolved}
         if pd.description:
             entry["description"] = pd.description
         if pd.details:
@@ -62,20 +59,19 @@ def _receiver(receiver: Receiver, secrets: set[str], secret_dir: str, email_on: 
             entry["text"] = email.body
         data["email_configs"] = [entry]
     if receiver.webhook:
-        data["webhook_configs"] = [_webhook(receiver.webhook, secrets, secret_dir)]
+        data["webhook_configs"] = [_webhook(receiver.webhook, secrets)]
     return data
 
 
-def _webhook(hook: WebhookConfig, secrets: set[str], secret_dir: str) -> dict:
+def _webhook(hook: WebhookConfig, secrets: SecretFields) -> dict:
     entry: dict = {"url": hook.url, "send_resolved": hook.send_resolved}
-    if hook.bearer_token_secret and hook.bearer_token_secret in secrets:
-        entry["http_config"] = {
-            "authorization": {"type": "Bearer", "credentials_file": f"{secret_dir}/{hook.bearer_token_secret}"}
-        }
+    files = secrets.of(hook)
+    if files:  # the token's file, as a bearer token
+        entry["http_config"] = {"authorization": {"type": "Bearer", **files}}
     return entry
 
 
-def _deadmans_switch(cfg: StackConfig, secrets: set[str], secret_dir: str) -> tuple[dict, dict]:
+def _deadmans_switch(cfg: StackConfig, secrets: SecretFields) -> tuple[dict, dict]:
     """The Watchdog route, first in the tree, and its receiver (null without a configured webhook)."""
     route = {
         "receiver": DEADMANS_SWITCH,
@@ -86,7 +82,7 @@ def _deadmans_switch(cfg: StackConfig, secrets: set[str], secret_dir: str) -> tu
     }
     receiver: dict = {"name": DEADMANS_SWITCH}
     if cfg.alertmanager.deadmans_switch:
-        receiver["webhook_configs"] = [_webhook(cfg.alertmanager.deadmans_switch, secrets, secret_dir)]
+        receiver["webhook_configs"] = [_webhook(cfg.alertmanager.deadmans_switch, secrets)]
     return route, receiver
 
 
@@ -98,8 +94,10 @@ def _time_interval(interval: TimeInterval) -> dict:
     return {"name": interval.name, "time_intervals": specs}
 
 
-def alertmanager_yml(cfg: StackConfig, secrets: set[str], secret_dir: str) -> dict:
+def alertmanager_yml(cfg: StackConfig, secret_names: set[str], secret_dir: str) -> dict:
+    """`secret_names`: the secrets that are set; `secret_dir`: where the container finds them."""
     am = cfg.alertmanager
+    secrets = SecretFields(cfg, secret_names, secret_dir)
     global_: dict = {"resolve_timeout": am.resolve_timeout}
     if am.sends_email:
         smtp = am.smtp
@@ -108,8 +106,7 @@ def alertmanager_yml(cfg: StackConfig, secrets: set[str], secret_dir: str) -> di
         )
         if smtp.auth_username:
             global_["smtp_auth_username"] = smtp.auth_username
-        if smtp.auth_password_secret and smtp.auth_password_secret in secrets:
-            global_["smtp_auth_password_file"] = f"{secret_dir}/{smtp.auth_password_secret}"
+        global_.update(secrets.of(smtp) or {})
     route = {
         "receiver": am.receiver,
         "group_by": list(am.group_by),
@@ -117,29 +114,18 @@ def alertmanager_yml(cfg: StackConfig, secrets: set[str], secret_dir: str) -> di
         "group_interval": am.group_interval,
         "repeat_interval": am.repeat_interval,
     }
-    watchdog_route, watchdog_receiver = _deadmans_switch(cfg, secrets, secret_dir)
+    watchdog_route, watchdog_receiver = _deadmans_switch(cfg, secrets)
     route["routes"] = [watchdog_route] + [_route(child) for child in am.routes]
     config = {
         "global": global_,
         "route": route,
-        "receivers": [_receiver(r, secrets, secret_dir, am.sends_email) for r in am.receivers] + [watchdog_receiver],
+        "receivers": [_receiver(r, secrets, am.sends_email) for r in am.receivers] + [watchdog_receiver],
     }
     if am.time_intervals:
         config["time_intervals"] = [_time_interval(t) for t in am.time_intervals]
     if am.inhibit_rules:
         config["inhibit_rules"] = [rule.model_dump(exclude_defaults=False) for rule in am.inhibit_rules]
     return config
-
-
-def used_secrets(cfg: StackConfig, secrets: set[str]) -> list[str]:
-    """Names of the secrets alertmanager.yml references, i.e. the files it must be given."""
-    am = cfg.alertmanager
-    names = {name for r in am.receivers for _, name in r.secret_names() if name in secrets}
-    if am.deadmans_switch and am.deadmans_switch.bearer_token_secret in secrets:
-        names.add(am.deadmans_switch.bearer_token_secret)
-    if am.sends_email and am.smtp.auth_password_secret in secrets:
-        names.add(am.smtp.auth_password_secret)
-    return sorted(names)
 
 
 @renders("alertmanager")

@@ -10,6 +10,7 @@ import yaml
 
 from .. import registry
 from ..models.stack import StackConfig
+from ..secret_walk import SecretFields
 
 
 def _ports() -> dict[str, int]:
@@ -135,6 +136,10 @@ class RenderContext:
     config_dir: str
     secret_dir: str
     project_root: str = "."
+
+    def secret_fields(self) -> SecretFields:
+        """What the renderer writes for each secret reference: the paths of the files the service gets."""
+        return SecretFields(self.cfg, self.secrets, self.secret_dir)
 
 
 TOPOLOGIES: dict[str, type[Topology]] = {"docker": Topology, "kubernetes": KubernetesTopology}

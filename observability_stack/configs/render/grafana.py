@@ -7,11 +7,11 @@ import io
 import re
 
 from ..content.dashboards import builtin_dashboards, load_user_dashboards
+from ..models.grafana import ADMIN_PASSWORD_FILE
 from ..models.stack import StackConfig
 from ..registry import renders
 from .common import RenderContext, Topology, to_json, to_yaml
 
-ADMIN_PASSWORD_FILE = "admin_password"
 USER_FOLDER = "Custom"
 # Grafana expands $VAR in provisioning files; `$$` is its escape for a literal dollar sign.
 _TRACE_LINK = "$${__value.raw}"

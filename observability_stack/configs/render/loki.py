@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from ..content.loki_rules import loki_security_rule_groups
+from ..models.loki import S3Storage
+from ..models.secret import declared
 from ..models.stack import StackConfig
 from ..registry import renders
+from ..secret_walk import SecretFields
 from .common import DATA_DIRS, PORTS, RenderContext, Topology, command_line, to_yaml
 
-# The names of the environment variables Loki expands (-config.expand-env) into the S3 credentials.
-S3_ENV = {"access_key_secret": "LOKI_S3_ACCESS_KEY_ID", "secret_key_secret": "LOKI_S3_SECRET_ACCESS_KEY"}
+# The environment variables Loki expands (-config.expand-env) into the S3 credentials, by field,
+# as the model declares them (tools/preflight.py reads the same ones).
+S3_ENV = {field: ref.env for field, ref in declared(S3Storage).items()}
 # With auth disabled Loki's single tenant is called "fake"; the local ruler reads <dir>/<tenant>/*.yml.
 TENANT = "fake"
 
 
-def _object_store(cfg: StackConfig) -> tuple[str, dict]:
+def _object_store(cfg: StackConfig, secrets: SecretFields) -> tuple[str, dict]:
     data = DATA_DIRS["loki"]
     if cfg.loki.storage.type == "s3":
         s3 = cfg.loki.storage.s3
@@ -22,8 +26,7 @@ def _object_store(cfg: StackConfig) -> tuple[str, dict]:
             "region": s3.region,
             "s3forcepathstyle": s3.s3forcepathstyle,
             "insecure": s3.insecure,
-            "access_key_id": "${" + S3_ENV["access_key_secret"] + "}",
-            "secret_access_key": "${" + S3_ENV["secret_key_secret"] + "}",
+            **(secrets.of(s3) or {}),  # the keys, as `${VAR}`: the validation refuses them unset
         }
         if s3.endpoint:
             aws["endpoint"] = s3.endpoint
@@ -31,9 +34,9 @@ def _object_store(cfg: StackConfig) -> tuple[str, dict]:
     return "filesystem", {"filesystem": {"chunks_directory": f"{data}/chunks", "rules_directory": f"{data}/rules"}}
 
 
-def loki_yml(cfg: StackConfig, topology: Topology, config_dir: str) -> dict:
+def loki_yml(cfg: StackConfig, topology: Topology, config_dir: str, secrets: SecretFields) -> dict:
     data = DATA_DIRS["loki"]
-    store, storage = _object_store(cfg)
+    store, storage = _object_store(cfg, secrets)
     config: dict = {
         "auth_enabled": False,
         "server": {"http_listen_port": PORTS["loki"], "grpc_listen_port": PORTS["loki_grpc"], "log_level": "info"},
@@ -91,7 +94,7 @@ def loki_yml(cfg: StackConfig, topology: Topology, config_dir: str) -> dict:
 
 @renders("loki")
 def render_loki(ctx: RenderContext) -> dict[str, str]:
-    files = {"loki.yaml": to_yaml(loki_yml(ctx.cfg, ctx.topology, ctx.config_dir))}
+    files = {"loki.yaml": to_yaml(loki_yml(ctx.cfg, ctx.topology, ctx.config_dir, ctx.secret_fields()))}
     if ctx.cfg.loki.security_rules:
         files[f"rules/{TENANT}/security.yml"] = to_yaml({"groups": loki_security_rule_groups()})
     return files
