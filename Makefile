@@ -59,9 +59,11 @@ test: setup engine
 	$(PY) -m pytest -q --randomly-seed=$(SEED)
 
 # ruff, as configured in pyproject.toml: lint rules and the formatter's layout.
+# ruff, and mypy (with pydantic's plugin) over the package: `cfg.prometheus.retention` is checked.
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # Everything but the real-engine and Docker Engine tests (promtool, amtool, prometheus and jaeger
 # still come from `make engine`).

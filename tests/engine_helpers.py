@@ -22,6 +22,13 @@ from tools.engine import build, local
 PASSPHRASE = "engine-tests-passphrase"
 # What a replacement looks like in the engine's events; "replace" is the step that stands for the pair.
 REPLACING = {"replace", "create-replacement", "delete-replaced"}
+# The ObservabilityStack program.py registers; its children are `<it>-<child>` (components/naming.py).
+STACK_NAME = "observability"
+
+
+def short_name(urn: str) -> str:
+    """A resource's name without the program's stack scope: `...::observability-prometheus` -> `prometheus`."""
+    return urn.rsplit("::", 1)[-1].removeprefix(f"{STACK_NAME}-")
 
 
 def local_cluster(tmp_path_factory):
@@ -35,6 +42,35 @@ def local_cluster(tmp_path_factory):
         yield local
     finally:
         local.down()
+
+
+def docker_engine():
+    """The Docker Engine on /var/run/docker.sock, with the local images built (a fixture body)."""
+    from tools import images
+    from tools.docker_api import Engine
+
+    missing = [
+        b for b in ("pulumi", "pulumi-language-python", "pulumi-resource-docker") if not (build.BIN / b).exists()
+    ]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not built: run `make engine` (CI does)")
+    engine = Engine()
+    if not engine.ping():
+        pytest.fail("no Docker Engine answers on /var/run/docker.sock: start dockerd (as root), as .ci/run does")
+    images.build_images()
+    return engine
+
+
+def remove_docker_leftovers(engine, prefix: str, services: tuple[str, ...]) -> None:
+    """The containers, volumes and network a stack with `name_prefix: prefix` may have left."""
+    for service in services:
+        engine.remove(f"{prefix}-{service}")
+    labelled = {"filters": json.dumps({"label": [f"observability.stack={prefix}"]})}
+    for volume in engine.call("GET", "/volumes", query=labelled)["Volumes"] or []:
+        engine.call("DELETE", f"/volumes/{volume['Name']}")
+    named = {"filters": json.dumps({"name": [f"{prefix}-observability"]})}
+    for network in engine.call("GET", "/networks", query=named):
+        engine.call("DELETE", f"/networks/{network['Id']}")
 
 
 def require_engine() -> Path:
@@ -59,7 +95,7 @@ def require_engine() -> Path:
 
 @dataclass
 class Events:
-    """Resource steps the engine reported, in order: (op, type, name)."""
+    """Resource steps the engine reported, in order: (op, type, name without the stack's scope)."""
 
     steps: list[tuple[str, str, str]] = field(default_factory=list)
     diagnostics: list[str] = field(default_factory=list)
@@ -67,7 +103,7 @@ class Events:
     def __call__(self, event: auto.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
-            self.steps.append((str(meta.op.value), meta.type, meta.urn.rsplit("::", 1)[-1]))
+            self.steps.append((str(meta.op.value), meta.type, short_name(meta.urn)))
         if event.diagnostic_event is not None:
             self.diagnostics.append(event.diagnostic_event.message)
 
@@ -84,11 +120,18 @@ class EngineStack:
         name: str,
         config: dict[str, Any],
         secrets: dict[str, str] | None = None,
+        root: Path = local.ROOT,
     ):
         self.home, self.name = home, name
-        self.stack, self.stack_file = local.scratch_stack(home, name, PASSPHRASE, PULUMI_SKIP_CONFIRMATIONS="true")
+        self.stack, self.stack_file = local.scratch_stack(
+            home, name, PASSPHRASE, root, PULUMI_SKIP_CONFIRMATIONS="true"
+        )
         self.set_config(config)
         local.set_secrets(self.stack, secrets or {})
+
+    def run_program_of(self, root: Path) -> None:
+        """From now on, run the program of `root` (another tree of this repository)."""
+        local.link_program(self.home / "project", root)
 
     def set_config(self, config: dict[str, Any]) -> None:
         local.write_stack_config(self.stack_file, config)

@@ -39,7 +39,7 @@ def statefulset_containers(config: dict) -> dict[str, Container]:
             env = {
                 e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in container.get("env", []) if "valueFrom" in e
             }
-            found[record.name] = Container(list(container["args"]), env)
+            found[record.short] = Container(list(container["args"]), env)
     return found
 
 

@@ -71,7 +71,7 @@ def k8s_records(run: Run) -> list:
 
 def workloads(run: Run) -> dict:
     """Service name -> its StatefulSet/Deployment/DaemonSet record."""
-    found = {r.name: r for r in run.records if r.type in WORKLOADS}
+    found = {r.short: r for r in run.records if r.type in WORKLOADS}
     assert len(found) == len([r for r in run.records if r.type in WORKLOADS])
     return found
 

@@ -191,7 +191,7 @@ def _run(tmp_path, target: str, collector: str):
         f"obs.ObservabilityStack('observability', obs.StackArgs(config={{'common': "
         f"{{'target': {target!r}, 'log_collector': {collector!r}}}}}))\n"
     )
-    return {(r.type, r.name): r for r in run_program({}, program=program).records}
+    return {(r.type, r.short): r for r in run_program({}, program=program).records}
 
 
 @pytest.mark.parametrize(

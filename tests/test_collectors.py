@@ -58,7 +58,7 @@ def test_node_exporter_joins_the_node_and_reads_it_read_only(prod):
         security["runAsNonRoot"] and security["readOnlyRootFilesystem"] and security["capabilities"]["drop"] == ["ALL"]
     )
     # Everything else stays off the node's namespaces.
-    others = [r for r in prod.records if r.type.startswith("kubernetes:apps/v1:") and r.name != "node-exporter"]
+    others = [r for r in prod.records if r.type.startswith("kubernetes:apps/v1:") and r.short != "node-exporter"]
     assert not any(pod_spec(r).get("hostPID") or pod_spec(r).get("hostNetwork") for r in others)
 
 
@@ -72,7 +72,7 @@ def test_one_log_collector_and_it_needs_loki():
     run = run_prod(merge(prod_config(), "common", log_collector="alloy"))
     spec = pod_spec(run.named(DS, "alloy"))
     assert spec["containers"][0]["args"][:2] == ["run", "/etc/alloy/config.alloy"]
-    assert not [r for r in run.records if "promtail" in r.name]
+    assert not [r for r in run.records if "promtail" in r.short]
 
 
 def test_alloy_reaches_loki_and_with_otlp_prometheus_and_jaeger_and_they_must_be_on():

@@ -76,13 +76,13 @@ def test_every_docker_container_input_is_in_its_read_back_form():
     run = run_program({})
     for container in run.of_type(CONTAINER):
         inputs = container.inputs
-        assert inputs["cpus"] == cpus_read_back(round(float(inputs["cpus"].rstrip(".")) * 1e9)), container.name
+        assert inputs["cpus"] == cpus_read_back(round(float(inputs["cpus"].rstrip(".")) * 1e9)), container.short
         health = inputs["healthcheck"]
         for key in ("interval", "timeout", "startPeriod"):
-            assert health[key] == go_duration(health[key]), (container.name, key, health[key])
-        assert inputs.get("command") != [], container.name  # unset, or the provider stores the image's CMD
-        assert "networkMode" not in inputs, container.name
-        assert inputs["memorySwap"] == inputs["memory"], container.name  # unset reads back as 2 x memory
+            assert health[key] == go_duration(health[key]), (container.short, key, health[key])
+        assert inputs.get("command") != [], container.short  # unset, or the provider stores the image's CMD
+        assert "networkMode" not in inputs, container.short
+        assert inputs["memorySwap"] == inputs["memory"], container.short  # unset reads back as 2 x memory
     loki = run.named(CONTAINER, "loki").inputs["healthcheck"]
     assert loki["startPeriod"] == "1m0s" and run.named(CONTAINER, "prometheus").inputs["cpus"] == "1.0"
 

@@ -39,7 +39,7 @@ def test_registers_expected_resources_under_their_components(dev):
         assert dev.named(CONTAINER, service).parent == component.urn
         assert dev.named(IMAGE, f"{service}-image").parent == component.urn
     # Jaeger keeps traces in memory by default: no volume to keep.
-    assert {r.name for r in dev.of_type(VOLUME)} == {
+    assert {r.short for r in dev.of_type(VOLUME)} == {
         f"{s}-data" for s in SERVICES if s != "jaeger" and s not in COLLECTORS
     }
     assert all(r.parent for r in run_records if r.type != "observability:index:ObservabilityStack")
@@ -63,13 +63,13 @@ def test_every_volume_retained_on_delete(dev):
 def test_every_container_has_health_check_limits_and_restart_policy(dev):
     for container in dev.of_type(CONTAINER):
         inputs = container.inputs
-        assert inputs["healthcheck"]["tests"][0] == "CMD", container.name
-        assert inputs["memory"] > 0 and float(inputs["cpus"]) > 0, container.name
+        assert inputs["healthcheck"]["tests"][0] == "CMD", container.short
+        assert inputs["memory"] > 0 and float(inputs["cpus"]) > 0, container.short
         assert inputs["restart"] == "unless-stopped" and inputs["wait"] is True
 
 
 def test_health_checks_use_binaries_the_images_have(dev):
-    tests = {c.name: c.inputs["healthcheck"]["tests"] for c in dev.of_type(CONTAINER)}
+    tests = {c.short: c.inputs["healthcheck"]["tests"] for c in dev.of_type(CONTAINER)}
     assert tests["loki"] == ["CMD", "/usr/bin/loki", "-health"]  # distroless: no shell, no wget
     assert tests["prometheus"][1:3] == ["wget", "-q"] and tests["prometheus"][-1].endswith("/-/ready")
     assert tests["alertmanager"][-1].endswith(":9093/-/ready")
@@ -82,8 +82,8 @@ def test_only_ui_ports_published_and_on_loopback(dev):
     published = {}
     for container in dev.of_type(CONTAINER):
         for port in container.inputs.get("ports", []):
-            assert port["ip"] == "127.0.0.1", container.name
-            published[container.name] = port["external"]
+            assert port["ip"] == "127.0.0.1", container.short
+            published[container.short] = port["external"]
     assert published == {"prometheus": 9090, "alertmanager": 9093, "grafana": 3000, "jaeger": 16686}
 
 
@@ -96,7 +96,7 @@ def test_secret_inputs_are_marked_secret_and_never_plain(dev):
     for record in dev.records:
         text = repr(record.inputs)
         for name, value in SECRETS.items():
-            assert value not in text, f"{name} in plain text in {record.type} {record.name}"
+            assert value not in text, f"{name} in plain text in {record.type} {record.short}"
     grafana = dev.named(CONTAINER, "grafana")
     uploads = grafana.inputs["uploads"]
     secret_uploads = [u for u in uploads if u["file"].startswith("/run/secrets/")]
@@ -134,10 +134,10 @@ def test_revealed_secret_reaches_the_file():
 def test_config_file_paths_match_command_lines(dev):
     """A flag naming a file must name a file the container receives (catches a renamed file or dir)."""
     for container in dev.of_type(CONTAINER):
-        if container.name == "grafana":
+        if container.short == "grafana":
             continue  # configured through GF_PATHS_CONFIG, checked below
-        if container.name in COLLECTORS:
-            assert not container.inputs.get("uploads"), container.name
+        if container.short in COLLECTORS:
+            assert not container.inputs.get("uploads"), container.short
             continue
         files = {u["file"] for u in container.inputs["uploads"]}
         referenced = [
@@ -146,9 +146,9 @@ def test_config_file_paths_match_command_lines(dev):
             for m in [re.match(r"^-{1,2}(config\.file|config)=(.+)$", arg)]
             if m
         ]
-        assert referenced, f"{container.name} names no config file"
+        assert referenced, f"{container.short} names no config file"
         for path in referenced:
-            assert path in files, f"{container.name} reads {path}, but receives {sorted(files)}"
+            assert path in files, f"{container.short} reads {path}, but receives {sorted(files)}"
     grafana = dev.named(CONTAINER, "grafana")
     env = dict(e.split("=", 1) for e in grafana.inputs["envs"])
     files = {u["file"] for u in grafana.inputs["uploads"]}
@@ -182,12 +182,12 @@ def test_promtail_reads_docker_socket_read_only(dev):
 def test_services_resolve_by_name_on_private_network(dev):
     for container in dev.of_type(CONTAINER):
         network = container.inputs["networksAdvanced"][0]
-        assert network["aliases"] == [container.name]
+        assert network["aliases"] == [container.short]
 
 
 def test_disabled_service_registers_nothing():
     run = run_program({"observability:jaeger": {"enabled": False}, "observability:promtail": {"enabled": False}})
-    names = {r.name for r in run.records}
+    names = {r.short for r in run.records}
     assert not any(n.startswith(("jaeger", "promtail")) for n in names)
     assert not any(r.type in (COMPONENT_TYPES["jaeger"], COMPONENT_TYPES["promtail"]) for r in run.records)
 
@@ -259,8 +259,8 @@ def test_no_zoneinfo_without_locations():
 
 def test_every_container_drops_all_capabilities(dev):
     for container in dev.of_type(CONTAINER):
-        assert container.inputs["capabilities"]["drops"] == ["ALL"], container.name
-        assert "no-new-privileges:true" in container.inputs["securityOpts"], container.name
+        assert container.inputs["capabilities"]["drops"] == ["ALL"], container.short
+        assert "no-new-privileges:true" in container.inputs["securityOpts"], container.short
 
 
 def test_jaeger_badger_keeps_traces_on_a_retained_volume():
@@ -334,7 +334,7 @@ def test_a_user_dashboard_with_a_shipped_uid_is_a_config_error(tmp_path):
 def test_components_expose_their_container():
     run = run_program({})
     prometheus = run.namespace["stack"].services["prometheus"]
-    assert type(prometheus.workload).__name__ == "Container" and prometheus.workload._name == "prometheus"
+    assert type(prometheus.workload).__name__ == "Container" and prometheus.workload._name == "observability-prometheus"
     assert prometheus.services == []
 
 

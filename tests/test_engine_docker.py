@@ -20,13 +20,12 @@ import urllib.request
 
 import pytest
 from e2e_helpers import HttpReceiver
-from engine_helpers import EngineStack
+from engine_helpers import EngineStack, docker_engine, remove_docker_leftovers, short_name
 
 from observability_stack.configs.models.alertmanager import Alertmanager
 from tools import images
 from tools.docker_api import Engine
 from tools.docker_local import local_config
-from tools.engine import build
 
 pytestmark = pytest.mark.docker
 
@@ -46,16 +45,7 @@ SMTP = {"smarthost": "127.0.0.1:25", "from": "alerts@example.com"}
 
 @pytest.fixture(scope="module")
 def engine():
-    missing = [
-        b for b in ("pulumi", "pulumi-language-python", "pulumi-resource-docker") if not (build.BIN / b).exists()
-    ]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} not built: run `make engine` (CI does)")
-    engine = Engine()
-    if not engine.ping():
-        pytest.fail("no Docker Engine answers on /var/run/docker.sock: start dockerd (as root), as .ci/run does")
-    images.build_images()
-    return engine
+    return docker_engine()
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +56,7 @@ def sink():
 
 
 def remove_leftovers(engine: Engine) -> None:
-    for service in SERVICES:
-        engine.remove(f"{PREFIX}-{service}")
-    for volume in (
-        engine.call("GET", "/volumes", query={"filters": json.dumps({"label": [f"observability.stack={PREFIX}"]})})[
-            "Volumes"
-        ]
-        or []
-    ):
-        engine.call("DELETE", f"/volumes/{volume['Name']}")
-    for network in engine.call("GET", "/networks", query={"filters": json.dumps({"name": [NETWORK]})}):
-        engine.call("DELETE", f"/networks/{network['Id']}")
+    remove_docker_leftovers(engine, PREFIX, SERVICES)
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +152,7 @@ def read_marker(engine: Engine, volume: str) -> str:
 def data_volumes(stack: EngineStack) -> dict[str, str]:
     """Data volume of each service with one: service -> volume name."""
     return {
-        r["urn"].rsplit("::", 1)[-1].removesuffix("-data"): r["outputs"]["name"]
+        short_name(r["urn"]).removesuffix("-data"): r["outputs"]["name"]
         for r in stack.resources()
         if r["type"] == VOLUME
     }

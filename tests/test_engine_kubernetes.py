@@ -13,7 +13,7 @@ import copy
 import pytest
 import yaml
 from conftest import SECRETS, stack_config
-from engine_helpers import REPLACING, EngineStack, dumps, local_cluster
+from engine_helpers import REPLACING, EngineStack, dumps, local_cluster, short_name
 from pulumi import automation as auto
 
 from tools.engine.cluster import CONTEXT, object_path
@@ -66,7 +66,7 @@ def live_objects(stack: EngineStack) -> dict[tuple[str, str], dict]:
     for resource in stack.resources():
         kind = resource["type"]
         if kind.startswith("kubernetes:") and not kind.endswith("Patch"):
-            found[(kind, resource["urn"].rsplit("::", 1)[-1])] = resource.get("outputs") or {}
+            found[(kind, short_name(resource["urn"]))] = resource.get("outputs") or {}
     return found
 
 

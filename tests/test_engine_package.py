@@ -94,9 +94,10 @@ def test_up_deploys_prometheus_and_alertmanager_through_the_programs_provider(pr
     provider_ref = f"{cluster_provider['urn']}::{cluster_provider['id']}"
     kube = [r for r in resources if r["type"].startswith("kubernetes:")]
     assert kube and all(r["provider"] == provider_ref for r in kube)
+    # Named after the component (`monitoring` in the YAML program), as every child of it is.
     assert sorted(r["urn"].rsplit("::", 1)[-1] for r in by_type["kubernetes:apps/v1:StatefulSet"]) == [
-        "alertmanager",
-        "prometheus",
+        "monitoring-alertmanager",
+        "monitoring-prometheus",
     ]
     for kind in ("Deployment", "DaemonSet"):
         assert f"kubernetes:apps/v1:{kind}" not in by_type

@@ -94,7 +94,7 @@ def test_secret_values_only_in_secrets(revealed):
         if record.type == SECRET:
             continue
         text = json.dumps(record.inputs)
-        assert not [v for v in SECRET_VALUES if v in text], (record.type, record.name)
+        assert not [v for v in SECRET_VALUES if v in text], (record.type, record.short)
     assert revealed.of_type(CM)
 
 

@@ -67,7 +67,7 @@ def test_config_files_mount_through_valid_keys(prod):
         spec = stack.services[name].spec
         files = {**spec.config_files, **{p: base64.b64encode(b).decode() for p, b in spec.binary_files.items()}}
         if not files:  # configured by flags alone: no ConfigMap, no config volume
-            assert not prod.of_type(CM) or f"{name}-config" not in [r.name for r in prod.of_type(CM)]
+            assert not prod.of_type(CM) or f"{name}-config" not in [r.short for r in prod.of_type(CM)]
             assert not [v for v in pod_spec(record)["volumes"] if "configMap" in v], name
             continue
         inputs = prod.named(CM, f"{name}-config").inputs
@@ -95,7 +95,7 @@ def test_secrets_reach_the_pod_from_secrets_only(prod):
     secret = prod.named(SECRET, "grafana-secret-files")
     # Auto-named by the provider (the mocks imitate it): the pod follows the object's actual name.
     assert "name" not in secret.inputs["metadata"]
-    assert re.fullmatch(r"grafana-secret-files-[0-9a-f]{8}", volume["secret"]["secretName"])
+    assert re.fullmatch(r"observability-grafana-secret-files-[0-9a-f]{8}", volume["secret"]["secretName"])
     assert volume["secret"]["defaultMode"] == 0o440
     mount = [m for m in container(grafana)["volumeMounts"] if m["name"] == volume["name"]][0]
     assert mount["mountPath"] == "/run/secrets/grafana" and mount["readOnly"] is True
@@ -113,7 +113,7 @@ def test_s3_credentials_come_from_a_secret_as_env():
     env = {e["name"]: e for e in container(workloads(run)["loki"])["env"]}
     for name in ("LOKI_S3_ACCESS_KEY_ID", "LOKI_S3_SECRET_ACCESS_KEY"):
         ref = env[name]["valueFrom"]["secretKeyRef"]
-        assert ref["key"] == name and re.fullmatch(r"loki-secret-env-[0-9a-f]{8}", ref["name"])
+        assert ref["key"] == name and re.fullmatch(r"observability-loki-secret-env-[0-9a-f]{8}", ref["name"])
     secret = run.named(SECRET, "loki-secret-env")
     assert secret.inputs["stringData"] == {
         "LOKI_S3_ACCESS_KEY_ID": "AKIDEXAMPLE",

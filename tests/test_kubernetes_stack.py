@@ -113,7 +113,7 @@ EXPECTED = {
 def test_registers_expected_objects_each_under_its_component(prod):
     root = prod.named(STACK_TYPE, "observability")
     assert {
-        (r.type, r.name)
+        (r.type, r.short)
         for r in prod.records
         if r.parent == root.urn and r.type != "random:index/randomPassword:RandomPassword"
     } == {(PROVIDER, "kubernetes"), (NS, "namespace"), (NETPOL, "default-deny-ingress")} | {
@@ -121,7 +121,7 @@ def test_registers_expected_objects_each_under_its_component(prod):
     }
     for service in SERVICES:
         component = prod.named(COMPONENT[service], service)
-        children = {(r.type, r.name) for r in k8s_records(prod) if r.parent == component.urn}
+        children = {(r.type, r.short) for r in k8s_records(prod) if r.parent == component.urn}
         assert children == EXPECTED[service], service
     assert len(prod.records) == len({r.urn for r in prod.records})
     # Kubernetes names: the rendered configs address services by these exact names.
@@ -130,7 +130,7 @@ def test_registers_expected_objects_each_under_its_component(prod):
         if record.type in (NS, ROLE, BINDING):
             assert "namespace" not in metadata
         else:
-            assert metadata["namespace"] == "observability", record.name
+            assert metadata["namespace"] == "observability", record.short
     assert {r.inputs["metadata"]["name"] for r in prod.of_type(SVC)} >= set(SERVICES)
     assert prod.named(ROLE, "prometheus").inputs["metadata"]["name"] == "observability-prometheus"
 
@@ -234,7 +234,7 @@ def test_claims_are_retained(prod):
         # delete and create of the StatefulSet: the templates stay as created, patches carry changes.
         assert record.ignore_changes == ["spec.volumeClaimTemplates"]
         patches = sorted(
-            (r for r in prod.of_type(PVC_PATCH) if r.name.startswith(f"{name}-data-")), key=lambda r: r.name
+            (r for r in prod.of_type(PVC_PATCH) if r.short.startswith(f"{name}-data-")), key=lambda r: r.short
         )
         assert [p.inputs["metadata"]["name"] for p in patches] == [f"data-{name}-{i}" for i in range(spec["replicas"])]
         for patch in patches:
@@ -277,7 +277,7 @@ def test_service_accounts_and_tokens(prod):
 
 def test_disabled_service_registers_nothing():
     run = run_prod(merge(prod_config(), "jaeger", enabled=False))
-    assert not [r for r in run.records if "jaeger" in r.name or "jaeger" in r.type.lower()]
+    assert not [r for r in run.records if "jaeger" in r.short or "jaeger" in r.type.lower()]
     assert "jaeger" not in str([r.inputs for r in run.of_type(NETPOL)])
     assert len(workloads(run)) == len(SERVICES) - 1
 
@@ -301,7 +301,7 @@ def test_urls_and_ingress():
         "external": "https://grafana.example.com",
     }
     assert urls["loki"]["external"] is None and urls["jaeger"]["external"] is None
-    assert {r.name for r in run.of_type(INGRESS)} == {"grafana", "prometheus"}
+    assert {r.short for r in run.of_type(INGRESS)} == {"grafana", "prometheus"}
     only = run.named(INGRESS, "grafana")
     spec = only.inputs["spec"]
     assert only.parent == run.named(COMPONENT["grafana"], "grafana").urn
@@ -364,7 +364,9 @@ def test_components_expose_their_workload_and_services():
     run = run_prod(prod_config())
     stack = run.namespace["stack"]
     prometheus, grafana, promtail = (stack.services[name] for name in ("prometheus", "grafana", "promtail"))
-    assert type(prometheus.workload).__name__ == "StatefulSet" and prometheus.workload._name == "prometheus"
-    assert [s._name for s in prometheus.services] == ["prometheus", "prometheus-headless"]
-    assert type(grafana.workload).__name__ == "Deployment" and [s._name for s in grafana.services] == ["grafana"]
+    assert type(prometheus.workload).__name__ == "StatefulSet"
+    assert prometheus.workload._name == "observability-prometheus"
+    assert [s._name for s in prometheus.services] == ["observability-prometheus", "observability-prometheus-headless"]
+    assert type(grafana.workload).__name__ == "Deployment"
+    assert [s._name for s in grafana.services] == ["observability-grafana"]
     assert type(promtail.workload).__name__ == "DaemonSet"

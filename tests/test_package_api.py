@@ -64,7 +64,7 @@ def test_a_caller_provider_and_namespace_on_kubernetes(tmp_path):
     kube = [r for r in run.records if r.type.startswith("kubernetes:")]
     assert kube and {r.provider.split("::")[-2] for r in kube} == {"cluster"}
     # Only this stack's pods are denied by default: the namespace holds the caller's workloads too.
-    (deny,) = [r for r in run.of_type(NETPOL) if r.name == "default-deny-ingress"]
+    (deny,) = [r for r in run.of_type(NETPOL) if r.name == "obs-default-deny-ingress"]
     assert deny.inputs["spec"]["podSelector"] == {
         "matchLabels": {
             "app.kubernetes.io/instance": "monitoring",
@@ -81,9 +81,9 @@ def test_in_its_own_namespace_the_default_deny_covers_every_pod(tmp_path):
         tmp_path,
         f"""obs.ObservabilityStack("obs", obs.StackArgs(config={{"common": {KUBERNETES!r}}}))\n""",
     )
-    (deny,) = [r for r in run.of_type(NETPOL) if r.name == "default-deny-ingress"]
+    (deny,) = [r for r in run.of_type(NETPOL) if r.name == "obs-default-deny-ingress"]
     assert deny.inputs["spec"]["podSelector"] == {}
-    assert [r.name for r in run.of_type(K8S_PROVIDER)] == ["kubernetes"]
+    assert [r.name for r in run.of_type(K8S_PROVIDER)] == ["obs-kubernetes"]
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_docker_through_a_caller_provider_on_an_existing_network(tmp_path):
     assert not run.of_type("docker:index/network:Network")
     assert [r.name for r in run.of_type(DOCKER_PROVIDER)] == ["engine"]
     containers = run.of_type("docker:index/container:Container")
-    assert sorted(c.name for c in containers) == ["alertmanager", "prometheus"]
+    assert sorted(c.name for c in containers) == ["obs-alertmanager", "obs-prometheus"]
     for container in containers:
         assert container.provider.split("::")[-2] == "engine"
         assert [n["name"] for n in container.inputs["networksAdvanced"]] == ["apps"]
@@ -142,7 +142,7 @@ def test_secrets_by_name_stay_secret(tmp_path):
         ))
         """,
     )
-    secret = run.named("kubernetes:core/v1:Secret", "alertmanager-secret-files")
+    secret = run.named("kubernetes:core/v1:Secret", "obs-alertmanager-secret-files")
     assert secret.secret_paths and "user-program" not in repr(secret.inputs)
     assert all("user-program" not in repr(r.inputs) for r in run.records)
 

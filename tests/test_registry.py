@@ -21,7 +21,7 @@ from observability_stack.configs.render.files import all_files
 from tools import config_reference
 from tools.mockrun import run_program
 
-TOY = ServiceFacts(order=70, port=7070, config_dir="/etc/toy", data_dir="/toy", ui=True, single_replica=True)
+TOY = ServiceFacts(port=7070, config_dir="/etc/toy", data_dir="/toy", ui=True, single_replica=True)
 
 
 @pytest.fixture
@@ -115,12 +115,12 @@ def _run(tmp_path, common: dict):
 def test_on_docker_a_container_with_its_files_and_volume(toy, tmp_path):
     run = _run(tmp_path, {})
     (component,) = run.of_type("observability:index:Toy")
-    container = run.named("docker:index/container:Container", "toy")
+    container = run.named("docker:index/container:Container", "obs-toy")
     assert container.parent == component.urn
     assert container.inputs["command"] == ["--config=/etc/toy/toy.yaml"]
     assert "/etc/toy/toy.yaml" in [u["file"] for u in container.inputs["uploads"]]
     assert container.inputs["networksAdvanced"][0]["aliases"] == ["toy"]
-    assert run.named("docker:index/volume:Volume", "toy-data").retain_on_delete
+    assert run.named("docker:index/volume:Volume", "obs-toy-data").retain_on_delete
 
 
 def test_on_kubernetes_a_workload_service_and_policy(toy, tmp_path):
@@ -128,8 +128,8 @@ def test_on_kubernetes_a_workload_service_and_policy(toy, tmp_path):
     (component,) = run.of_type("observability:index:Toy")
     (workload,) = [r for r in run.records if r.parent == component.urn and r.type.startswith("kubernetes:apps/v1:")]
     assert workload.inputs["spec"]["template"]["spec"]["containers"][0]["args"] == ["--config=/etc/toy/toy.yaml"]
-    assert run.named("kubernetes:core/v1:Service", "toy").inputs["spec"]["ports"][0]["port"] == 7070
-    policy = run.named("kubernetes:networking.k8s.io/v1:NetworkPolicy", "toy")
+    assert run.named("kubernetes:core/v1:Service", "obs-toy").inputs["spec"]["ports"][0]["port"] == 7070
+    policy = run.named("kubernetes:networking.k8s.io/v1:NetworkPolicy", "obs-toy")
     assert policy.parent == component.urn
 
 
@@ -138,3 +138,14 @@ def test_unregistered_it_is_gone_everywhere(toy):
     assert "toy" not in PORTS and "toy" not in load_sections({})[0].enabled()
     with pytest.raises(ConfigError, match="observability:toy"):
         load_sections({"toy": {}})
+
+
+def test_the_shipped_services_are_declared_in_every_place_in_one_order():
+    from observability_stack.configs.models.stack import StackConfig
+
+    assert registry.names() == list(registry.SERVICES)
+    sections = [name for name in StackConfig.model_fields if name not in ("common", "slos")]
+    assert sections == [registry.section(name) for name in registry.SERVICES]
+    for name in registry.SERVICES:
+        assert StackConfig.model_fields[registry.section(name)].annotation is registry.registered(name).model
+        assert registry.renderer(name) and COMPONENTS[name].SERVICE == name

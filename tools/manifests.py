@@ -31,7 +31,7 @@ def to_manifest(record, secret_keys: dict[str, list[str]]) -> dict:
     obj = {k: copy.deepcopy(v) for k, v in record.inputs.items() if not k.startswith("__")}
     if obj.get("kind") == "Secret":
         # Secrets are auto-named by the provider: keyed by their resource name.
-        _mask_secret(obj, secret_keys.get(obj.get("metadata", {}).get("name") or record.name, []))
+        _mask_secret(obj, secret_keys.get(obj.get("metadata", {}).get("name") or record.short, []))
     return obj
 
 
@@ -45,7 +45,7 @@ def manifests(run: Run) -> dict[str, dict]:
             continue  # also skips `pulumi:providers:kubernetes`
         obj = to_manifest(record, secret_keys)
         kind = obj.get("kind", record.type.rsplit(":", 1)[-1])
-        name = obj.get("metadata", {}).get("name") or record.name
+        name = obj.get("metadata", {}).get("name") or record.short
         objects[f"{kind.lower()}-{name}.yaml"] = obj
     return objects
 

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_MARK = "<secret>"
 PROJECT = "observability"
+# The ObservabilityStack that program.py registers: its children are named `<it>-<child>`.
+STACK_NAME = "observability"
 _THREAD_LOOPS: set[asyncio.AbstractEventLoop] = set()
 
 
@@ -43,6 +45,12 @@ class Record:
     provider: str = ""
     # Paths in `inputs` whose value arrived wrapped as a Pulumi secret.
     secret_paths: list[str] = field(default_factory=list)
+
+    @property
+    def short(self) -> str:
+        """The name without the program's stack scope (`observability-prometheus` -> `prometheus`):
+        what the child is, the same under any stack name (components/naming.py)."""
+        return self.name.removeprefix(f"{STACK_NAME}-")
 
 
 def _unwrap(value: Any, path: str, secrets: list[str], reveal: bool) -> Any:
@@ -140,7 +148,8 @@ class Run:
         return [r for r in self.records if r.type == type_]
 
     def named(self, type_: str, name: str) -> Record:
-        matches = [r for r in self.records if r.type == type_ and r.name == name]
+        """The one resource of `type_` known as `name`: its name without the stack's scope (`Record.short`)."""
+        matches = [r for r in self.records if r.type == type_ and r.short == name]
         assert len(matches) == 1, f"{len(matches)} {type_} named {name}"
         return matches[0]
 

@@ -65,7 +65,7 @@ def test_the_webhook_is_a_secret_and_never_in_a_config_map():
             inputs for (kind, _), inputs in mocks.registered.items() if kind == "kubernetes:core/v1:ConfigMap"
         ]
         assert config_maps and WEBHOOK not in repr(config_maps)
-        secret = mocks.registered[("kubernetes:core/v1:Secret", "alertmanager-secret-files")]
+        secret = mocks.registered[("kubernetes:core/v1:Secret", "monitoring-alertmanager-secret-files")]
         assert WEBHOOK in repr(secret)  # delivered, as a file in a Secret
 
     return registered(stack).apply(check)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from observability_stack.configs.render.alertmanager import alertmanager_args
-from observability_stack.configs.render.common import PORTS, replica_address
+from observability_stack.configs.render.common import DATA_DIRS, PORTS, replica_address
 from observability_stack.configs.render.zoneinfo import ZONEINFO_DIR, zoneinfo_files
 
 from .service import ServiceArgs, ServiceComponent
@@ -46,5 +46,5 @@ class Alertmanager(ServiceComponent):
             extra += [("cluster.peer", replica_address("alertmanager", i, cluster)) for i in range(replicas)]
         else:
             extra = [("cluster.listen-address", "")]  # a lone instance needs no gossip port open
-        workload.args = alertmanager_args(cfg, workload.config_dir, workload.data_dir, extra)
+        workload.args = alertmanager_args(cfg, workload.config_dir, DATA_DIRS[self.SERVICE], extra)
         return workload

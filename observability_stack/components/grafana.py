@@ -38,7 +38,9 @@ class Grafana(ServiceComponent):
         password = workload.secret_files.get(ADMIN_PASSWORD_FILE)
         if password is None:
             generated = random.RandomPassword(
-                "grafana-admin-password", length=24, special=False, opts=pulumi.ResourceOptions(parent=self)
+                **args.target.names("grafana-admin-password", pulumi.ResourceOptions(parent=self)),
+                length=24,
+                special=False,
             )
             password = generated.result
         self.admin_password = pulumi.Output.secret(password)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from observability_stack.configs.render.alloy import remote_writers
-from observability_stack.configs.render.common import PORTS
+from observability_stack.configs.render.common import DATA_DIRS, PORTS
 from observability_stack.configs.render.prometheus import prometheus_args
 
 from .service import ServiceArgs, ServiceComponent
@@ -37,7 +37,7 @@ class Prometheus(ServiceComponent):
             metrics_port="web",
             api_rules=DISCOVERY_RULES,  # for Kubernetes discovery; a target without an API ignores them
         )
-        workload.args = prometheus_args(cfg, workload.config_dir, workload.data_dir)
+        workload.args = prometheus_args(cfg, workload.config_dir, DATA_DIRS[self.SERVICE])
         if cfg.prometheus.replicas > 1:  # the replica label of an HA pair (only Kubernetes runs more than one)
             workload.field_env["POD_NAME"] = "metadata.name"
         return workload

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import pulumi
 
 from observability_stack.configs import registry
-from observability_stack.configs.models.service import Image, Service
+from observability_stack.configs.models.service import Image
 from observability_stack.configs.models.stack import StackConfig
 from observability_stack.configs.render.common import CONFIG_DIRS, DATA_DIRS, SECRET_DIRS
 from observability_stack.configs.render.files import service_files
 from observability_stack.configs.secret_walk import delivered
 from observability_stack.configs.secrets import Secrets
 
+from .naming import Names
 from .workload import Workload
 
 
@@ -30,6 +31,8 @@ class Endpoints:
 
 class Target(Protocol):
     name: str
+    names: Names
+    """Scopes the names of the resources it and the components on it register."""
 
     def deploy(self, workload: Workload, parent: pulumi.Resource) -> Endpoints: ...
 
@@ -99,7 +102,7 @@ class ServiceComponent(pulumi.ComponentResource):
 
     # Helpers shared by the subclasses.
     @property
-    def settings(self) -> Service:
+    def settings(self) -> Any:  # the service's own model (`Prometheus`, ...): each has fields of its own
         return self.args.config.section(self.SERVICE)
 
     def base(self, args: ServiceArgs, /, **fields) -> Workload:

@@ -11,15 +11,24 @@ import pulumi
 from observability_stack.configs.errors import NAMESPACE, ConfigError
 from observability_stack.configs.load import from_pulumi, load, load_sections, split_config
 from observability_stack.configs.models.stack import StackConfig, StackSettings
-from observability_stack.configs.registry import import_package
 from observability_stack.configs.secrets import Secrets
 from observability_stack.configs.validate import cross_check
 
+# Each component module registers its service's component (ServiceComponent.SERVICE) on import.
+from . import (  # noqa: F401
+    alertmanager,
+    alloy,
+    cadvisor,
+    grafana,
+    jaeger,
+    kube_state_metrics,
+    loki,
+    node_exporter,
+    prometheus,
+    promtail,
+)
 from .service import COMPONENTS, ServiceArgs, ServiceComponent
 from .targets import make_target, passed_provider, provider_conflicts
-
-# Each component module registers its service's component (ServiceComponent.SERVICE).
-import_package(__package__, skip=("stack", "service", "workload"))
 
 TYPE = "observability:index:ObservabilityStack"
 
@@ -74,9 +83,9 @@ def resolve(args: StackArgs) -> tuple[StackConfig, Secrets]:
             pulumi.log.warn(f"{NAMESPACE}:{path}: {message}")
         return args.config, secrets
     values = args.secrets.values_by_name() if isinstance(args.secrets, Secrets) else args.secrets
-    config, secrets, warnings = load_sections(args.config, values, args.project_root)
-    for warning in warnings:
-        pulumi.log.warn(warning)
+    config, secrets, messages = load_sections(args.config, values, args.project_root)
+    for message in messages:
+        pulumi.log.warn(message)
     return config, secrets
 
 
@@ -98,7 +107,7 @@ class ObservabilityStack(pulumi.ComponentResource):
 
 
 def compose(
-    component: pulumi.ComponentResource,
+    component: Any,  # either class: it gets the attributes ObservabilityStack declares
     name: str,
     args: StackArgs,
     opts: pulumi.ResourceOptions | None,
@@ -113,20 +122,20 @@ def compose(
         raise ConfigError(conflicts)
     pulumi.ComponentResource.__init__(component, type_, name, None, opts)
     component.config = config
-    component.target = make_target(config, component, provider)
+    component.target = make_target(config, component, provider, name)
     service_args = ServiceArgs(config, secrets, component.target, args.project_root)
-    component.services = {
-        service: COMPONENTS[service](service, service_args, pulumi.ResourceOptions(parent=component))
-        for service in config.enabled()
-    }
+    component.services = {}
+    for service in config.enabled():
+        child = component.target.names(service, pulumi.ResourceOptions(parent=component))
+        component.services[service] = COMPONENTS[service](child["resource_name"], service_args, child["opts"])
     component.urls = pulumi.Output.all(
         **{
             service: pulumi.Output.all(internal=c.internal_url, external=c.external_url)
             for service, c in component.services.items()
         }
     )
-    grafana = component.services.get("grafana")
-    component.grafana_admin_password = grafana.admin_password if grafana else None
+    dashboards = component.services.get("grafana")
+    component.grafana_admin_password = dashboards.admin_password if dashboards else None
     component.register_outputs({"urls": component.urls, "grafana_admin_password": component.grafana_admin_password})
 
 

@@ -1,27 +1,38 @@
-"""The services the stack knows, each declared once, with its config section.
+"""The services the stack knows, in one ordered list, each declared once with its facts.
 
 A service's model (`configs/models/<service>.py`) registers itself with `@service(name, ServiceFacts(...))`;
 its renderer (`configs/render/<service>.py`) with `@renders(name)`; its component
-(`components/<service>.py`) by subclassing `ServiceComponent` with `SERVICE = name`. Everything else
-the stack knows about a service (the config section of StackConfig, ports and directories, its
-self-scrape job, its down alert, whether it may run replicas, has a UI, runs per node, mounts node
-paths) is derived from these declarations. The packages holding them are imported whole
-(`import_package`), so a new module is found without being listed anywhere.
+(`components/<service>.py`) by subclassing `ServiceComponent` with `SERVICE = name`; and its section is
+a field of `StackConfig` (configs/models/stack.py), declared there so a type checker sees it.
+Everything else the stack knows about a service (ports and directories, its self-scrape job, its
+down alert, whether it may run replicas, has a UI, runs per node, mounts node paths) is derived from
+these declarations. `SERVICES` orders them: resources, scrape jobs, rules and dashboards follow it.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# The shipped services, in order. A service registered outside this list (a toy service in a test,
+# another package's) comes after them, in the order it registered.
+SERVICES = (
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "loki",
+    "promtail",
+    "alloy",
+    "jaeger",
+    "node-exporter",
+    "cadvisor",
+    "kube-state-metrics",
+)
+
 
 @dataclass(frozen=True)
 class ServiceFacts:
-    order: int
-    """Position among the services: resources, scrape jobs, rules and dashboards follow it."""
     port: int
     """The main port: the service's URL, and its replicas' addresses."""
     config_dir: str
@@ -112,7 +123,9 @@ def unregister(name: str) -> None:
 
 
 def names() -> list[str]:
-    return [r.name for r in sorted(_SERVICES.values(), key=lambda r: (r.facts.order, r.name))]
+    """The registered services: the shipped ones in `SERVICES` order, then any others."""
+    shipped = [name for name in SERVICES if name in _SERVICES]
+    return shipped + [name for name in _SERVICES if name not in SERVICES]
 
 
 def registered(name: str) -> Registered:
@@ -134,14 +147,6 @@ def section(name: str) -> str:
 
 def renderer(name: str) -> Callable[..., dict[str, str]]:
     return _RENDERERS[name]
-
-
-def import_package(package: str, skip: tuple[str, ...] = ()) -> None:
-    """Import every module of a package, so that the declarations in them register."""
-    module = importlib.import_module(package)
-    for info in pkgutil.iter_modules(module.__path__):
-        if info.name not in skip and not info.ispkg:
-            importlib.import_module(f"{package}.{info.name}")
 
 
 class _View(Mapping[str, Any]):

@@ -82,7 +82,9 @@ def delivered(cfg: BaseModel, service: str, secrets: Secrets) -> tuple[Delivered
     names = secrets.names()
     for ref in references(cfg):
         if ref.service == service and ref.needed and ref.name in names:
-            (env if ref.ref.env else files)[ref.location] = secrets.get(ref.name)
+            value = secrets.get(ref.name)
+            assert value is not None  # set: its name is among the secrets'
+            (env if ref.ref.env else files)[ref.location] = value
     return dict(sorted(files.items())), dict(sorted(env.items()))
 
 

@@ -33,7 +33,7 @@ _GO_NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 6
 CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
 # Kubernetes' suffixes (resource.Quantity) without the milli and exponent forms.
 BYTES = re.compile(r"^(\d+(?:\.\d+)?)(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_BYTE_FACTORS = {
+_BYTE_FACTORS: dict[str | None, int] = {
     **{unit: 10 ** (3 * i) for i, unit in enumerate(("k", "M", "G", "T", "P", "E"), 1)},
     **{unit: 2 ** (10 * i) for i, unit in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"), 1)},
     None: 1,

@@ -40,23 +40,30 @@ def engine_env(backend_url: str, pulumi_home: Path | None = None, **extra: str) 
     return env
 
 
-def project(home: Path) -> Path:
+def project(home: Path, root: Path = ROOT) -> Path:
     work_dir = home / "project"
     work_dir.mkdir(parents=True, exist_ok=True)
-    for name in PROGRAM_FILES:
-        link = work_dir / name
-        if not link.is_symlink():
-            link.symlink_to(ROOT / name)
+    link_program(work_dir, root)
     settings = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     settings["runtime"]["options"]["virtualenv"] = sys.prefix
     (work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     return work_dir
 
 
-def scratch_stack(home: Path, name: str, passphrase: str, **env: str) -> tuple[auto.Stack, Path]:
+def link_program(work_dir: Path, root: Path = ROOT) -> None:
+    """Point the project's program files at `root`: this checkout, or another tree of the repository
+    (an earlier commit's, to upgrade a stack from it)."""
+    for name in PROGRAM_FILES:
+        link = work_dir / name
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(root / name)
+
+
+def scratch_stack(home: Path, name: str, passphrase: str, root: Path = ROOT, **env: str) -> tuple[auto.Stack, Path]:
     """A stack in a throwaway project (`home/project`) and file backend (`home/state`): the stack and
-    its `Pulumi.<name>.yaml`."""
-    work_dir = project(home)
+    its `Pulumi.<name>.yaml`. `root`: the tree whose program it runs (this checkout by default)."""
+    work_dir = project(home, root)
     (home / "state").mkdir(exist_ok=True)
     env = engine_env(f"file://{home / 'state'}", home / "pulumi-home", PULUMI_CONFIG_PASSPHRASE=passphrase, **env)
     stack = auto.create_or_select_stack(

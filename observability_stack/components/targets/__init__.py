@@ -9,6 +9,8 @@ import pulumi
 
 from observability_stack.configs.models.stack import StackConfig
 
+from ..naming import Names
+
 # Target name (common.target) -> module, class, and the Pulumi package of its provider. Imported on
 # use: a Docker stack needs no Kubernetes SDK import, and the reverse.
 TARGETS = {
@@ -46,8 +48,15 @@ def provider_conflicts(cfg: StackConfig, provider: pulumi.ProviderResource | Non
     ]
 
 
-def make_target(cfg: StackConfig, parent: pulumi.Resource | None, provider: pulumi.ProviderResource | None = None):
+def make_target(
+    cfg: StackConfig,
+    parent: pulumi.Resource | None,
+    provider: pulumi.ProviderResource | None = None,
+    name: str = "observability",
+):
     """The configured target. With `provider`, its resources go through that provider and the target
-    creates none of its own; `parent` parents the network or namespace it creates."""
-    module, name, _ = TARGETS[cfg.common.target]
-    return getattr(importlib.import_module(module, __package__), name)(cfg, parent, provider)
+    creates none of its own; `parent` parents the network or namespace it creates. `name` scopes the
+    names of every resource it registers (`<name>-network`, `<name>-prometheus`): targets in one
+    program need names of their own (components/naming.py)."""
+    module, class_name, _ = TARGETS[cfg.common.target]
+    return getattr(importlib.import_module(module, __package__), class_name)(cfg, parent, provider, Names(name))

@@ -10,6 +10,7 @@ import pulumi_docker as docker
 from observability_stack.configs.docker_forms import HOST_PID_SECURITY_OPTS, docker_cpus, go_duration, memory_mib
 from observability_stack.configs.models.stack import StackConfig
 
+from ..naming import DEFAULT_NAMES, Names
 from ..service import Endpoints
 from ..workload import Workload
 
@@ -26,24 +27,30 @@ class DockerTarget:
     name = "docker"
 
     def __init__(
-        self, cfg: StackConfig, parent: pulumi.Resource | None, provider: pulumi.ProviderResource | None = None
+        self,
+        cfg: StackConfig,
+        parent: pulumi.Resource | None,
+        provider: pulumi.ProviderResource | None = None,
+        names: Names = DEFAULT_NAMES,
     ):
         self.cfg = cfg
+        self.names = names
         self.prefix = cfg.common.name_prefix
         settings = cfg.common.docker
         self.provider = provider
         if settings.host and provider is None:
-            self.provider = docker.Provider("docker", host=settings.host, opts=pulumi.ResourceOptions(parent=parent))
+            self.provider = docker.Provider(
+                **names("docker", pulumi.ResourceOptions(parent=parent)), host=settings.host
+            )
         # The network's name, as containers join it: one the stack creates, or one that already exists.
         self.network_name: pulumi.Input[str] = settings.existing_network or ""
         self.network: docker.Network | None = None
         if not settings.existing_network:
             self.network = docker.Network(
-                "network",
+                **names("network", self._opts(parent, ignore_changes=["labels"])),
                 name=f"{self.prefix}-{settings.network}",
                 driver="bridge",
                 labels=self._fixed_labels({}, docker.NetworkLabelArgs),
-                opts=self._opts(parent, ignore_changes=["labels"]),
             )
             self.network_name = self.network.name
 
@@ -99,7 +106,9 @@ class DockerTarget:
 
     def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
         name = f"{self.prefix}-{w.service}"
-        image = docker.RemoteImage(f"{w.service}-image", name=w.image, keep_locally=True, opts=self._opts(parent))
+        image = docker.RemoteImage(
+            **self.names(f"{w.service}-image", self._opts(parent)), name=w.image, keep_locally=True
+        )
         volumes = [
             docker.ContainerVolumeArgs(host_path=m.host_path, container_path=m.container_path, read_only=m.read_only)
             for m in w.host_mounts.get(self.name, [])
@@ -107,11 +116,10 @@ class DockerTarget:
         if w.data_dir:
             # Retained: neither a replaced container nor `pulumi destroy` takes the data with it.
             volume = docker.Volume(
-                f"{w.service}-data",
+                # Labels as first created: a stack from before they were fixed keeps its volume.
+                **self.names(f"{w.service}-data", self._opts(parent, retain_on_delete=True, ignore_changes=["labels"])),
                 name=f"{name}-data",
                 labels=self._fixed_labels({"observability.service": w.service}, docker.VolumeLabelArgs),
-                # Labels as first created: a stack from before they were fixed keeps its volume.
-                opts=self._opts(parent, retain_on_delete=True, ignore_changes=["labels"]),
             )
             volumes.append(docker.ContainerVolumeArgs(volume_name=volume.name, container_path=w.data_dir))
         settings = self.cfg.common.docker
@@ -124,12 +132,10 @@ class DockerTarget:
             if p.ui and host_port
         ]
         env = [f"{k}={v}" for k, v in sorted(w.env.items())]
-        secret_env = [
-            pulumi.Output.secret(value).apply(lambda v, k=k: f"{k}={v}") for k, value in sorted(w.secret_env.items())
-        ]
+        secret_env = [pulumi.Output.concat(k, "=", pulumi.Output.secret(v)) for k, v in sorted(w.secret_env.items())]
         host_pid = "pid" in w.host_namespaces.get(self.name, ())
         container = docker.Container(
-            f"{w.service}",
+            **self.names(w.service, self._opts(parent)),
             name=name,
             image=image.image_id,
             # Unset rather than empty: the provider reads back the image's own CMD.
@@ -163,7 +169,6 @@ class DockerTarget:
             security_opts=["no-new-privileges:true", *(HOST_PID_SECURITY_OPTS if host_pid else ())],
             log_opts={"max-size": "50m", "max-file": "3"},
             labels=self._labels({"observability.service": w.service}),
-            opts=self._opts(parent),
         )
         internal = f"http://{w.service}:{w.health.port if not w.ports else w.ports[0].port}"
         external = None

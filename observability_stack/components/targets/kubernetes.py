@@ -12,6 +12,7 @@ from observability_stack.configs import registry
 from observability_stack.configs.models.stack import StackConfig
 from observability_stack.configs.render.common import Topology, headless_service
 
+from ..naming import DEFAULT_NAMES, Child, Names
 from ..service import Endpoints
 from ..workload import Port, Workload
 from .kubernetes_pod import DATA_VOLUME, config_digest, config_keys, object_keys, pod_template
@@ -28,9 +29,14 @@ class KubernetesTarget:
     name = "kubernetes"
 
     def __init__(
-        self, cfg: StackConfig, parent: pulumi.Resource | None, provider: pulumi.ProviderResource | None = None
+        self,
+        cfg: StackConfig,
+        parent: pulumi.Resource | None,
+        provider: pulumi.ProviderResource | None = None,
+        names: Names = DEFAULT_NAMES,
     ):
         self.cfg = cfg
+        self.names = names
         self.settings = cfg.common.kubernetes
         self.prefix = cfg.common.name_prefix
         self.enabled = cfg.enabled()
@@ -42,12 +48,11 @@ class KubernetesTarget:
         # would adopt the live object, then delete it with the old resource; the retained objects are
         # safe from that (their delete never reaches the cluster), the others need the alias.
         self.provider = provider or k8s.Provider(
-            "kubernetes",
+            **names("kubernetes", pulumi.ResourceOptions(parent=parent)),
             kubeconfig=self.settings.kubeconfig,
             context=self.settings.context,
             # Preview without a cluster: the provider writes manifests instead of applying them.
             render_yaml_to_directory=self.settings.render_yaml_to,
-            opts=pulumi.ResourceOptions(parent=parent),
         )
         self.namespace: pulumi.Input[str] = self.prefix
         if self.settings.create_namespace:
@@ -56,9 +61,8 @@ class KubernetesTarget:
             node_access = any(registry.facts(name).node_access for name in self.enabled)
             labels = {**self._labels(), **pod_security_labels(node_access=node_access)}
             ns = core.Namespace(
-                "namespace",
+                **names("namespace", self._retained_opts(parent)),
                 metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels, annotations=self._adopting()),
-                opts=self._retained_opts(parent),
             )
             self.namespace = ns.metadata.name  # an Output: every namespaced object waits for it
         if self.settings.network_policies:
@@ -68,19 +72,25 @@ class KubernetesTarget:
             # namespace has the same instance label, but Helm as its manager), and named apart from a
             # namespace-wide deny the owner may have, which the provider's create would adopt.
             if self.settings.create_namespace:
-                default_deny(self.namespace, self._labels(), self._opts(parent))
+                default_deny(self.namespace, self._labels(), names("default-deny-ingress", self._opts(parent)))
             else:
                 only = {k: v for k, v in self._labels().items() if k in (INSTANCE_LABEL, MANAGED_BY)}
                 only["app.kubernetes.io/part-of"] = "observability"
                 name = f"{self.prefix}-default-deny-ingress"
-                default_deny(self.namespace, self._labels(), self._opts(parent), only, name)
+                default_deny(
+                    self.namespace, self._labels(), names("default-deny-ingress", self._opts(parent)), only, name
+                )
 
     # --- helpers --------------------------------------------------------------------------------
-    def _opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+    def _opts(self, parent: pulumi.Resource | None, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
 
-    def _retained_opts(self, parent: pulumi.Resource, **kw) -> pulumi.ResourceOptions:
+    def _retained_opts(self, parent: pulumi.Resource | None, **kw) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent, provider=self.provider, retain_on_delete=True, **kw)
+
+    def _child(self, parent: pulumi.Resource) -> Child:
+        """`child(name, **options)`: the resource name and options of a child of `parent`."""
+        return lambda name, **kw: self.names(name, self._opts(parent, **kw))
 
     def _adopting(self) -> dict[str, str]:
         """Annotations of the objects `pulumi destroy` retains and the next `pulumi up` adopts.
@@ -113,13 +123,13 @@ class KubernetesTarget:
 
     # --- the service ----------------------------------------------------------------------------
     def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
-        opts = lambda **kw: self._opts(parent, **kw)  # noqa: E731
+        child = self._child(parent)
         needs: list[pulumi.Resource] = [
             core.ServiceAccount(
-                w.service, metadata=self._meta(w.service, w), automount_service_account_token=False, opts=opts()
+                **child(w.service), metadata=self._meta(w.service, w), automount_service_account_token=False
             )
         ]
-        needs += cluster_rbac(w, self.namespace, self.prefix, self._labels(w), opts)
+        needs += cluster_rbac(w, self.namespace, self.prefix, self._labels(w), child)
         # Resource name -> object name. The ConfigMap's name carries its content's digest and the
         # Secrets are auto-named (a name derived from secret content would leak it): a changed file is
         # a new object, created before the pods move to it (see kubernetes_pod.config_digest).
@@ -128,11 +138,10 @@ class KubernetesTarget:
             keys = config_keys(w)
             binary = {keys[p]: base64.b64encode(b).decode() for p, b in w.binary_files.items()}
             config_map = core.ConfigMap(
-                f"{w.service}-config",
+                **child(f"{w.service}-config"),
                 metadata=self._meta(f"{w.service}-config-{config_digest(w)}", w),
                 data={keys[p]: c for p, c in w.config_files.items()},
                 binary_data=binary or None,
-                opts=opts(),
             )
             names["config_map"] = config_map.metadata.name
             needs.append(config_map)
@@ -145,30 +154,28 @@ class KubernetesTarget:
                 resource_name = f"{w.service}-{kind.replace('_', '-')}"
                 self.secret_keys[resource_name] = sorted(keyed[k] for k in values)
                 secret = core.Secret(
-                    resource_name,
+                    **child(resource_name),
                     metadata=self._meta(None, w),
                     type="Opaque",
                     string_data={keyed[k]: pulumi.Output.secret(v) for k, v in values.items()},
-                    opts=opts(),
                 )
                 names[kind] = secret.metadata.name
                 needs.append(secret)
-        workload = self._workload(w, names, needs, opts, parent)
-        services = self._services(w, opts)
+        workload = self._workload(w, names, needs, child)
+        services = self._services(w, child)
         if w.replicas > 1 and w.kind != "daemon":
             # Voluntary disruptions (node drains) take one replica at a time.
             k8s.policy.v1.PodDisruptionBudget(
-                w.service,
+                **child(w.service),
                 metadata=self._meta(w.service, w),
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
                     max_unavailable=1, selector=meta.LabelSelectorArgs(match_labels=self._selector(w))
                 ),
-                opts=opts(),
             )
-        host = self._ingress_host(w)
         ui = next((p for p in w.ports if p.ui), None)
-        if host:
-            self._ingress(w, ui, host, opts)
+        host = self._ingress_host(w) if ui else None
+        if ui and host:
+            self._ingress(w, ui, host, child)
         if self.settings.network_policies:
             workload_policy(
                 w,
@@ -176,9 +183,9 @@ class KubernetesTarget:
                 self._labels(w),
                 self._selector(w),
                 self.enabled,
-                {ui.name} if host else set(),
+                {ui.name} if ui and host else set(),
                 self.settings.ingress.controller_namespace,
-                opts(),
+                child(w.service),
             )
         port = ui or (w.ports[0] if w.ports else None)
         internal = f"http://{w.service}.{self.prefix}.svc:{port.port if port else w.health.port}"
@@ -189,7 +196,7 @@ class KubernetesTarget:
             services=services,
         )
 
-    def _workload(self, w: Workload, names: dict, needs: list, opts, parent: pulumi.Resource) -> pulumi.CustomResource:
+    def _workload(self, w: Workload, names: dict, needs: list, child: Child) -> pulumi.CustomResource:
         selector = meta.LabelSelectorArgs(match_labels=self._selector(w))
         labels = {**self._labels(w), **self._selector(w)}
         metadata = self._meta(w.service, w)
@@ -202,7 +209,10 @@ class KubernetesTarget:
                     )
                 ]
             statefulset = apps.StatefulSet(
-                w.service,
+                # The API server refuses any change to volumeClaimTemplates, so the provider would replace
+                # (delete, then create) the StatefulSet for a new label or size. The template stays as
+                # created; the claims' patches below carry later label and size changes to the claims.
+                **child(w.service, depends_on=needs, ignore_changes=["spec.volumeClaimTemplates"]),
                 metadata=metadata,
                 spec=apps.StatefulSetSpecArgs(
                     service_name=headless_service(w.service),
@@ -217,13 +227,9 @@ class KubernetesTarget:
                         when_deleted="Retain", when_scaled="Retain"
                     ),
                 ),
-                # The API server refuses any change to volumeClaimTemplates, so the provider would replace
-                # (delete, then create) the StatefulSet for a new label or size. The template stays as
-                # created; the claims' patches below carry later label and size changes to the claims.
-                opts=opts(depends_on=needs, ignore_changes=["spec.volumeClaimTemplates"]),
             )
             if w.data_dir:
-                self._claim_patches(w, labels, statefulset, parent)
+                self._claim_patches(w, labels, statefulset, child)
             return statefulset
         if w.kind == "daemon":
             data = None
@@ -237,20 +243,18 @@ class KubernetesTarget:
                 )
             # Prometheus finds these pods through its own job for the service (configs/render/prometheus.py).
             return apps.DaemonSet(
-                w.service,
+                **child(w.service, depends_on=needs),
                 metadata=metadata,
                 spec=apps.DaemonSetSpecArgs(
                     selector=selector, template=pod_template(w, labels, self._selector(w), names, data)
                 ),
-                opts=opts(depends_on=needs),
             )
         data, strategy = None, None
         if w.data_dir:
             claim = core.PersistentVolumeClaim(
-                f"{w.service}-data",
+                **child(f"{w.service}-data", retain_on_delete=True),
                 metadata=self._meta(f"{w.service}-data", w, annotations=self._adopting()),
                 spec=self._claim_spec(w),
-                opts=self._retained_opts(parent),
             )
             needs.append(claim)
             data = core.VolumeArgs(
@@ -260,7 +264,7 @@ class KubernetesTarget:
             # A ReadWriteOnce claim cannot be mounted by the old and the new pod at once.
             strategy = apps.DeploymentStrategyArgs(type="Recreate")
         return apps.Deployment(
-            w.service,
+            **child(w.service, depends_on=needs),
             metadata=metadata,
             spec=apps.DeploymentSpecArgs(
                 replicas=w.replicas,
@@ -268,16 +272,16 @@ class KubernetesTarget:
                 strategy=strategy,
                 template=pod_template(w, labels, self._selector(w), names, data),
             ),
-            opts=opts(depends_on=needs),
         )
 
-    def _claim_patches(self, w: Workload, labels: dict, statefulset: apps.StatefulSet, parent) -> None:
+    def _claim_patches(self, w: Workload, labels: dict, statefulset: apps.StatefulSet, child: Child) -> None:
         """One server-side-apply patch per replica's claim (`data-<service>-<i>`, made by the StatefulSet
         controller): the current labels and requested size. A larger size is an in-place expansion where
         the storage class allows it; the API server refuses it otherwise, and says so in `pulumi up`."""
         for i in range(w.replicas):
             core.PersistentVolumeClaimPatch(
-                f"{w.service}-data-{i}",
+                # Deleting a patch only gives up its fields; retained all the same, as the claims are.
+                **child(f"{w.service}-data-{i}", retain_on_delete=True, depends_on=[statefulset]),
                 metadata=meta.ObjectMetaPatchArgs(
                     name=f"{DATA_VOLUME}-{w.service}-{i}",
                     namespace=self.namespace,
@@ -288,8 +292,6 @@ class KubernetesTarget:
                 spec=core.PersistentVolumeClaimSpecPatchArgs(
                     resources=core.VolumeResourceRequirementsPatchArgs(requests={"storage": w.data_size})
                 ),
-                # Deleting a patch only gives up its fields; retained all the same, as the claims are.
-                opts=self._retained_opts(parent, depends_on=[statefulset]),
             )
 
     def _claim_spec(self, w: Workload) -> core.PersistentVolumeClaimSpecArgs:
@@ -299,7 +301,7 @@ class KubernetesTarget:
             resources=core.VolumeResourceRequirementsArgs(requests={"storage": w.data_size}),
         )
 
-    def _services(self, w: Workload, opts) -> list[pulumi.CustomResource]:
+    def _services(self, w: Workload, child: Child) -> list[pulumi.Resource]:
         if not w.ports:
             return []
         ports = [
@@ -307,12 +309,11 @@ class KubernetesTarget:
         ]
         selector = self._selector(w)
         # Named exactly after the service: the rendered configs address `prometheus`, `loki`, ...
-        services = [
+        services: list[pulumi.Resource] = [
             core.Service(
-                w.service,
+                **child(w.service),
                 metadata=self._meta(w.service, w),
                 spec=core.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=ports),
-                opts=opts(),
             )
         ]
         if w.kind == "stateful":
@@ -320,17 +321,16 @@ class KubernetesTarget:
             # too: gossip peers must find each other before any of them is ready.
             services.append(
                 core.Service(
-                    headless_service(w.service),
+                    **child(headless_service(w.service)),
                     metadata=self._meta(headless_service(w.service), w),
                     spec=core.ServiceSpecArgs(
                         cluster_ip="None", selector=selector, ports=ports, publish_not_ready_addresses=True
                     ),
-                    opts=opts(),
                 )
             )
         return services
 
-    def _ingress(self, w: Workload, ui: Port, host: str, opts) -> None:
+    def _ingress(self, w: Workload, ui: Port, host: str, child: Child) -> None:
         ingress = self.settings.ingress
         net = k8s.networking.v1
         backend = net.IngressBackendArgs(
@@ -338,7 +338,7 @@ class KubernetesTarget:
         )
         tls = [net.IngressTLSArgs(hosts=[host], secret_name=ingress.tls_secret)] if ingress.tls_secret else None
         net.Ingress(
-            w.service,
+            **child(w.service),
             metadata=self._meta(w.service, w),
             spec=net.IngressSpecArgs(
                 ingress_class_name=ingress.class_name,
@@ -352,5 +352,4 @@ class KubernetesTarget:
                     )
                 ],
             ),
-            opts=opts(),
         )

@@ -92,7 +92,7 @@ def _security(w: Workload) -> tuple[core.PodSecurityContextArgs, core.SecurityCo
     return pod, container
 
 
-def _env(w: Workload, secret_env_name: str | None) -> list[core.EnvVarArgs]:
+def _env(w: Workload, secret_env_name: pulumi.Input[str] | None) -> list[core.EnvVarArgs]:
     env = [core.EnvVarArgs(name=k, value=v) for k, v in sorted(w.env.items())]
     # Downward API first: args may refer to them as $(POD_IP), which Kubernetes expands from earlier entries.
     env = [
@@ -111,7 +111,7 @@ def _env(w: Workload, secret_env_name: str | None) -> list[core.EnvVarArgs]:
     return env
 
 
-def volumes(w: Workload, names: dict[str, str], data: core.VolumeArgs | None) -> tuple[list, list]:
+def volumes(w: Workload, names: dict[str, pulumi.Input[str]], data: core.VolumeArgs | None) -> tuple[list, list]:
     """(pod volumes, container mounts). `names`: config_map / secret_files object names; `data`: the data
     volume when it is not a claim template (a StatefulSet's claims are added by name alone)."""
     vols, mounts = [], []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..naming import Child
 from ..workload import Workload
 
 meta = k8s.meta.v1
@@ -38,19 +39,18 @@ def pod_security_labels(node_access: bool) -> dict[str, str]:
 def default_deny(
     namespace: pulumi.Input[str],
     labels: dict,
-    opts: pulumi.ResourceOptions,
+    child: dict[str, Any],
     only: dict[str, str] | None = None,
     name: str = "default-deny-ingress",
 ) -> net.NetworkPolicy:
     """No pod in the namespace (or, with `only`, no pod with those labels) accepts a connection that a
-    per-service policy does not allow."""
+    per-service policy does not allow. `child`: its resource name and options (components/naming.py)."""
     return net.NetworkPolicy(
-        "default-deny-ingress",
+        **child,
         metadata=meta.ObjectMetaArgs(name=name, namespace=namespace, labels=labels),
         spec=net.NetworkPolicySpecArgs(
             pod_selector=meta.LabelSelectorArgs(match_labels=only), policy_types=["Ingress"]
         ),
-        opts=opts,
     )
 
 
@@ -81,7 +81,7 @@ def workload_policy(
     enabled: list[str],
     ui_ingress: set[str],
     controller_namespace: str,
-    opts: pulumi.ResourceOptions,
+    child: dict[str, Any],
 ) -> net.NetworkPolicy | None:
     by_port = {p.name: p for p in w.ports}
     rules = []
@@ -110,17 +110,16 @@ def workload_policy(
     if not rules:
         return None  # nothing may reach it: the namespace's default deny already says so
     return net.NetworkPolicy(
-        w.service,
+        **child,
         metadata=meta.ObjectMetaArgs(name=w.service, namespace=namespace, labels=labels),
         spec=net.NetworkPolicySpecArgs(
             pod_selector=meta.LabelSelectorArgs(match_labels=selector), policy_types=["Ingress"], ingress=rules
         ),
-        opts=opts,
     )
 
 
 def cluster_rbac(
-    w: Workload, namespace: pulumi.Input[str], prefix: str, labels: dict, opts: Callable[..., pulumi.ResourceOptions]
+    w: Workload, namespace: pulumi.Input[str], prefix: str, labels: dict, child: Child
 ) -> list[pulumi.CustomResource]:
     """A ClusterRole with the workload's rules, bound to its ServiceAccount. Cluster-scoped names carry
     the namespace so two stacks on one cluster do not overwrite each other's roles."""
@@ -136,12 +135,11 @@ def cluster_rbac(
         )
         for r in w.api_rules
     ]
-    role = rbac.ClusterRole(w.service, metadata=meta.ObjectMetaArgs(name=name, labels=labels), rules=rules, opts=opts())
+    role = rbac.ClusterRole(**child(w.service), metadata=meta.ObjectMetaArgs(name=name, labels=labels), rules=rules)
     binding = rbac.ClusterRoleBinding(
-        w.service,
+        **child(w.service, depends_on=[role]),
         metadata=meta.ObjectMetaArgs(name=name, labels=labels),
         role_ref=rbac.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=name),
         subjects=[rbac.SubjectArgs(kind="ServiceAccount", name=w.service, namespace=namespace)],
-        opts=opts(depends_on=[role]),
     )
     return [role, binding]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .. import registry
 
@@ -13,7 +14,7 @@ def alert(
     name: str, expr: str, for_: str, severity: str, summary: str, description: str, category: str = "stack"
 ) -> dict:
     """An alerting rule as the shipped groups write it: severity and category labels, a runbook link."""
-    rule = {"alert": name, "expr": expr}
+    rule: dict[str, Any] = {"alert": name, "expr": expr}
     if for_:
         rule["for"] = for_
     rule["labels"] = {"severity": severity, "category": category}

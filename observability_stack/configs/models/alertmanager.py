@@ -7,7 +7,7 @@ import zoneinfo
 from typing import Annotated
 
 import re2
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
@@ -181,7 +181,7 @@ class Route(Model):
     mute_time_intervals: list[str] = Field(default_factory=list)
     routes: list[Route] = Field(default_factory=list)
 
-    model_config = Model.model_config | {"populate_by_name": True}
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
     _check_matchers = field_validator("matchers")(classmethod(lambda cls, v: _matchers(v)))
 
 
@@ -341,7 +341,7 @@ class Smtp(Model):
     ] = "smtp_password"
     require_tls: bool = True
 
-    model_config = Model.model_config | {"populate_by_name": True}
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
 
     @field_validator("smarthost")
     @classmethod
@@ -455,7 +455,6 @@ DEADMANS_SWITCH = "deadmans-switch"
 @service(
     "alertmanager",
     ServiceFacts(
-        order=20,
         port=9093,
         extra_ports={"cluster": 9094},
         config_dir="/etc/alertmanager",

@@ -17,7 +17,6 @@ class Otlp(Model):
 @service(
     "alloy",
     ServiceFacts(
-        order=55,
         port=12345,
         extra_ports={"otlp_grpc": 4317, "otlp_http": 4318},
         config_dir="/etc/alloy",

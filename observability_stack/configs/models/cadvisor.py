@@ -10,7 +10,6 @@ from .service import Image, Resources, Service
 @service(
     "cadvisor",
     ServiceFacts(
-        order=80,
         port=8080,
         config_dir="/etc/cadvisor",
         data_dir="",

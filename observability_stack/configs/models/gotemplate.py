@@ -5,6 +5,7 @@ and undefined variables. tests/test_expressions.py checks each refusal against t
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 _KEYWORDS = {"if", "else", "end", "range", "with", "define", "block", "template", "break", "continue", "nil",
              "true", "false"}  # fmt: skip
@@ -71,7 +72,7 @@ def _unquoted(action: str) -> str:
     return "".join(out)
 
 
-def check_template(value: str, functions: set[str], variables: set[str] = frozenset()) -> str:
+def check_template(value: str, functions: AbstractSet[str], variables: AbstractSet[str] = frozenset()) -> str:
     """Refuse what text/template's parser refuses; `variables` are those the caller defines ($labels)."""
     actions = _actions(value)
     declared = {""} | set(variables)

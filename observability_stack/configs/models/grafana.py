@@ -19,9 +19,7 @@ ADMIN_PASSWORD_FILE = "admin_password"
 
 @service(
     "grafana",
-    ServiceFacts(
-        order=30, port=3000, config_dir="/etc/grafana", data_dir="/var/lib/grafana", ui=True, single_replica=True
-    ),
+    ServiceFacts(port=3000, config_dir="/etc/grafana", data_dir="/var/lib/grafana", ui=True, single_replica=True),
 )
 class Grafana(Service):
     image: Image = Image(repository="grafana/grafana", tag="13.2.2")

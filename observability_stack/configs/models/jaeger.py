@@ -14,7 +14,6 @@ from .service import Bytes, Image, Resources, Service
 @service(
     "jaeger",
     ServiceFacts(
-        order=60,
         port=16686,
         extra_ports={"otlp_grpc": 4317, "otlp_http": 4318, "health": 13133, "metrics": 8888},
         config_dir="/etc/jaeger",

@@ -66,9 +66,7 @@ class LokiStorage(Model):
 
 @service(
     "loki",
-    ServiceFacts(
-        order=40, port=3100, extra_ports={"grpc": 9095}, config_dir="/etc/loki", data_dir="/loki", single_replica=True
-    ),
+    ServiceFacts(port=3100, extra_ports={"grpc": 9095}, config_dir="/etc/loki", data_dir="/loki", single_replica=True),
 )
 class Loki(RetainedService):
     image: Image = Image(repository="grafana/loki", tag="3.7.8")

@@ -9,7 +9,6 @@ from .service import Image, Resources, Service
 @service(
     "node-exporter",
     ServiceFacts(
-        order=70,
         port=9100,
         config_dir="/etc/node-exporter",
         data_dir="",

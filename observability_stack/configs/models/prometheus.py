@@ -82,9 +82,7 @@ def _seed_jobs() -> list[ScrapeJob]:
 
 @service(
     "prometheus",
-    ServiceFacts(
-        order=10, port=9090, config_dir="/etc/prometheus", data_dir="/prometheus", ui=True, pages_when_down=True
-    ),
+    ServiceFacts(port=9090, config_dir="/etc/prometheus", data_dir="/prometheus", ui=True, pages_when_down=True),
 )
 class Prometheus(RetainedService):
     image: Image = Image(repository="prom/prometheus", tag="v3.16.0")

@@ -12,7 +12,6 @@ from .service import Image, Resources, Service
 @service(
     "promtail",
     ServiceFacts(
-        order=50,
         port=9080,
         config_dir="/etc/promtail",
         data_dir="/promtail",

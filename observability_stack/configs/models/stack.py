@@ -1,8 +1,9 @@
-"""The whole stack's configuration: `common`, one section per registered service, and `slos`.
+"""The whole stack's configuration: `common`, one section per service, and `slos`.
 
-The service sections come from the registry (configs/registry.py): every model module in this package
-is imported, and each service model registers itself there. `stack_model()` builds the class, again
-whenever a service registers; `StackConfig` is the class for the services this package ships."""
+`StackConfig` declares each shipped service's section as a field, in `registry.SERVICES` order, so a
+type checker knows `cfg.prometheus.retention`; tests/test_registry.py holds the fields to the
+registry. A service registered outside the package (a toy service in a test) gets its section in
+`stack_model()`, a subclass built for the services registered now."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from typing import Any
 from pydantic import Field, create_model
 
 from .. import registry
+from .alertmanager import Alertmanager
+from .alloy import Alloy
 from .base import Model
+from .cadvisor import Cadvisor
 from .common import Common
+from .grafana import Grafana
+from .jaeger import Jaeger
+from .kube_state_metrics import KubeStateMetrics
+from .loki import Loki
+from .node_exporter import NodeExporter
+from .prometheus import Prometheus
+from .promtail import Promtail
 from .slo import SLO, default_slos
-
-registry.import_package(__package__, skip=("stack",))
 
 
 class StackSettings(Model):
@@ -23,7 +32,7 @@ class StackSettings(Model):
 
     common: Common = Common()
 
-    def section(self, service: str):
+    def section(self, service: str) -> Any:
         """A service's settings: `cfg.section("node-exporter")` is `cfg.node_exporter`."""
         return getattr(self, registry.section(service))
 
@@ -39,25 +48,38 @@ class StackSettings(Model):
         return self.section(name).enabled and self.common.target in facts.targets
 
 
-_BUILT: dict[int, type[StackSettings]] = {}
+class StackConfig(StackSettings):
+    """The whole stack's configuration: `common`, a section per service, and `slos`."""
+
+    prometheus: Prometheus = Prometheus()
+    alertmanager: Alertmanager = Alertmanager()
+    grafana: Grafana = Grafana()
+    loki: Loki = Loki()
+    promtail: Promtail = Promtail()
+    alloy: Alloy = Alloy()
+    jaeger: Jaeger = Jaeger()
+    node_exporter: NodeExporter = NodeExporter()
+    cadvisor: Cadvisor = Cadvisor()
+    kube_state_metrics: KubeStateMetrics = KubeStateMetrics()
+    slos: list[SLO] = Field(default_factory=default_slos)
 
 
-def stack_model() -> type[StackSettings]:
-    """The config class for the services registered now: a field per service, between common and slos."""
+# The shipped services, in order (the registry may hold more: a toy service in a test).
+SERVICES = registry.SERVICES
+_EXTENDED: dict[int, type[StackConfig]] = {}
+
+
+def stack_model() -> type[StackConfig]:
+    """`StackConfig`, with a section for each service registered beyond the shipped ones."""
+    extra = [name for name in registry.names() if name not in SERVICES]
+    if not extra:
+        return StackConfig
     version = registry.version()
-    if version not in _BUILT:
+    if version not in _EXTENDED:
         fields: dict[str, Any] = {
             registry.section(name): (registry.registered(name).model, registry.registered(name).model())
-            for name in registry.names()
+            for name in extra
         }
-        fields["slos"] = (list[SLO], Field(default_factory=default_slos))
-        _BUILT.clear()
-        model = create_model("StackConfig", __base__=StackSettings, __module__=__name__, **fields)
-        model.__doc__ = "The whole stack's configuration: `common`, a section per service, and `slos`."
-        _BUILT[version] = model
-    return _BUILT[version]
-
-
-StackConfig = stack_model()
-# The shipped services, in order (the registry may hold more: a toy service in a test).
-SERVICES = tuple(registry.names())
+        _EXTENDED.clear()
+        _EXTENDED[version] = create_model("StackConfig", __base__=StackConfig, __module__=__name__, **fields)
+    return _EXTENDED[version]

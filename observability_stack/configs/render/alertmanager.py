@@ -4,6 +4,8 @@ models declare (configs/secret_walk.py), as does the set of files the container 
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..models.alertmanager import DEADMANS_SWITCH, Receiver, Route, TimeInterval, WebhookConfig
 from ..models.stack import StackConfig
 from ..registry import renders
@@ -107,7 +109,7 @@ def alertmanager_yml(cfg: StackConfig, secret_names: set[str], secret_dir: str) 
         if smtp.auth_username:
             global_["smtp_auth_username"] = smtp.auth_username
         global_.update(secrets.of(smtp) or {})
-    route = {
+    route: dict[str, Any] = {
         "receiver": am.receiver,
         "group_by": list(am.group_by),
         "group_wait": am.group_wait,

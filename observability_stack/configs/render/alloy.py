@@ -4,6 +4,9 @@ to Jaeger and metrics to Prometheus. Written as data through alloy_syntax."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from ..models.stack import StackConfig
 from ..registry import renders
 from .alloy_syntax import Block, Expr, render
@@ -15,7 +18,7 @@ CONFIG_FILE = "config.alloy"
 _RULE_KEYS = ("source_labels", "separator", "regex", "modulus", "target_label", "replacement", "action")
 
 
-def rules(relabel: list[dict]) -> list[Block]:
+def rules(relabel: Sequence[Mapping[str, Any]]) -> list[Block]:
     """Prometheus relabel configs as discovery.relabel `rule` blocks."""
     for rule in relabel:
         unknown = set(rule) - set(_RULE_KEYS)

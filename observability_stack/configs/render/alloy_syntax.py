@@ -82,7 +82,8 @@ class SyntaxProblem(ValueError):
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
+    tokens: list[tuple[str, str]] = []
+    pos = 0
     while pos < len(text):
         if text[pos:].strip() == "":
             break
@@ -90,37 +91,42 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         if not match or match.end() == pos:
             raise SyntaxProblem(f"unexpected input at offset {pos}: {text[pos : pos + 20]!r}")
         pos = match.end()
-        kind = match.lastgroup
+        kind = match.lastgroup or ""
         if kind != "comment":
             tokens.append((kind, match.group(kind)))
     return tokens
+
+
+# What `peek` gives past the last token: no value or name matches it.
+END = ("end", "")
 
 
 class _Parser:
     def __init__(self, text: str):
         self.tokens, self.i = _tokens(text), 0
 
-    def peek(self, offset: int = 0) -> tuple[str, str] | None:
-        return self.tokens[self.i + offset] if self.i + offset < len(self.tokens) else None
+    def peek(self, offset: int = 0) -> tuple[str, str]:
+        """The next token, or END past the last one."""
+        return self.tokens[self.i + offset] if self.i + offset < len(self.tokens) else END
 
     def take(self, value: str | None = None, kind: str | None = None) -> str:
         token = self.peek()
-        if token is None or (value is not None and token[1] != value) or (kind is not None and token[0] != kind):
+        if token == END or (value is not None and token[1] != value) or (kind is not None and token[0] != kind):
             raise SyntaxProblem(f"expected {value or kind}, found {token}")
         self.i += 1
         return token[1]
 
     def body(self, closing: str | None) -> list[tuple[str, Any] | Block]:
         items: list[tuple[str, Any] | Block] = []
-        while (token := self.peek()) is not None and token[1] != closing:
+        while (token := self.peek()) != END and token[1] != closing:
             name = self.take(kind="ident")
-            if self.peek() and self.peek()[1] == "=":
+            if self.peek()[1] == "=":
                 if "." in name:
                     raise SyntaxProblem(f"attribute name {name!r} has a dot")
                 self.take("=")
                 items.append((name, self.expr()))
             else:
-                label = json.loads(self.take(kind="string")) if self.peek() and self.peek()[0] == "string" else None
+                label = json.loads(self.take(kind="string")) if self.peek()[0] == "string" else None
                 self.take("{")
                 items.append(Block(name, label, self.body("}")))
                 self.take("}")
@@ -128,13 +134,13 @@ class _Parser:
 
     def expr(self) -> Any:
         value = self.operand()
-        while self.peek() and self.peek()[1] == "+":
+        while self.peek()[1] == "+":
             self.take("+")
             value = Expr(f"{_value(value, '')} + {_value(self.operand(), '')}")
         return value
 
     def operand(self) -> Any:
-        kind, text = self.peek() or (None, None)
+        kind, text = self.peek()
         if kind == "string":
             self.i += 1
             return json.loads(text)
@@ -144,21 +150,21 @@ class _Parser:
         if text == "[":
             self.take("[")
             items = []
-            while self.peek() and self.peek()[1] != "]":
+            while self.peek()[1] != "]":
                 items.append(self.expr())
-                if self.peek() and self.peek()[1] == ",":
+                if self.peek()[1] == ",":
                     self.take(",")
             self.take("]")
             return items
         if text == "{":
             self.take("{")
             obj = {}
-            while self.peek() and self.peek()[1] != "}":
+            while self.peek()[1] != "}":
                 key_kind, key = self.peek()
                 self.i += 1
                 self.take("=")
                 obj[json.loads(key) if key_kind == "string" else key] = self.expr()
-                if self.peek() and self.peek()[1] == ",":
+                if self.peek()[1] == ",":
                     self.take(",")
             self.take("}")
             return obj
@@ -166,12 +172,12 @@ class _Parser:
             self.i += 1
             if text in ("true", "false"):
                 return text == "true"
-            if self.peek() and self.peek()[1] == "(":
+            if self.peek()[1] == "(":
                 self.take("(")
                 args = []
-                while self.peek() and self.peek()[1] != ")":
+                while self.peek()[1] != ")":
                     args.append(self.expr())
-                    if self.peek() and self.peek()[1] == ",":
+                    if self.peek()[1] == ",":
                         self.take(",")
                 self.take(")")
                 return Expr(f"{text}({', '.join(_value(a, '') for a in args)})")
@@ -183,7 +189,7 @@ def parse(text: str) -> list[Block]:
     """The top-level blocks of an Alloy file; raises SyntaxProblem on anything else."""
     parser = _Parser(text)
     items = parser.body(None)
-    if parser.peek() is not None:
+    if parser.peek() != END:
         raise SyntaxProblem(f"trailing input: {parser.peek()}")
     attributes = [item for item in items if not isinstance(item, Block)]
     if attributes:

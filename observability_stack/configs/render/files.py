@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from .. import registry
 from ..models.stack import StackConfig
-from .common import CONFIG_DIRS, SECRET_DIRS, RenderContext, Topology
 
-# Each renderer module registers its service's renderer (`@renders(name)`).
-registry.import_package(__package__, skip=("files",))
+# Each renderer module registers its service's renderer (`@renders(name)`) on import.
+from . import alertmanager, alloy, collectors, grafana, jaeger, loki, prometheus, promtail  # noqa: F401
+from .common import CONFIG_DIRS, SECRET_DIRS, RenderContext, Topology
 
 
 def service_files(cfg: StackConfig, service: str, secrets: set[str], project_root: str = ".") -> dict[str, str]:

@@ -107,8 +107,8 @@ def _user_jobs(cfg: StackConfig) -> list[dict]:
 
 def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
     labels = dict(cfg.prometheus.external_labels)
-    if topology.replica_label():
-        labels["replica"] = topology.replica_label()
+    if replica := topology.replica_label():
+        labels["replica"] = replica
     config: dict = {
         "global": {
             "scrape_interval": cfg.prometheus.scrape_interval,

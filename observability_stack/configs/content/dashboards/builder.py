@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import promql_parser
 from grafana_foundation_sdk.builders import common, gauge, prometheus, stat, table, timeseries
@@ -29,7 +29,12 @@ DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
 FILTERS = {"job": "$job", "instance": "$instance"}
 
 PanelType = Literal["stat", "gauge", "timeseries", "table"]
-_PANELS = {"stat": stat.Panel, "gauge": gauge.Panel, "timeseries": timeseries.Panel, "table": table.Panel}
+_PANELS: dict[str, Any] = {
+    "stat": stat.Panel,
+    "gauge": gauge.Panel,
+    "timeseries": timeseries.Panel,
+    "table": table.Panel,
+}
 
 
 def stable_uid(name: str) -> str:
