@@ -15,8 +15,8 @@ PULUMI_ENGINE := engine
 export PATH := $(shell $(PYTHON) tools/engine/build.py --path):$(PATH)
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 endif
-# Before any resource is created: every pinned image is here or can be pulled (tools/image_preflight.py).
-IMAGE_PREFLIGHT ?= $(PY) -m tools.image_preflight --stack $(STACK)
+# Before any resource is created: every pinned image is here or can be pulled (tools/commands/image_preflight.py).
+IMAGE_PREFLIGHT ?= $(PY) -m tools.commands.image_preflight --stack $(STACK)
 
 
 .PHONY: grafana-password
@@ -71,16 +71,16 @@ test-fast: setup engine
 	$(PY) -m pytest -q -m "not engine and not docker"
 
 render: $(VENV)/.installed
-	$(PY) -m tools.render --stack $(STACK) --out $(OUT)
+	$(PY) -m tools.commands.render --stack $(STACK) --out $(OUT)
 
 preflight: $(VENV)/.installed
-	$(PY) -m tools.preflight --stack $(STACK)
+	$(PY) -m tools.commands.preflight --stack $(STACK)
 
 bench: $(VENV)/.installed engine
-	$(PY) -m tools.bench
-	$(PY) -m tools.bench_engine
-	$(PY) -m tools.bench_docker
-	$(PY) -m tools.bench_rules
+	$(PY) -m tools.bench.mocks
+	$(PY) -m tools.bench.engine
+	$(PY) -m tools.bench.docker
+	$(PY) -m tools.bench.rules
 
 check-docker:
 	@command -v docker >/dev/null 2>&1 || { echo "Docker is not installed: install Docker Engine (e.g. apt-get install docker.io) and start it"; exit 1; }

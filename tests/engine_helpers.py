@@ -46,8 +46,8 @@ def local_cluster(tmp_path_factory):
 
 def docker_engine():
     """The Docker Engine on /var/run/docker.sock, with the local images built (a fixture body)."""
-    from tools import images
-    from tools.docker_api import Engine
+    from tools.commands import images
+    from tools.commands.docker_api import Engine
 
     missing = [
         b for b in ("pulumi", "pulumi-language-python", "pulumi-resource-docker") if not (build.BIN / b).exists()

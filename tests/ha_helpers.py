@@ -18,7 +18,7 @@ import yaml
 from e2e_helpers import MetricsEndpoint, Process, free_port
 
 from observability_stack.configs.render.common import to_yaml
-from tools.mockrun import run_program
+from tools.harness.mockrun import run_program
 
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 WAIT = 30  # seconds for any one thing to happen

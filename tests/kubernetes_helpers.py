@@ -9,7 +9,7 @@ from conftest import SECRETS, stack_config
 from pulumi.runtime.sync_await import _sync_await
 
 from observability_stack.configs import registry
-from tools.mockrun import Run, run_program
+from tools.harness.mockrun import Run, run_program
 
 # The services prod runs on Kubernetes: cAdvisor is Docker's only (the kubelet embeds it).
 SERVICES = [

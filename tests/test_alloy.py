@@ -21,7 +21,7 @@ from observability_stack.configs.render.common import Topology
 from observability_stack.configs.render.files import all_files
 from observability_stack.configs.render.prometheus import prometheus_args
 from observability_stack.configs.render.promtail import promtail_yml
-from tools.mockrun import run_program
+from tools.harness.mockrun import run_program
 
 
 class Spec(NamedTuple):

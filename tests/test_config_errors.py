@@ -5,7 +5,7 @@ from config_error_helpers import assert_reported, problems
 
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import load
-from tools.mockrun import run_program
+from tools.harness.mockrun import run_program
 
 
 def paths(config: dict) -> set[str]:
@@ -513,7 +513,7 @@ def test_empty_config_is_a_working_dev_stack():
 def test_program_stops_before_registering_anything(monkeypatch):
     import pulumi
 
-    import tools.mockrun as mockrun
+    import tools.harness.mockrun as mockrun
 
     monitors = []
 

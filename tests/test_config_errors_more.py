@@ -12,7 +12,7 @@ from config_error_helpers import assert_reported, problems
 from observability_stack.configs.docker_forms import docker_cpus
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import from_stack_file, load
-from tools.mockrun import run_program
+from tools.harness.mockrun import run_program
 
 INHIBIT = {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"']}
 KUBERNETES = {"observability:common": {"target": "kubernetes"}}

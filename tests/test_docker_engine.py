@@ -8,8 +8,8 @@ import tarfile
 
 import pytest
 
-from tools import images
-from tools.docker_api import Engine, EngineError
+from tools.commands import images
+from tools.commands.docker_api import Engine, EngineError
 
 pytestmark = pytest.mark.docker
 

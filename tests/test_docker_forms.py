@@ -15,7 +15,7 @@ from observability_stack.configs.docker_forms import (
 )
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import load
-from tools.mockrun import run_program
+from tools.harness.mockrun import run_program
 
 CONTAINER = "docker:index/container:Container"
 

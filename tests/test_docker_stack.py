@@ -8,7 +8,7 @@ import yaml
 from conftest import SECRETS, stack_config
 
 from observability_stack.configs import registry
-from tools.mockrun import SECRET_MARK, run_program
+from tools.harness.mockrun import SECRET_MARK, run_program
 
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"

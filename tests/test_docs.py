@@ -1,10 +1,10 @@
 """The config reference in docs/ is generated from the models and must match them."""
 
-from tools.config_reference import OUT, reference
+from tools.generate.config_reference import OUT, reference
 
 
 def test_config_reference_is_current():
-    assert OUT.read_text() == reference(), "run: python -m tools.config_reference"
+    assert OUT.read_text() == reference(), "run: python -m tools.generate.config_reference"
 
 
 def test_reference_lists_every_section_and_key():
@@ -16,7 +16,7 @@ def test_reference_lists_every_section_and_key():
 
 
 def test_api_reference_is_current():
-    from tools.api_reference import OUT as API_OUT
-    from tools.api_reference import reference as api_reference
+    from tools.generate.api_reference import OUT as API_OUT
+    from tools.generate.api_reference import reference as api_reference
 
-    assert API_OUT.read_text() == api_reference(), "run: python -m tools.api_reference"
+    assert API_OUT.read_text() == api_reference(), "run: python -m tools.generate.api_reference"

@@ -2,8 +2,8 @@
 Docker Engine.
 
 `__main__.py` runs as `pulumi up` runs it (tools/engine/local.py), with the provider built from
-pulumi-docker v5.1.0 and the local images of tools/images.py, on the services that have one
-(tools/docker_local.py). What the mocks cannot show: the provider's diffs (update, replace, or a
+pulumi-docker v5.1.0 and the local images of tools/commands/images.py, on the services that have one
+(tools/harness/docker_local.py). What the mocks cannot show: the provider's diffs (update, replace, or a
 perpetual diff where Read normalises a value), its waits for the health checks, its uploads as the
 containers see them, and what `pulumi destroy` leaves behind. The tests run in file order on one
 stack, each building on what the previous one left.
@@ -23,9 +23,9 @@ from e2e_helpers import HttpReceiver
 from engine_helpers import EngineStack, docker_engine, remove_docker_leftovers, short_name
 
 from observability_stack.configs.models.alertmanager import Alertmanager
-from tools import images
-from tools.docker_api import Engine
-from tools.docker_local import local_config
+from tools.commands import images
+from tools.commands.docker_api import Engine
+from tools.harness.docker_local import local_config
 
 pytestmark = pytest.mark.docker
 

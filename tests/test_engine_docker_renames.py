@@ -10,8 +10,8 @@ from engine_helpers import EngineStack, docker_engine, remove_docker_leftovers
 from pulumi import automation as auto
 from rename_helpers import BARE_NAMES_COMMIT, tree_at
 
-from tools.docker_local import local_config
 from tools.engine.local import ROOT
+from tools.harness.docker_local import local_config
 
 pytestmark = pytest.mark.docker
 

@@ -13,8 +13,8 @@ from conftest import SECRETS
 from kubernetes_helpers import CM, SECRET, k8s_records, merge, prod_config, run_prod
 
 from observability_stack.configs.secrets import PLACEHOLDER
-from tools import render as render_tool
-from tools.manifests import manifests, write_manifests
+from tools.commands import render as render_tool
+from tools.harness.manifests import manifests, write_manifests
 
 # A version kubernetes-validate ships; strict schemas reject unknown fields (a misspelt key fails).
 K8S_VERSION = "1.33"

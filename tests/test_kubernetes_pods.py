@@ -11,7 +11,7 @@ from conftest import SECRETS
 from kubernetes_helpers import CM, SECRET, STS, SVC, container, merge, pod_spec, prod_config, run_prod, workloads
 
 from observability_stack.components.targets.kubernetes_pod import object_keys
-from tools.mockrun import SECRET_MARK
+from tools.harness.mockrun import SECRET_MARK
 
 KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 
@@ -214,7 +214,7 @@ def test_alertmanager_zoneinfo_reaches_the_pod_as_binary_data():
 
     from conftest import stack_config
 
-    from tools.mockrun import run_program
+    from tools.harness.mockrun import run_program
 
     run = run_program(stack_config("prod"), stack="prod")
     config_map = run.named("kubernetes:core/v1:ConfigMap", "alertmanager-config")

@@ -33,7 +33,7 @@ from kubernetes_helpers import (
     workloads,
 )
 
-from tools import mockrun
+from tools.harness import mockrun
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from observability_stack.configs.content.loki_rules import loki_security_rule_groups
-from tools.mockrun import ROOT
+from tools.harness.mockrun import ROOT
 
 CHECKER = ROOT / "tools" / "logql" / "check.mjs"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.mockrun import ROOT
+from tools.harness.mockrun import ROOT
 
 FAKE = """#!/bin/bash
 echo "$(basename "$0") $* | $PULUMI_BACKEND_URL | ${PULUMI_CONFIG_PASSPHRASE_FILE:-}" >> "$FAKE_LOG"

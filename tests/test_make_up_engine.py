@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.docker_api import Engine
-from tools.docker_local import local_config
+from tools.commands.docker_api import Engine
+from tools.commands.images import build_images
 from tools.engine import build, vendored
-from tools.images import build_images
-from tools.mockrun import ROOT
+from tools.harness.docker_local import local_config
+from tools.harness.mockrun import ROOT
 
 pytestmark = pytest.mark.docker
 
@@ -91,7 +91,7 @@ def test_make_up_names_the_images_it_cannot_pull_and_creates_nothing(engine, tmp
     assert "are not on this Docker Engine and could not be pulled; nothing was created" in out, out
     for ref in ("grafana/grafana:", "grafana/loki:", "prom/prometheus:v3.16.0"):
         assert ref in out, out
-    assert "observability:common.image_registry" in out and "python -m tools.images" in out, out
+    assert "observability:common.image_registry" in out and "python -m tools.commands.images" in out, out
     assert "Traceback" not in out and "pulumi up" not in result.stdout, out
     assert not stack_containers(engine, "obs-dev-")
     assert not (tmp_path / "state" / ".pulumi" / "stacks").exists(), "no stack was even created"

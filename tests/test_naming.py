@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from tools import mockrun
-from tools.mockrun import run_program
+from tools.harness import mockrun
+from tools.harness.mockrun import run_program
 
 TWO_STACKS = """
 import observability_stack as obs

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from tools.mockrun import run_program
+from tools.harness.mockrun import run_program
 
 K8S_PROVIDER, DOCKER_PROVIDER = "pulumi:providers:kubernetes", "pulumi:providers:docker"
 NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

@@ -13,7 +13,7 @@ from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
 from observability_stack.configs.models.loki import S3Storage
-from tools import preflight
+from tools.commands import preflight
 
 BUCKET = "loki-chunks"
 REGION = "eu-west-1"

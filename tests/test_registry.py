@@ -18,8 +18,8 @@ from observability_stack.configs.models.service import Image, Service
 from observability_stack.configs.registry import ServiceFacts
 from observability_stack.configs.render.common import CONFIG_DIRS, DATA_DIRS, PORTS, SECRET_DIRS, RenderContext, to_yaml
 from observability_stack.configs.render.files import all_files
-from tools import config_reference
-from tools.mockrun import run_program
+from tools.generate import config_reference
+from tools.harness.mockrun import run_program
 
 TOY = ServiceFacts(port=7070, config_dir="/etc/toy", data_dir="/toy", ui=True, single_replica=True)
 

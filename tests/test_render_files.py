@@ -12,7 +12,7 @@ from upstream import tool
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import load
 from observability_stack.configs.render.files import all_files
-from tools.render import main as render_main
+from tools.commands.render import main as render_main
 
 SMARTHOST = {"observability:alertmanager": {"smtp": {"smarthost": "smtp.example.org:587"}}}
 
@@ -83,7 +83,7 @@ def test_render_is_byte_identical(tmp_path):
 
 
 def test_bad_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys):
-    import tools.render as render
+    import tools.commands.render as render
 
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text(yaml.safe_dump({"config": {"observability:prometheus": {"retention": "forever"}}}))
@@ -105,7 +105,7 @@ def test_bad_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys):
     ],
 )
 def test_a_broken_stack_file_fails_render_cleanly(tmp_path, monkeypatch, capsys, text, message):
-    import tools.render as render
+    import tools.commands.render as render
 
     (tmp_path / "Pulumi.bad.yaml").write_text(text)
     monkeypatch.setattr(render, "ROOT", tmp_path)
@@ -287,7 +287,7 @@ def test_kubernetes_scrapes_every_prometheus_replica_and_drops_the_replica_label
 
 def test_render_reads_encrypted_secrets_as_placeholders(tmp_path, monkeypatch):
     """A real stack file carries `secure:` ciphertext: render knows the secret is set, never its value."""
-    import tools.render as render
+    import tools.commands.render as render
 
     stack = {
         "config": {

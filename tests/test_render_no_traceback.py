@@ -14,8 +14,8 @@ import sys
 import pytest
 from conftest import ROOT
 
-from tools import mockrun
-from tools.render import render
+from tools.commands.render import render
+from tools.harness import mockrun
 
 
 def test_a_run_closes_its_event_loop(tmp_path):
@@ -53,7 +53,17 @@ def test_many_renders_in_one_process_leave_nothing_to_the_garbage_collector(tmp_
 def test_many_render_processes_print_no_traceback(tmp_path, stack):
     for _ in range(4):
         result = subprocess.run(
-            [sys.executable, "-X", "dev", "-m", "tools.render", "--stack", stack, "--out", str(tmp_path / "out")],
+            [
+                sys.executable,
+                "-X",
+                "dev",
+                "-m",
+                "tools.commands.render",
+                "--stack",
+                stack,
+                "--out",
+                str(tmp_path / "out"),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,

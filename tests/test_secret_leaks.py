@@ -17,7 +17,7 @@ from pulumi.runtime import set_all_config
 import observability_stack as obs
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import load_sections
-from tools.mockrun import close_event_loop, run_program
+from tools.harness.mockrun import close_event_loop, run_program
 
 VALUES = {
     "slack_webhook_url": "https://hooks.slack.example/T0/B0/leak-slack-3f1c",

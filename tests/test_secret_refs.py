@@ -18,7 +18,7 @@ from observability_stack.configs.models.secret import SecretRef
 from observability_stack.configs.models.stack import stack_model
 from observability_stack.configs.render.files import all_files
 from observability_stack.configs.secret_walk import references
-from tools.mockrun import run_program
+from tools.harness.mockrun import run_program
 
 CONTAINER = "docker:index/container:Container"
 

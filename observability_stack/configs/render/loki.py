@@ -11,7 +11,7 @@ from ..secret_walk import SecretFields
 from .common import DATA_DIRS, PORTS, RenderContext, Topology, command_line, to_yaml
 
 # The environment variables Loki expands (-config.expand-env) into the S3 credentials, by field,
-# as the model declares them (tools/preflight.py reads the same ones).
+# as the model declares them (tools/commands/preflight.py reads the same ones).
 S3_ENV = {field: ref.env for field, ref in declared(S3Storage).items()}
 # With auth disabled Loki's single tenant is called "fake"; the local ruler reads <dir>/<tenant>/*.yml.
 TENANT = "fake"

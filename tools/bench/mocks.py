@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from observability_stack.configs.load import from_stack_file
-from tools.mockrun import ROOT, run_program
+from tools.harness.mockrun import ROOT, run_program
 
 OUT = ROOT / "build" / "bench.md"
 FLOOR = ROOT / "tools" / "bench_floor.py"
@@ -109,7 +109,7 @@ def child(spec: dict) -> dict:
     stack = spec["stack"]
     with tempfile.TemporaryDirectory() as tmp:
         if spec["kind"] == "render":
-            from tools.render import render
+            from tools.commands.render import render
 
             def once():
                 return render(stack, Path(tmp) / "render")
@@ -161,7 +161,10 @@ def child(spec: dict) -> dict:
 def measure(spec: dict) -> dict:
     """Run one measurement in a fresh interpreter; an error (a stack that does not build) is reported, not raised."""
     result = subprocess.run(
-        [sys.executable, "-m", "tools.bench", "--child", json.dumps(spec)], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "tools.bench.mocks", "--child", json.dumps(spec)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
@@ -208,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             row(f"{stack}: floor (bare program, same resources)", floor, "first run after the real one's imports")
         )
-        rows.append(row(f"{stack}: `tools.render` (program + files + manifests)", render))
+        rows.append(row(f"{stack}: `tools.commands.render` (program + files + manifests)", render))
         if "error" not in program and "error" not in again:
             same = program["digest"] == again["digest"]
             checks.append(
@@ -245,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"Measured {datetime.date.today().isoformat()} on {platform.node() or 'this machine'}: "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}. "
-        f"Median of {args.reps} warm evaluations under the SDK's mocks (tools.mockrun), each row in its own process.",
+        f"Median of {args.reps} warm evaluations under the SDK's mocks (tools.harness.mockrun), "
+        "each row in its own process.",
         "",
         "| what | resources | median | first (cold) | peak RSS | inputs stable | note |",
         "| --- | ---: | ---: | ---: | ---: | :---: | --- |",

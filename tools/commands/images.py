@@ -1,7 +1,7 @@
 """Build local Docker images from the binaries `make engine` builds, for a Docker Engine with no registry.
 
-    python -m tools.images            # build them all; prints service=image
-    python -m tools.images --list     # print service=image without building
+    python -m tools.commands.images            # build them all; prints service=image
+    python -m tools.commands.images --list     # print service=image without building
 
 Each image is laid out as its upstream image is (binary path, user, data directory, working
 directory, a busybox `wget` for the health check), so the Docker target's recorded container

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from observability_stack.configs.render.common import to_yaml
 from observability_stack.configs.secrets import PLACEHOLDER
-from tools.mockrun import Run
+from tools.harness.mockrun import Run
 
 K8S_PREFIX = "kubernetes:"
 SECRET_FIELDS = ("data", "stringData")

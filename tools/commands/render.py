@@ -12,7 +12,7 @@ from pathlib import Path
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import from_stack_file, load
 from observability_stack.configs.secrets import PLACEHOLDER
-from tools.mockrun import ROOT, Run, run_program
+from tools.harness.mockrun import ROOT, Run, run_program
 
 
 def resource_rows(run: Run) -> list[dict]:
@@ -64,7 +64,7 @@ def render(stack: str, out: Path) -> Run:
         shutil.rmtree(out)
     write_files(run, out)
     _write(out / "resources.json", json.dumps(resource_rows(run), indent=2, sort_keys=True) + "\n")
-    from tools.manifests import write_manifests  # Kubernetes objects, when the stack has any
+    from tools.harness.manifests import write_manifests  # Kubernetes objects, when the stack has any
 
     write_manifests(run, out / "manifests")
     return run

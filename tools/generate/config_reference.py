@@ -1,7 +1,7 @@
 """Generates docs/config-reference.md from the pydantic models, so the reference cannot drift.
 
-python -m tools.config_reference            # rewrite the file
-python -m tools.config_reference --check    # exit 1 when it is stale (the tests run this)
+python -m tools.generate.config_reference            # rewrite the file
+python -m tools.generate.config_reference --check    # exit 1 when it is stale (the tests run this)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import typing
 from pydantic import BaseModel
 
 from observability_stack.configs.models.stack import stack_model
-from tools.mockrun import ROOT
+from tools.harness.mockrun import ROOT
 
 OUT = ROOT / "docs" / "config-reference.md"
 _INLINE_LIMIT = 60
@@ -115,7 +115,7 @@ def reference() -> str:
     lines = [
         "# Stack configuration reference",
         "",
-        "Generated from `observability_stack/configs/models/` by `python -m tools.config_reference`;",
+        "Generated from `observability_stack/configs/models/` by `python -m tools.generate.config_reference`;",
         "do not edit by hand.",
         "Every section is a key in the `observability` namespace of `Pulumi.<stack>.yaml`",
         "(`observability:prometheus`, ...). Unknown keys are errors. Secret values go under",
@@ -136,7 +136,7 @@ def main(argv: list[str]) -> int:
     text = reference()
     if "--check" in argv:
         if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python -m tools.config_reference", file=sys.stderr)
+            print(f"{OUT.relative_to(ROOT)} is stale: run python -m tools.generate.config_reference", file=sys.stderr)
             return 1
         return 0
     OUT.parent.mkdir(exist_ok=True)

@@ -1,7 +1,7 @@
 """Generates docs/api-reference.md from the public API's docstrings, so the reference cannot drift.
 
-python -m tools.api_reference            # rewrite the file
-python -m tools.api_reference --check    # exit 1 when it is stale (the tests compare it too)
+python -m tools.generate.api_reference            # rewrite the file
+python -m tools.generate.api_reference --check    # exit 1 when it is stale (the tests compare it too)
 
 Public means exported by `observability_stack/__init__.py` (its `__all__`), plus the component
 provider's schema, which the Pulumi CLI reads from `observability_stack/provider.py`.
@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 import observability_stack
 from observability_stack import provider
-from tools.mockrun import ROOT
+from tools.harness.mockrun import ROOT
 
 OUT = ROOT / "docs" / "api-reference.md"
 
@@ -87,7 +87,7 @@ def reference() -> str:
     lines = [
         "# Python API reference",
         "",
-        "Generated from the docstrings of `observability_stack` by `python -m tools.api_reference`;",
+        "Generated from the docstrings of `observability_stack` by `python -m tools.generate.api_reference`;",
         'do not edit by hand. What is public, and how it may change: the README\'s "Using the package".',
         "",
         f"Version {observability_stack.__version__}.",
@@ -116,7 +116,7 @@ def main(argv: list[str]) -> int:
     text = reference()
     if "--check" in argv:
         if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python -m tools.api_reference", file=sys.stderr)
+            print(f"{OUT.relative_to(ROOT)} is stale: run python -m tools.generate.api_reference", file=sys.stderr)
             return 1
         return 0
     OUT.write_text(text)

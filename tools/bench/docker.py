@@ -1,7 +1,7 @@
 """`make bench`, Docker target: `pulumi up` (create) and a no-op `pulumi preview` through the real CLI,
 language host and Docker provider, each against a floor measured in the same run.
 
-The stack is tools/docker_local.py's (the services with a local image). Floors:
+The stack is tools/harness/docker_local.py's (the services with a local image). Floors:
 - create: the Docker Engine's own time from creating a container to its first passing health check,
   for the slowest container (they start in parallel): no tool can report a healthy stack sooner;
 - no-op preview: the Engine API calls that inspect every container, volume, network and image the
@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from tools.bench import write_report
-from tools.docker_api import Engine, EngineError
-from tools.docker_local import local_config
+from tools.bench.mocks import write_report
+from tools.commands.docker_api import Engine, EngineError
+from tools.commands.images import build_images
 from tools.engine import local
-from tools.images import build_images
-from tools.mockrun import ROOT
+from tools.harness.docker_local import local_config
+from tools.harness.mockrun import ROOT
 
 OUT = ROOT / "build" / "bench-docker.md"
 PASSPHRASE = "bench-passphrase"

@@ -20,7 +20,7 @@ from observability_stack.configs.load import from_stack_file, load
 from observability_stack.configs.models.loki import S3Storage
 from observability_stack.configs.render.loki import S3_ENV
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROBE_PREFIX = "loki-preflight/"
 
 

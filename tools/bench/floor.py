@@ -1,7 +1,7 @@
 """The benchmark's floor: a bare Pulumi program that registers the same resources as a stack, with
 the same inputs, and does nothing else (no config model, no renderers, no components).
 
-tools/bench.py runs it through tools.mockrun.run_program(program=...), so the SDK and the mocks
+tools/bench/mocks.py runs it through tools.harness.mockrun.run_program(program=...), so the SDK and the mocks
 cost the same as for the real program; the difference is what the real program adds."""
 
 import json

@@ -15,7 +15,7 @@ and reports each group's `prometheus_rule_group_last_duration_seconds` (median o
 evaluations). The raw series are backfilled at RAW_STEP, coarser than a real 15 s scrape to keep
 the input file small, which makes "before" look cheaper than it would be.
 
-    python -m tools.bench_rules [--series 1000] [--days 30]
+    python -m tools.bench.rules [--series 1000] [--days 30]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from observability_stack.configs.content.slo_rules import (
 )
 from observability_stack.configs.models.slo import SLO, GaugeSLI, default_slos
 from tools.engine import build
-from tools.mockrun import ROOT
+from tools.harness.mockrun import ROOT
 
 OUT = ROOT / "build" / "bench-rules.md"
 EVALUATION_INTERVAL = 15

@@ -21,11 +21,11 @@ from pathlib import Path
 import kubernetes
 
 from observability_stack.configs.load import from_stack_file
-from tools.bench import write_report
+from tools.bench.mocks import write_report
 from tools.engine import local
 from tools.engine.cluster import CONTEXT, LocalCluster, object_path
-from tools.manifests import manifests
-from tools.mockrun import ROOT, run_program
+from tools.harness.manifests import manifests
+from tools.harness.mockrun import ROOT, run_program
 
 OUT = ROOT / "build" / "bench-engine.md"
 PASSPHRASE = "bench-passphrase"

@@ -1,6 +1,6 @@
 """The Docker target's stack config for what can run on a Docker Engine with no registry.
 
-The services whose images tools/images.py builds from the engine's binaries (Prometheus,
+The services whose images tools/commands/images.py builds from the engine's binaries (Prometheus,
 Alertmanager, Jaeger, node-exporter) use those images by config, under their true version tags;
 Grafana, Loki, the log collectors and cAdvisor are disabled (AGPL or not served, so no image).
 The real-provider tests and `make bench` deploy this config.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.images import IMAGES, REPOSITORY
+from tools.commands.images import IMAGES, REPOSITORY
 
 # Config sections of the services that have a local image.
 LOCAL = {

@@ -1,7 +1,7 @@
 """`make up`'s first step on the Docker target: every pinned image is on the Docker Engine, or can be
 pulled, before any resource is created.
 
-    python -m tools.image_preflight --stack dev
+    python -m tools.commands.image_preflight --stack dev
 
 The images are the ones the stack's components name (the stack file's config, `image_ref` with
 `common.image_registry`). An image the engine lacks is pulled, as the provider would pull it; one
@@ -21,10 +21,10 @@ from observability_stack.components.service import image_ref
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import from_stack_file, load
 from observability_stack.configs.registry import section as config_section
-from tools.docker_api import SOCKET, Engine, EngineError
-from tools.images import IMAGES
+from tools.commands.docker_api import SOCKET, Engine, EngineError
+from tools.commands.images import IMAGES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def stack_images(config: dict) -> dict[str, str]:
@@ -87,8 +87,8 @@ def advice(stack: str, images: dict[str, str], missing: dict[str, str]) -> str:
     ]
     if local:
         lines.append(
-            f"  - for {', '.join(local)}: `make engine && .venv/bin/python -m tools.images` builds local images "
-            "from the upstream modules under their true versions; set each service's image to the printed one."
+            f"  - for {', '.join(local)}: `make engine && .venv/bin/python -m tools.commands.images` builds local "
+            "images from the upstream modules under their true versions; set each service's image to the printed one."
         )
     return "\n".join(lines)
 
