@@ -24,6 +24,22 @@ def secrets_config():
     return {"observability:secrets": dict(SECRETS)}
 
 
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory):
+    """The package's wheel, built once per run for every module that installs it."""
+    from package_helpers import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def venv_bin(wheel, tmp_path_factory):
+    """A fresh virtualenv with the wheel at the pinned dependencies: its bin/ holds the plugin command."""
+    from package_helpers import install
+
+    return install(wheel, tmp_path_factory.mktemp("venv") / "env")
+
+
 def stack_config(stack: str, **extra) -> dict:
     config = from_stack_file(ROOT / f"Pulumi.{stack}.yaml")
     config.update(extra)

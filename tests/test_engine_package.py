@@ -15,7 +15,7 @@ import subprocess
 import pytest
 import yaml
 from engine_helpers import local_cluster
-from package_helpers import ROOT, build_wheel, clean_env, install
+from package_helpers import ROOT, clean_env
 
 from tools.engine import build, local
 from tools.engine.cluster import CONTEXT
@@ -70,10 +70,9 @@ class Program:
 
 
 @pytest.fixture(scope="module")
-def program(cluster, tmp_path_factory):
+def program(cluster, venv_bin, tmp_path_factory):
     work = tmp_path_factory.mktemp("yaml-example")
-    plugin_dir = install(build_wheel(work), work / "venv")
-    return Program(work, plugin_dir, cluster)
+    return Program(work, venv_bin, cluster)
 
 
 def test_up_deploys_prometheus_and_alertmanager_through_the_programs_provider(program, cluster):
@@ -117,7 +116,7 @@ def test_the_default_deny_covers_the_stacks_pods_only(program, cluster):
 def test_the_secret_crosses_the_language_boundary_as_a_secret(program, cluster):
     # In the cluster, in Alertmanager's Secret; in the state file, encrypted only.
     secrets = cluster.get(f"/api/v1/namespaces/{NS}/secrets")["items"]
-    delivered = [s for s in secrets if s["metadata"]["name"].startswith("alertmanager")]
+    delivered = [s for s in secrets if "alertmanager-secret-files" in s["metadata"]["name"]]
     assert any(WEBHOOK in base64.b64decode(v).decode() for s in delivered for v in (s.get("data") or {}).values())
     state = "".join(p.read_text() for p in program.state.rglob("*.json"))
     assert WEBHOOK not in state

@@ -10,19 +10,9 @@ import subprocess
 import zipfile
 
 import pytest
-from package_helpers import ROOT, build_wheel, clean_env, install
+from package_helpers import ROOT, clean_env
 
 from tools.engine import build, local
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    return build_wheel(tmp_path_factory.mktemp("dist"))
-
-
-@pytest.fixture(scope="module")
-def venv_bin(wheel, tmp_path_factory):
-    return install(wheel, tmp_path_factory.mktemp("venv") / "env")
 
 
 def test_the_wheel_holds_the_package_and_nothing_else(wheel):
@@ -77,3 +67,8 @@ def test_the_provider_schema_as_the_pulumi_cli_reads_it(venv_bin, tmp_path):
     assert set(stack["inputProperties"]) == {"config", "secrets", "projectRoot"}
     assert set(stack["properties"]) == {"urls", "grafanaAdminPassword"}
     assert all(prop.get("description") for prop in stack["inputProperties"].values())
+    # The config is typed to the sections' keys, as the CLI hands it to an SDK generator.
+    assert stack["inputProperties"]["config"]["$ref"] == "#/types/observability:index:StackConfig"
+    prometheus = schema["types"]["observability:index:Prometheus"]["properties"]
+    assert prometheus["retention"]["type"] == "string" and "scrapeJobs" in prometheus
+    assert "for" in schema["types"]["observability:index:Rule"]["properties"]
