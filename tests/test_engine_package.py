@@ -7,18 +7,13 @@ by the Python language host, which `make engine` now builds, is not what this te
 
 from __future__ import annotations
 
-import base64
 import json
-import shutil
-import subprocess
 
 import pytest
-import yaml
 from engine_helpers import local_cluster
-from package_helpers import ROOT, clean_env
+from example_program import ExampleProgram, assert_preview_is_clean, assert_webhook_is_a_secret
 
-from tools.engine import build, local
-from tools.engine.cluster import CONTEXT
+from tools.engine import build
 
 pytestmark = pytest.mark.engine
 
@@ -33,46 +28,10 @@ def cluster(tmp_path_factory):
     yield from local_cluster(tmp_path_factory)
 
 
-class Program:
-    """The example in a scratch directory, its provider path pointed at the installed plugin."""
-
-    def __init__(self, work, plugin_dir, cluster):
-        self.dir = work / "program"
-        shutil.copytree(ROOT / "examples" / "yaml", self.dir)
-        project = yaml.safe_load((self.dir / "Pulumi.yaml").read_text())
-        project["plugins"]["providers"][0]["path"] = str(plugin_dir)
-        (self.dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-        self.state = work / "state"
-        self.state.mkdir()
-        self.env = clean_env(
-            **local.engine_env("file://" + str(self.state), work / "home"),
-            PULUMI_CONFIG_PASSPHRASE="yaml-example",
-        )
-        self.pulumi("stack", "init", "dev")
-        self.pulumi("config", "set", "kubeconfig", str(cluster.kubeconfig))
-        self.pulumi("config", "set", "context", CONTEXT)
-        self.pulumi("config", "set", "--secret", "slackWebhook", WEBHOOK)
-
-    def pulumi(self, *args: str) -> str:
-        result = subprocess.run(
-            [build.BIN / "pulumi", *args, "--non-interactive", "--color", "never"],
-            cwd=self.dir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, f"pulumi {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-        return result.stdout
-
-    def resources(self) -> list[dict]:
-        return json.loads(self.pulumi("stack", "export"))["deployment"].get("resources") or []
-
-
 @pytest.fixture(scope="module")
 def program(cluster, venv_bin, tmp_path_factory):
     work = tmp_path_factory.mktemp("yaml-example")
-    return Program(work, venv_bin, cluster)
+    return ExampleProgram("yaml", work, venv_bin, cluster, WEBHOOK)
 
 
 def test_up_deploys_prometheus_and_alertmanager_through_the_programs_provider(program, cluster):
@@ -114,20 +73,11 @@ def test_the_default_deny_covers_the_stacks_pods_only(program, cluster):
 
 
 def test_the_secret_crosses_the_language_boundary_as_a_secret(program, cluster):
-    # In the cluster, in Alertmanager's Secret; in the state file, encrypted only.
-    secrets = cluster.get(f"/api/v1/namespaces/{NS}/secrets")["items"]
-    delivered = [s for s in secrets if "alertmanager-secret-files" in s["metadata"]["name"]]
-    assert any(WEBHOOK in base64.b64decode(v).decode() for s in delivered for v in (s.get("data") or {}).values())
-    state = "".join(p.read_text() for p in program.state.rglob("*.json"))
-    assert WEBHOOK not in state
-    config_maps = json.dumps(cluster.get(f"/api/v1/namespaces/{NS}/configmaps"))
-    assert WEBHOOK not in config_maps
+    assert_webhook_is_a_secret(program, cluster, NS, WEBHOOK)
 
 
 def test_a_second_preview_changes_nothing(program):
-    out = program.pulumi("preview", "--diff")
-    assert "to create" not in out and "to update" not in out and "to replace" not in out and "to delete" not in out
-    assert "unchanged" in out
+    assert_preview_is_clean(program)
 
 
 def test_destroy_keeps_the_namespace_and_the_data(program, cluster):

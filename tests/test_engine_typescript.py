@@ -8,18 +8,15 @@ pinned dependencies from the npm registry."""
 
 from __future__ import annotations
 
-import base64
 import json
 import shutil
-import subprocess
 
 import pytest
 import yaml
 from engine_helpers import local_cluster
-from package_helpers import ROOT, clean_env
+from example_program import ExampleProgram, assert_preview_is_clean, assert_webhook_is_a_secret
 
-from tools.engine import build, local
-from tools.engine.cluster import CONTEXT
+from tools.engine import build
 
 pytestmark = pytest.mark.engine
 
@@ -37,51 +34,17 @@ def cluster(tmp_path_factory):
     yield from local_cluster(tmp_path_factory)
 
 
-class Program:
-    """The example in a scratch directory, with its SDK generated and its packages installed."""
-
-    def __init__(self, work, plugin_dir, cluster):
-        self.dir = work / "program"
-        shutil.copytree(ROOT / "examples" / "typescript", self.dir, ignore=shutil.ignore_patterns("node_modules"))
-        project = yaml.safe_load((self.dir / "Pulumi.yaml").read_text())
-        project["plugins"]["providers"][0]["path"] = str(plugin_dir)
-        (self.dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-        self.state = work / "state"
-        self.state.mkdir()
-        self.env = clean_env(
-            **local.engine_env("file://" + str(self.state), work / "home"),
-            PULUMI_CONFIG_PASSPHRASE="typescript-example",
-        )
-        self.plugin = plugin_dir / "pulumi-resource-observability"
-        self.generate_sdk()
-        self.run("npm", "ci", "--no-audit", "--no-fund")
-        self.pulumi("stack", "init", "dev")
-        self.pulumi("config", "set", "kubeconfig", str(cluster.kubeconfig))
-        self.pulumi("config", "set", "context", CONTEXT)
-        self.pulumi("config", "set", "--secret", "slackWebhook", WEBHOOK)
-
-    def generate_sdk(self) -> None:
-        out = self.dir / "sdks"
-        self.pulumi("package", "gen-sdk", str(self.plugin), "--language", "nodejs", "--local", "--out", str(out))
-        (out / "nodejs").rename(out / "observability")
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(args, cwd=self.dir, env=self.env, capture_output=True, text=True, timeout=600)
-        if check:
-            assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-        return result
-
-    def pulumi(self, *args: str) -> str:
-        return self.run(str(build.BIN / "pulumi"), *args, "--non-interactive", "--color", "never").stdout
-
-    def resources(self) -> list[dict]:
-        return json.loads(self.pulumi("stack", "export"))["deployment"].get("resources") or []
+def _sdk_and_packages(program: ExampleProgram) -> None:
+    out = program.dir / "sdks"
+    program.pulumi("package", "gen-sdk", str(program.plugin), "--language", "nodejs", "--local", "--out", str(out))
+    (out / "nodejs").rename(out / "observability")
+    program.run("npm", "ci", "--no-audit", "--no-fund")
 
 
 @pytest.fixture(scope="module")
 def program(cluster, venv_bin, tmp_path_factory):
     work = tmp_path_factory.mktemp("typescript-example")
-    return Program(work, venv_bin, cluster)
+    return ExampleProgram("typescript", work, venv_bin, cluster, WEBHOOK, prepare=_sdk_and_packages)
 
 
 # tsc on one file, with the example's settings (a file named on the command line ignores tsconfig.json).
@@ -141,18 +104,11 @@ def test_the_typed_config_reached_the_rendered_files(program, cluster):
 
 
 def test_the_secret_crosses_the_language_boundary_as_a_secret(program, cluster):
-    secrets = cluster.get(f"/api/v1/namespaces/{NS}/secrets")["items"]
-    delivered = [s for s in secrets if "alertmanager-secret-files" in s["metadata"]["name"]]
-    assert any(WEBHOOK in base64.b64decode(v).decode() for s in delivered for v in (s.get("data") or {}).values())
-    state = "".join(p.read_text() for p in program.state.rglob("*.json"))
-    assert WEBHOOK not in state
-    assert WEBHOOK not in json.dumps(cluster.get(f"/api/v1/namespaces/{NS}/configmaps"))
+    assert_webhook_is_a_secret(program, cluster, NS, WEBHOOK)
 
 
 def test_a_second_preview_changes_nothing(program):
-    out = program.pulumi("preview", "--diff")
-    assert "to create" not in out and "to update" not in out and "to replace" not in out and "to delete" not in out
-    assert "unchanged" in out
+    assert_preview_is_clean(program)
 
 
 def test_destroy_removes_the_workloads_and_keeps_the_data(program, cluster):

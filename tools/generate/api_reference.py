@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 import observability_stack
 from observability_stack import provider
+from tools.generate import write_or_check
 from tools.harness.mockrun import ROOT
 
 OUT = ROOT / "docs" / "api-reference.md"
@@ -113,14 +114,7 @@ def reference() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = reference()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python -m tools.generate.api_reference", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text)
-    return 0
+    return write_or_check(OUT, reference(), "tools.generate.api_reference", argv)
 
 
 if __name__ == "__main__":

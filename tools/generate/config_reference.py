@@ -14,6 +14,7 @@ import typing
 from pydantic import BaseModel
 
 from observability_stack.configs.models.stack import stack_model
+from tools.generate import write_or_check
 from tools.harness.mockrun import ROOT
 
 OUT = ROOT / "docs" / "config-reference.md"
@@ -133,15 +134,7 @@ def reference() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = reference()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python -m tools.generate.config_reference", file=sys.stderr)
-            return 1
-        return 0
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(text)
-    return 0
+    return write_or_check(OUT, reference(), "tools.generate.config_reference", argv)
 
 
 if __name__ == "__main__":

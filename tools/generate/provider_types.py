@@ -41,6 +41,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from observability_stack.configs.models.stack import StackConfig
+from tools.generate import write_or_check
 from tools.generate.config_reference import _validated
 from tools.harness.mockrun import ROOT
 
@@ -332,14 +333,7 @@ def render(root: type[BaseModel] = StackConfig, module_doc: str | None = None) -
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python -m tools.generate.provider_types", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text)
-    return 0
+    return write_or_check(OUT, render(), "tools.generate.provider_types", argv)
 
 
 if __name__ == "__main__":
