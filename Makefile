@@ -35,7 +35,7 @@ tools/logql/node_modules/.installed: tools/logql/package.json tools/logql/packag
 setup: $(VENV)/.installed tools/logql/node_modules/.installed
 
 # The real Pulumi CLI, Kubernetes provider and cluster binaries, built from Go modules into
-# ~/.cache/observability-engine (cold: about 25 minutes on 2 cores; then seconds).
+# ~/.cache/observability-engine (cold: 35 to 60 minutes on 2 cores; then seconds).
 engine:
 	@$(PYTHON) tools/engine/build.py
 
