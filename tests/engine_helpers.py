@@ -18,17 +18,16 @@ import yaml
 from pulumi import automation as auto
 
 from tools.engine import build, local
+from tools.harness.mockrun import unscoped
 
 PASSPHRASE = "engine-tests-passphrase"
 # What a replacement looks like in the engine's events; "replace" is the step that stands for the pair.
 REPLACING = {"replace", "create-replacement", "delete-replaced"}
-# The ObservabilityStack program.py registers; its children are `<it>-<child>` (components/naming.py).
-STACK_NAME = "observability"
 
 
 def short_name(urn: str) -> str:
     """A resource's name without the program's stack scope: `...::observability-prometheus` -> `prometheus`."""
-    return urn.rsplit("::", 1)[-1].removeprefix(f"{STACK_NAME}-")
+    return unscoped(urn.rsplit("::", 1)[-1])
 
 
 def local_cluster(tmp_path_factory):

@@ -34,6 +34,11 @@ class Names:
         alias = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=name)])
         return {"resource_name": self.scoped(name), "opts": pulumi.ResourceOptions.merge(opts, alias)}
 
+    def child(self, parent: pulumi.Resource | None, provider: pulumi.ProviderResource | None) -> Child:
+        """`child(name, **options)`: the keyword arguments of a resource under `parent`, through
+        `provider`, with any further resource options (`retain_on_delete=True`, `depends_on=...`)."""
+        return lambda name, **kw: self(name, pulumi.ResourceOptions(parent=parent, provider=provider, **kw))
+
 
 # What program.py names its stack: a target made without a name scopes its resources by it.
 DEFAULT_NAMES = Names("observability")

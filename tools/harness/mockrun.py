@@ -28,6 +28,12 @@ STACK_NAME = "observability"
 _THREAD_LOOPS: set[asyncio.AbstractEventLoop] = set()
 
 
+def unscoped(name: str) -> str:
+    """A resource name without the program's stack scope (`observability-prometheus` -> `prometheus`):
+    what the child is, the same under any stack name (components/naming.py)."""
+    return name.removeprefix(f"{STACK_NAME}-")
+
+
 @dataclass
 class Record:
     type: str
@@ -48,9 +54,7 @@ class Record:
 
     @property
     def short(self) -> str:
-        """The name without the program's stack scope (`observability-prometheus` -> `prometheus`):
-        what the child is, the same under any stack name (components/naming.py)."""
-        return self.name.removeprefix(f"{STACK_NAME}-")
+        return unscoped(self.name)
 
 
 def _unwrap(value: Any, path: str, secrets: list[str], reveal: bool) -> Any:

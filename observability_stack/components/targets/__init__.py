@@ -9,7 +9,7 @@ import pulumi
 
 from observability_stack.configs.models.stack import StackConfig
 
-from ..naming import Names
+from ..naming import DEFAULT_NAMES, Names
 
 # Target name (common.target) -> module, class, and the Pulumi package of its provider. Imported on
 # use: a Docker stack needs no Kubernetes SDK import, and the reverse.
@@ -52,7 +52,7 @@ def make_target(
     cfg: StackConfig,
     parent: pulumi.Resource | None,
     provider: pulumi.ProviderResource | None = None,
-    name: str = "observability",
+    name: str = DEFAULT_NAMES.stack,
 ):
     """The configured target. With `provider`, its resources go through that provider and the target
     creates none of its own; `parent` parents the network or namespace it creates. `name` scopes the

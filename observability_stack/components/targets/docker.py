@@ -47,15 +47,12 @@ class DockerTarget:
         self.network: docker.Network | None = None
         if not settings.existing_network:
             self.network = docker.Network(
-                **names("network", self._opts(parent, ignore_changes=["labels"])),
+                **names.child(parent, self.provider)("network", ignore_changes=["labels"]),
                 name=f"{self.prefix}-{settings.network}",
                 driver="bridge",
                 labels=self._fixed_labels({}, docker.NetworkLabelArgs),
             )
             self.network_name = self.network.name
-
-    def _opts(self, parent: pulumi.Resource | None, **kw) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
 
     def _labels(self, labels: dict[str, str], kind=docker.ContainerLabelArgs) -> list:
         merged = {**self.cfg.common.labels, **labels, "observability.stack": self.prefix}
@@ -106,9 +103,8 @@ class DockerTarget:
 
     def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
         name = f"{self.prefix}-{w.service}"
-        image = docker.RemoteImage(
-            **self.names(f"{w.service}-image", self._opts(parent)), name=w.image, keep_locally=True
-        )
+        child = self.names.child(parent, self.provider)
+        image = docker.RemoteImage(**child(f"{w.service}-image"), name=w.image, keep_locally=True)
         volumes = [
             docker.ContainerVolumeArgs(host_path=m.host_path, container_path=m.container_path, read_only=m.read_only)
             for m in w.host_mounts.get(self.name, [])
@@ -117,7 +113,7 @@ class DockerTarget:
             # Retained: neither a replaced container nor `pulumi destroy` takes the data with it.
             volume = docker.Volume(
                 # Labels as first created: a stack from before they were fixed keeps its volume.
-                **self.names(f"{w.service}-data", self._opts(parent, retain_on_delete=True, ignore_changes=["labels"])),
+                **child(f"{w.service}-data", retain_on_delete=True, ignore_changes=["labels"]),
                 name=f"{name}-data",
                 labels=self._fixed_labels({"observability.service": w.service}, docker.VolumeLabelArgs),
             )
@@ -135,7 +131,7 @@ class DockerTarget:
         secret_env = [pulumi.Output.concat(k, "=", pulumi.Output.secret(v)) for k, v in sorted(w.secret_env.items())]
         host_pid = "pid" in w.host_namespaces.get(self.name, ())
         container = docker.Container(
-            **self.names(w.service, self._opts(parent)),
+            **child(w.service),
             name=name,
             image=image.image_id,
             # Unset rather than empty: the provider reads back the image's own CMD.

@@ -54,6 +54,7 @@ class KubernetesTarget:
             # Preview without a cluster: the provider writes manifests instead of applying them.
             render_yaml_to_directory=self.settings.render_yaml_to,
         )
+        child = names.child(parent, self.provider)  # the namespace and default deny, under `parent`
         self.namespace: pulumi.Input[str] = self.prefix
         if self.settings.create_namespace:
             # Retained: deleting a namespace deletes every claim in it, and the claims must outlive
@@ -61,7 +62,7 @@ class KubernetesTarget:
             node_access = any(registry.facts(name).node_access for name in self.enabled)
             labels = {**self._labels(), **pod_security_labels(node_access=node_access)}
             ns = core.Namespace(
-                **names("namespace", self._retained_opts(parent)),
+                **child("namespace", retain_on_delete=True),
                 metadata=meta.ObjectMetaArgs(name=self.prefix, labels=labels, annotations=self._adopting()),
             )
             self.namespace = ns.metadata.name  # an Output: every namespaced object waits for it
@@ -72,26 +73,14 @@ class KubernetesTarget:
             # namespace has the same instance label, but Helm as its manager), and named apart from a
             # namespace-wide deny the owner may have, which the provider's create would adopt.
             if self.settings.create_namespace:
-                default_deny(self.namespace, self._labels(), names("default-deny-ingress", self._opts(parent)))
+                default_deny(self.namespace, self._labels(), child("default-deny-ingress"))
             else:
                 only = {k: v for k, v in self._labels().items() if k in (INSTANCE_LABEL, MANAGED_BY)}
                 only["app.kubernetes.io/part-of"] = "observability"
                 name = f"{self.prefix}-default-deny-ingress"
-                default_deny(
-                    self.namespace, self._labels(), names("default-deny-ingress", self._opts(parent)), only, name
-                )
+                default_deny(self.namespace, self._labels(), child("default-deny-ingress"), only, name)
 
     # --- helpers --------------------------------------------------------------------------------
-    def _opts(self, parent: pulumi.Resource | None, **kw) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=parent, provider=self.provider, **kw)
-
-    def _retained_opts(self, parent: pulumi.Resource | None, **kw) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=parent, provider=self.provider, retain_on_delete=True, **kw)
-
-    def _child(self, parent: pulumi.Resource) -> Child:
-        """`child(name, **options)`: the resource name and options of a child of `parent`."""
-        return lambda name, **kw: self.names(name, self._opts(parent, **kw))
-
     def _adopting(self) -> dict[str, str]:
         """Annotations of the objects `pulumi destroy` retains and the next `pulumi up` adopts.
 
@@ -123,7 +112,7 @@ class KubernetesTarget:
 
     # --- the service ----------------------------------------------------------------------------
     def deploy(self, w: Workload, parent: pulumi.Resource) -> Endpoints:
-        child = self._child(parent)
+        child = self.names.child(parent, self.provider)
         needs: list[pulumi.Resource] = [
             core.ServiceAccount(
                 **child(w.service), metadata=self._meta(w.service, w), automount_service_account_token=False

@@ -181,7 +181,7 @@ class Route(Model):
     mute_time_intervals: list[str] = Field(default_factory=list)
     routes: list[Route] = Field(default_factory=list)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(**Model.model_config, populate_by_name=True)
     _check_matchers = field_validator("matchers")(classmethod(lambda cls, v: _matchers(v)))
 
 
@@ -341,7 +341,7 @@ class Smtp(Model):
     ] = "smtp_password"
     require_tls: bool = True
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, populate_by_name=True)
+    model_config = ConfigDict(**Model.model_config, populate_by_name=True)
 
     @field_validator("smarthost")
     @classmethod

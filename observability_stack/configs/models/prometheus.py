@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
@@ -53,7 +53,7 @@ class Rule(Model):
     labels: dict[LabelName, RuleTemplate] = Field(default_factory=dict)
     annotations: dict[LabelName, RuleTemplate] = Field(default_factory=dict)
 
-    model_config = Model.model_config | {"populate_by_name": True}
+    model_config = ConfigDict(**Model.model_config, populate_by_name=True)
 
     def as_dict(self) -> dict:
         data = self.model_dump(by_alias=True, exclude_none=True)
