@@ -68,6 +68,8 @@ class Common(TypedDict, total=False):
     """Air-gapped mirrors: replaces the registry host of every image, e.g. registry.local:5000."""
     docker: DockerSettings
     kubernetes: KubernetesSettings
+    runbook_url_pattern: str
+    """Where the shipped alerts' runbook_url annotations point: {group} is `observability` (the stack and host alerts) or `slo`, {runbook} the alert's name in lower case or the SLO's name, e.g. https://wiki.example.com/runbooks/{group}/{runbook}. Unset, the shipped alerts carry no link."""
 
 
 class Resources(TypedDict, total=False):
@@ -121,7 +123,7 @@ class Rule(TypedDict, total=False):
 
 
 class RuleGroup(TypedDict, total=False):
-    """The settings at `prometheus.rule_groups[]`."""
+    """The settings at `prometheus.rule_groups[]`, `prometheus.rule_files.<key>[]`."""
 
     name: Required[str]
     interval: str
@@ -158,10 +160,11 @@ class Prometheus(TypedDict, total=False):
     external_labels: dict[str, str]
     """Default: `{}`."""
     scrape_jobs: list[ScrapeJob]
-    default_rules: bool
-    """The seed's prsm.critical / prsm.warning / prsm.security groups. Default: `true`."""
-    rule_groups: list[RuleGroup]
     """Default: `[]`."""
+    rule_groups: list[RuleGroup]
+    """Rendered into rules/user.yml. Default: `[]`."""
+    rule_files: dict[str, list[RuleGroup]]
+    """Whole rule files by name (a content pack's rules/*.yml arrive here), rendered under rules/. Default: `{}`."""
     kubernetes_pods: bool
     """Annotation-driven pod discovery; on by default on Kubernetes, meaningless on Docker."""
 
@@ -172,9 +175,8 @@ class Smtp(TypedDict, total=False):
     smarthost: str
     """No default host: an example one can never deliver, and every failed send counts in alertmanager_notifications_failed_total, which fires the stack's own AlertmanagerNotificationsFailing. E-mail integrations are left out (with a warning) until a smarthost is set."""
     from_: str
-    """Default: `noreply@company.com`."""
+    """Required with a smarthost: the sender address is the mail domain's, not one the package can guess."""
     auth_username: str
-    """Default: `noreply@company.com`."""
     auth_password_secret: str
     """Default: `smtp_password`."""
     require_tls: bool
@@ -352,8 +354,11 @@ class Alertmanager(TypedDict, total=False):
     receiver: str
     """Default: `default`."""
     routes: list[Route]
+    """Default: `[]`."""
     receivers: list[Receiver]
+    """`default` sends nowhere until you give it an integration: the alerts are in Alertmanager's UI."""
     time_intervals: list[TimeInterval]
+    """Default: `[]`."""
     inhibit_rules: list[InhibitRule]
     deadmans_switch: DeadmansSwitch
     """Where the always-firing Watchdog alert goes (a heartbeat service); a null receiver when unset. Its route comes first in the tree and is not part of `routes`, so editing routes cannot lose it."""
@@ -386,6 +391,10 @@ class Grafana(TypedDict, total=False):
     root_url: str
     dashboards_dir: str
     """Directory (relative to the project) of extra dashboard JSON files, provisioned into the "Custom" folder."""
+    dashboard_folders: dict[str, str]
+    """Folder name -> directory (relative to the project) of its dashboard JSON files; a content pack's dashboards/<Folder>/ arrive here. Default: `{}`."""
+    slo_dashboard_title: str
+    """Default: `Service Level Objectives`."""
 
 
 class S3Storage(TypedDict, total=False):
@@ -632,6 +641,8 @@ class StackConfig(TypedDict, total=False):
     """The whole stack's configuration: `common`, a section per service, and `slos`."""
 
     common: Common
+    content_packs: list[str]
+    """Directories (relative to the project) of content packs: an application's scrape jobs, receivers, SLOs, rule files and dashboards (configs/packs.py). This config goes over them. Default: `[]`."""
     prometheus: Prometheus
     alertmanager: Alertmanager
     grafana: Grafana
@@ -643,3 +654,4 @@ class StackConfig(TypedDict, total=False):
     cadvisor: Cadvisor
     kube_state_metrics: KubeStateMetrics
     slos: list[SLO]
+    """Default: `[]`."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import subprocess
 import tarfile
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from observability_stack.configs.load import from_stack_file
 from tools.engine.local import PROGRAM_FILES, ROOT
 
 # The parent of the commit that scoped every child by the stack's name (components/naming.py).
@@ -35,6 +37,24 @@ TWO_STACKS_MAIN = textwrap.dedent(
 )
 
 
+def _present(commit: str, names: tuple[str, ...]) -> list[str]:
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-tree", "--name-only", commit], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [name for name in names if name in listed]
+
+
+def stack_config_at(commit: str, stack: str) -> dict:
+    """`Pulumi.<stack>.yaml` as it was at `commit`: what a stack made then was deployed with."""
+    text = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{commit}:Pulumi.{stack}.yaml"], capture_output=True, text=True, check=True
+    ).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"Pulumi.{stack}.yaml"
+        path.write_text(text)
+        return from_stack_file(path)
+
+
 def tree_at(commit: str, out: Path) -> Path:
     """The program files of `commit`, unpacked into `out` (from the repository's history)."""
     shallow = subprocess.run(
@@ -46,7 +66,9 @@ def tree_at(commit: str, out: Path) -> Path:
             pytest.skip(f"a shallow clone holds no {commit[:12]}: `git fetch --unshallow` to run the upgrade test")
         pytest.fail(f"commit {commit} is not in this repository")
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, *PROGRAM_FILES], capture_output=True, check=True
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, *_present(commit, PROGRAM_FILES)],
+        capture_output=True,
+        check=True,
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(out, filter="data")

@@ -1,4 +1,5 @@
-"""Every branch of the default routing tree, resolved by the real `amtool config routes test`.
+"""Every branch of the PRSM pack's routing tree (packs/prsm/pack.yaml), resolved by the real
+`amtool config routes test`.
 
 amtool ignores time intervals, so the performance branch lists both routes: performance-team (active in
 business hours, `continue`) and default (muted in business hours). Which one delivers is proven live by
@@ -12,6 +13,7 @@ from e2e_helpers import amtool_routes
 from observability_stack.configs.load import load
 from observability_stack.configs.render.alertmanager import alertmanager_yml
 from observability_stack.configs.render.common import SECRET_DIRS, to_yaml
+from tests.prsm_pack import PACK, ROOT
 
 CASES = [
     # Watchdog comes first, whatever its other labels.
@@ -45,7 +47,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def config_file(tmp_path_factory):
-    cfg, secrets, _ = load({"observability:secrets": dict(SECRETS)})
+    cfg, secrets, _ = load({"observability:content_packs": [PACK], "observability:secrets": dict(SECRETS)}, str(ROOT))
     path = tmp_path_factory.mktemp("routes") / "alertmanager.yml"
     path.write_text(to_yaml(alertmanager_yml(cfg, secrets.names(), SECRET_DIRS["alertmanager"])))
     return path
@@ -54,3 +56,12 @@ def config_file(tmp_path_factory):
 @pytest.mark.parametrize("labels,receivers", CASES, ids=[c[0]["alertname"] + "-" + "-".join(c[1]) for c in CASES])
 def test_route(config_file, labels, receivers):
     assert amtool_routes(config_file, labels) == receivers
+
+
+def test_the_generic_tree_sends_everything_but_the_watchdog_to_default(tmp_path):
+    cfg, secrets, _ = load({})
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(to_yaml(alertmanager_yml(cfg, secrets.names(), SECRET_DIRS["alertmanager"])))
+    for labels, _ in CASES[2:]:
+        assert amtool_routes(path, labels) == ["default"], labels
+    assert amtool_routes(path, CASES[0][0]) == ["deadmans-switch"]

@@ -5,6 +5,7 @@ from config_error_helpers import assert_reported, problems
 
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import load
+from tests.prsm_pack import PACK_CONFIG
 from tools.harness.mockrun import run_program
 
 
@@ -48,11 +49,21 @@ CASES = {
     "rule group shadowing a shipped one": (
         {
             "observability:prometheus": {
-                "rule_groups": [{"name": "prsm.critical", "rules": [{"alert": "A", "expr": "up == 0"}]}]
+                "rule_groups": [{"name": "stack.meta", "rules": [{"alert": "A", "expr": "up == 0"}]}]
             }
         },
         "prometheus.rule_groups[0].name",
         "already shipped",
+    ),
+    "rule group given in a pack's file too": (
+        {
+            **PACK_CONFIG,
+            "observability:prometheus": {
+                "rule_groups": [{"name": "prsm.critical", "rules": [{"alert": "A", "expr": "up == 0"}]}]
+            },
+        },
+        "prometheus.rule_groups[0].name",
+        "given twice",
     ),
     "retention not a duration": (
         {"observability:prometheus": {"retention": "30 days"}},
@@ -131,7 +142,7 @@ CASES = {
     "bad name prefix": ({"observability:common": {"name_prefix": "Obs_Dev"}}, "common.name_prefix", "DNS label"),
     "secrets not a map": ({"observability:secrets": "oops"}, "secrets", "must map"),
     "required secret missing": (
-        {"observability:alertmanager": {"require_secrets": True}},
+        {**PACK_CONFIG, "observability:alertmanager": {"require_secrets": True}},
         "alertmanager.receivers[1].pagerduty.routing_key_secret",
         "pagerduty_routing_key",
     ),
@@ -503,8 +514,13 @@ def test_empty_config_is_a_working_dev_stack():
         "node-exporter",
         "cadvisor",
     ]
-    # Unset notification secrets are warnings on dev, naming what to set.
-    assert any("slack_webhook_url" in w for w in warnings)
+    # Application-agnostic: no scrape job, SLO, route or integration of anyone's application.
+    assert config.prometheus.scrape_jobs == [] and config.slos == [] and config.alertmanager.routes == []
+    assert [r.name for r in config.alertmanager.receivers] == ["default"]
+    assert (
+        "observability:alertmanager.receivers[0]: 'default' has no integration, so alerts reach no one "
+        "outside Alertmanager's UI; give it slack, pagerduty, email or webhook" in warnings
+    )
     assert any(w.startswith("observability:alertmanager.deadmans_switch: not set") for w in warnings)
     _, _, configured = load({"observability:alertmanager": {"deadmans_switch": {"url": "https://hc.example/ping"}}})
     assert not any("deadmans_switch" in w for w in configured)
@@ -540,7 +556,7 @@ def test_a_catch_all_route_before_others_is_a_warning_naming_the_unreachable_rou
 
 
 def test_secret_references_warn_about_fallbacks_and_unused_names():
-    _, _, warnings = load({"observability:secrets": {"slack_webhok_url": "https://hooks.example/x"}})
+    _, _, warnings = load({**PACK_CONFIG, "observability:secrets": {"slack_webhok_url": "https://hooks.example/x"}})
     assert (
         "observability:secrets.slack_webhok_url: set, but nothing in the stack refers to it (a misspelt secret name?)"
     ) in warnings

@@ -12,6 +12,7 @@ from config_error_helpers import assert_reported, problems
 from observability_stack.configs.docker_forms import docker_cpus
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import from_stack_file, load
+from tests.prsm_pack import PACK_CONFIG
 from tools.harness.mockrun import run_program
 
 INHIBIT = {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"']}
@@ -131,7 +132,12 @@ CASES = {
         "secret 'ops_grafana' is not set",
     ),
     "smtp password secret named but unset": (
-        {"observability:alertmanager": {"smtp": {"smarthost": "smtp.example.com:587", "auth_password_secret": "mail"}}},
+        {
+            **PACK_CONFIG,
+            "observability:alertmanager": {
+                "smtp": {"smarthost": "smtp.example.com:587", "auth_password_secret": "mail"}
+            },
+        },
         "alertmanager.smtp.auth_password_secret",
         "secret 'mail' is not set",
     ),
@@ -264,8 +270,8 @@ def test_what_stays_valid():
     )
 
 
-def test_secrets_of_the_shipped_receivers_still_only_warn():
-    _, _, warnings = load({})
+def test_secrets_of_a_packs_receivers_still_only_warn():
+    _, _, warnings = load(PACK_CONFIG)
     assert any("secret 'slack_webhook_url' is not set, so that integration is left out" in w for w in warnings)
     assert any(
         "secret 'grafana_admin_password' is not set: a random admin password is generated" in w for w in warnings

@@ -9,11 +9,10 @@ import pytest
 
 from observability_stack.configs.content.dashboards import builtin_dashboards, load_user_dashboards, stable_uid
 from observability_stack.configs.content.meta_rules import meta_rule_groups
-from observability_stack.configs.content.seed_rules import seed_rule_groups
 from observability_stack.configs.content.slo_rules import slo_rule_groups
-from observability_stack.configs.models.slo import default_slos
 from observability_stack.configs.models.stack import SERVICES
 from tests.promtool_helpers import check_exprs
+from tests.prsm_pack import prsm_dashboards, prsm_rule_groups, prsm_slos
 
 DATASOURCE_UIDS = {"prometheus", "loki", "jaeger", "alertmanager"}
 PANEL_TYPES = {"row", "stat", "gauge", "timeseries", "table"}
@@ -66,7 +65,8 @@ def dashboard_problems(dash: dict) -> list[str]:
 
 
 def _all_dashboards(enabled=SERVICES) -> dict[str, dict]:
-    folders = builtin_dashboards(default_slos(), list(enabled))
+    """The shipped dashboards (with the PRSM pack's SLOs) and the pack's own."""
+    folders = builtin_dashboards(prsm_slos(), list(enabled)) | {"PRSM": prsm_dashboards()}
     return {f"{folder}/{name}": dash for folder, files in folders.items() for name, dash in files.items()}
 
 
@@ -82,13 +82,14 @@ def _substitute(expr: str) -> str:
 
 
 def test_folders_and_files():
-    folders = builtin_dashboards(default_slos(), list(SERVICES))
+    folders = builtin_dashboards(prsm_slos(), list(SERVICES))
     assert {f: sorted(files) for f, files in folders.items()} == {
-        "PRSM": ["executive-overview.json", "technical-operations.json"],
         "SLOs": ["slos.json"],
         "Observability Stack": ["stack-health.json"],
         "Infrastructure": ["hosts.json"],
     }
+    assert builtin_dashboards([], list(SERVICES)).keys() == {"Observability Stack", "Infrastructure"}
+    assert sorted(prsm_dashboards()) == ["executive-overview.json", "technical-operations.json"]
 
 
 @pytest.mark.parametrize("enabled", [list(SERVICES), ["prometheus"], []])
@@ -113,7 +114,7 @@ def test_validator_catches_broken_dashboards():
 
 def test_all_promql_parses_with_promtool(tmp_path):
     exprs = [_substitute(e) for d in _all_dashboards().values() for e in _exprs(d)]
-    groups = seed_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(default_slos())
+    groups = prsm_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(prsm_slos())
     exprs += [r["expr"] for g in groups for r in g["rules"]]
     check_exprs(tmp_path, exprs)
 
@@ -128,11 +129,11 @@ def test_rate_windows_follow_the_scrape_interval_and_quantiles_aggregate():
 
 
 def test_slo_dashboard_reads_only_series_the_slo_rules_record():
-    recorded = {r["record"] for g in slo_rule_groups(default_slos()) for r in g["rules"] if "record" in r}
+    recorded = {r["record"] for g in slo_rule_groups(prsm_slos()) for r in g["rules"] if "record" in r}
     dash = _all_dashboards()["SLOs/slos.json"]
     used = {m for e in _exprs(dash) for m in re.findall(r"\b(slo:[a-z_:0-9]+)", e)}
     assert used and used <= recorded, used - recorded
-    for slo in default_slos():
+    for slo in prsm_slos():
         assert any(f'slo="{slo.name}"' in e for e in _exprs(dash)), slo.name
 
 
@@ -228,7 +229,7 @@ def test_a_selector_that_matches_the_label_already_keeps_its_own_matcher():
     ],
 )
 def test_the_hosts_dashboard_has_a_row_per_enabled_collector(enabled, rows):
-    folders = builtin_dashboards(default_slos(), enabled)
+    folders = builtin_dashboards(prsm_slos(), enabled)
     if rows is None:
         assert "Infrastructure" not in folders
         return

@@ -9,11 +9,10 @@ import pytest
 
 from observability_stack.configs.content.loki_rules import loki_security_rule_groups
 from observability_stack.configs.content.meta_rules import down_alert_name, meta_rule_groups
-from observability_stack.configs.content.seed_rules import seed_rule_groups
 from observability_stack.configs.content.slo_rules import slo_rule_groups
-from observability_stack.configs.models.slo import default_slos
 from observability_stack.configs.models.stack import SERVICES
 from tests.promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
+from tests.prsm_pack import prsm_rule_groups, prsm_slos
 
 API = {"job": "prsm-api", "instance": "api-0:8000"}
 API_SEL = 'job="prsm-api",instance="api-0:8000"'
@@ -200,7 +199,7 @@ CASES = [
 
 
 def _groups() -> list[dict]:
-    return seed_rule_groups() + meta_rule_groups(list(SERVICES), REPLICAS)
+    return prsm_rule_groups() + meta_rule_groups(list(SERVICES), REPLICAS)
 
 
 def test_every_alert_has_a_unit_test_case():
@@ -208,7 +207,7 @@ def test_every_alert_has_a_unit_test_case():
 
 
 def test_promtool_check_rules_on_all_groups(tmp_path):
-    groups = _groups() + slo_rule_groups(default_slos())
+    groups = _groups() + slo_rule_groups(prsm_slos())
     names = [g["name"] for g in groups]
     assert len(names) == len(set(names)), names
     output = check_rules(tmp_path, groups)
@@ -225,8 +224,8 @@ def test_alerts_fire_and_stay_quiet(tmp_path):
 
 
 def test_seed_rules_keep_the_guides_labels():
-    rules = {r["alert"]: r for g in seed_rule_groups() for r in g["rules"]}
-    assert [g["name"] for g in seed_rule_groups()] == ["prsm.critical", "prsm.warning", "prsm.security"]
+    rules = {r["alert"]: r for g in prsm_rule_groups() for r in g["rules"]}
+    assert [g["name"] for g in prsm_rule_groups()] == ["prsm.critical", "prsm.warning", "prsm.security"]
     assert rules["FTNSTransactionBacklog"]["labels"]["component"] == "ftns"
     assert {rules[a]["labels"]["category"] for a in ("SuspiciousLoginPattern", "UnauthorizedAPIAccess")} == {"security"}
     for rule in rules.values():

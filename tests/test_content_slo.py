@@ -8,8 +8,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from observability_stack.configs.content.slo_rules import ERROR_BUDGET_RECORD, error_ratio_record, slo_rule_groups
-from observability_stack.configs.models.slo import SLO, default_slos
+from observability_stack.configs.models.slo import SLO
 from tests.promtool_helpers import alert_group, alert_names, check_rules, run_rule_test_suites, run_rule_tests
+from tests.prsm_pack import prsm_slos
 
 FAST, SLOW = "SLOErrorBudgetBurnFast", "SLOErrorBudgetBurnSlow"
 PER_STEP = 10_000  # events per series step: enough to express a 0.05 % error ratio in integers
@@ -94,7 +95,7 @@ SERIES = {
     "ftns_transaction_success": _ftns,
     "model_accuracy": _accuracy,
 }
-SLOS = {slo.name: slo for slo in default_slos()}
+SLOS = {slo.name: slo for slo in prsm_slos()}
 
 
 def _page_bound_minutes(slo: SLO) -> int:
@@ -126,7 +127,7 @@ def _scenarios(slo: SLO) -> list[dict]:
 
 
 def test_every_slo_alert_and_default_slo_is_exercised():
-    assert alert_names(slo_rule_groups(default_slos())) == {FAST, SLOW}
+    assert alert_names(slo_rule_groups(prsm_slos())) == {FAST, SLOW}
     assert set(SERIES) == set(SLOS)
 
 
@@ -138,16 +139,16 @@ def test_fast_burn_pages_within_ten_minutes_for_high_objectives():
 
 def test_burn_rate_alerts_page_ticket_and_stay_quiet(tmp_path):
     # Each SLO's scenarios run against its own group only: four times fewer rules to evaluate.
-    run_rule_test_suites(tmp_path, [(slo_rule_groups([slo]), _scenarios(slo)) for slo in default_slos()])
+    run_rule_test_suites(tmp_path, [(slo_rule_groups([slo]), _scenarios(slo)) for slo in prsm_slos()])
 
 
 def test_recording_rules_and_budget(tmp_path):
-    groups = slo_rule_groups(default_slos())
+    groups = slo_rule_groups(prsm_slos())
     check_rules(tmp_path, groups)
     assert [g["name"] for g in groups] == [
-        name for slo in default_slos() for name in (f"slo.{slo.name}", f"slo.{slo.name}.long")
+        name for slo in prsm_slos() for name in (f"slo.{slo.name}", f"slo.{slo.name}.long")
     ]
-    for slo in default_slos():
+    for slo in prsm_slos():
         short, long = (
             next(g for g in groups if g["name"] == name) for name in (f"slo.{slo.name}", f"slo.{slo.name}.long")
         )
@@ -244,8 +245,8 @@ def test_cross_checks_are_reported_on_the_slo(changes, message):
     assert error["loc"] == ("slos", 0) and message in error["msg"]
 
 
-def test_default_slos_match_the_guide():
-    assert {s.name: (s.objective, s.window, s.sli.kind) for s in default_slos()} == {
+def test_the_prsm_packs_slos_match_the_guide():
+    assert {s.name: (s.objective, s.window, s.sli.kind) for s in prsm_slos()} == {
         "api_availability": (0.999, "30d", "availability"),
         "api_latency": (0.95, "24h", "latency"),
         "ftns_transaction_success": (0.99, "7d", "ratio"),

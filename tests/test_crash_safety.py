@@ -64,7 +64,7 @@ def test_prometheus_keeps_every_committed_scrape_across_a_sigkill(tmp_path):
 
     endpoint = MetricsEndpoint(render)
     job = {"job_name": "ingest", "targets": [f"127.0.0.1:{endpoint.port}"]}
-    cfg, secrets, _ = load(_only(prometheus={"scrape_interval": "1s", "default_rules": False, "scrape_jobs": [job]}))
+    cfg, secrets, _ = load(_only(prometheus={"scrape_interval": "1s", "scrape_jobs": [job]}))
     port = free_port()
     files = service_files(cfg, "prometheus", secrets.names())
     files["prometheus.yml"] = loopback_prometheus_yml(files["prometheus.yml"], {"prometheus:9090": f"127.0.0.1:{port}"})

@@ -8,6 +8,7 @@ import yaml
 from conftest import SECRETS, stack_config
 
 from observability_stack.configs import registry
+from tests.prsm_pack import PACK_CONFIG
 from tools.harness.mockrun import SECRET_MARK, run_program
 
 CONTAINER = "docker:index/container:Container"
@@ -126,7 +127,7 @@ def test_generated_grafana_password_is_secret():
 
 
 def test_revealed_secret_reaches_the_file():
-    run = run_program({"observability:secrets": dict(SECRETS)}, reveal_secrets=True)
+    run = run_program({**PACK_CONFIG, "observability:secrets": dict(SECRETS)}, reveal_secrets=True)
     uploads = {u["file"]: u.get("content") for u in run.named(CONTAINER, "alertmanager").inputs["uploads"]}
     assert uploads["/run/secrets/alertmanager/pagerduty_routing_key"] == SECRETS["pagerduty_routing_key"]
 
@@ -323,12 +324,23 @@ def test_a_user_dashboard_with_a_shipped_uid_is_a_config_error(tmp_path):
     from observability_stack.configs.content.dashboards import builtin_dashboards
     from observability_stack.configs.errors import ConfigError
     from observability_stack.configs.load import load
-    from observability_stack.configs.models.slo import default_slos
 
-    shipped = builtin_dashboards(default_slos(), ["prometheus"])["PRSM"]["executive-overview.json"]["uid"]
+    shipped = builtin_dashboards([], ["prometheus"])["Observability Stack"]["stack-health.json"]["uid"]
     (tmp_path / "mine.json").write_text(json.dumps({"title": "Mine", "uid": shipped}))
-    with pytest.raises(ConfigError, match="the uid of the shipped dashboard executive-overview.json"):
+    with pytest.raises(ConfigError, match="the uid of the shipped dashboard stack-health.json"):
         load({"observability:grafana": {"dashboards_dir": str(tmp_path)}})
+
+
+def test_a_user_dashboard_with_a_packs_uid_is_a_config_error(tmp_path):
+    from observability_stack.configs.errors import ConfigError
+    from observability_stack.configs.load import load
+    from tests.prsm_pack import PACK, ROOT, prsm_dashboards
+
+    packed = prsm_dashboards()["executive-overview.json"]["uid"]
+    (tmp_path / "mine.json").write_text(json.dumps({"title": "Mine", "uid": packed}))
+    config = {"observability:content_packs": [PACK], "observability:grafana": {"dashboards_dir": str(tmp_path)}}
+    with pytest.raises(ConfigError, match=f"uid '{packed}' is the uid of PRSM/executive-overview.json"):
+        load(config, str(ROOT))
 
 
 def test_components_expose_their_container():

@@ -28,12 +28,12 @@ import pytest
 import yaml
 from e2e_helpers import HttpReceiver, MetricsEndpoint, Process, SmtpSink, amtool_routes, binary, free_port, wait_until
 
-from observability_stack.configs.content.seed_rules import seed_rule_groups
 from observability_stack.configs.load import load
 from observability_stack.configs.render.alertmanager import alertmanager_args, alertmanager_yml
 from observability_stack.configs.render.common import to_yaml
 from observability_stack.configs.render.files import service_files
 from observability_stack.configs.render.prometheus import prometheus_args
+from tests.prsm_pack import PACK, ROOT, prsm_config, prsm_rule_groups
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def _metrics(scrape: int) -> str:
 
 
 def _fast_copies() -> list[dict]:
-    rules = {rule["alert"]: rule for group in seed_rule_groups() for rule in group["rules"] if "alert" in rule}
+    rules = {rule["alert"]: rule for group in prsm_rule_groups() for rule in group["rules"] if "alert" in rule}
     return [
         {
             "name": "e2e-fast",
@@ -76,13 +76,13 @@ def _fast_copies() -> list[dict]:
 
 
 def _config(http: HttpReceiver, alertmanager: dict | None = None) -> dict:
-    # The seed receivers, with PagerDuty's `url` set through the config model like any user would.
-    defaults, _, _ = load({})
-    receivers = [r.model_dump(by_alias=True, exclude_none=True) for r in defaults.alertmanager.receivers]
+    # The PRSM pack's receivers, with PagerDuty's `url` set through the config model like any user would.
+    receivers = [r.model_dump(by_alias=True, exclude_none=True) for r in prsm_config().alertmanager.receivers]
     for receiver in receivers:
         if "pagerduty" in receiver:
             receiver["pagerduty"]["url"] = f"{http.url}/pagerduty"
     return {
+        "observability:content_packs": [str(ROOT / PACK)],
         "observability:secrets": {  # the secret files' contents
             "slack_webhook_url": f"{http.url}/slack/main",
             "security_slack_webhook": f"{http.url}/slack/security",

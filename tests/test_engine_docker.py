@@ -22,7 +22,7 @@ import pytest
 from e2e_helpers import HttpReceiver
 from engine_helpers import EngineStack, docker_engine, remove_docker_leftovers, short_name
 
-from observability_stack.configs.models.alertmanager import Alertmanager
+from tests.prsm_pack import PACK_CONFIG, prsm_config
 from tools.commands import images
 from tools.commands.docker_api import Engine
 from tools.harness.docker_local import local_config
@@ -65,12 +65,16 @@ def base_config(engine, sink) -> dict:
     # the engine reports only the subnet when the gateway is its default, the subnet's first address.
     ipam = engine.call("GET", "/networks/bridge")["IPAM"]["Config"][0]
     gateway = ipam.get("Gateway") or str(next(ipaddress.ip_network(ipam["Subnet"]).hosts()))
-    return local_config(
-        PREFIX,
-        deadmans_url=f"http://{gateway}:{sink.port}/deadmans",
-        common={"labels": {"environment": "engine-test"}},
-        alertmanager={"smtp": SMTP},
-    )
+    # The PRSM pack's receivers: the secret rotations below change what they read.
+    return {
+        **PACK_CONFIG,
+        **local_config(
+            PREFIX,
+            deadmans_url=f"http://{gateway}:{sink.port}/deadmans",
+            common={"labels": {"environment": "engine-test"}},
+            alertmanager={"smtp": SMTP},
+        ),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -272,8 +276,8 @@ def _scrape_job(c):
 
 
 def _receiver(c):
-    """A webhook receiver added to the shipped ones, with a route to it."""
-    defaults = Alertmanager()
+    """A webhook receiver added to the pack's, with a route to it."""
+    defaults = prsm_config().alertmanager
     hook = {"name": "engine-test-hook", "webhook": {"url": "http://127.0.0.1:9/hook"}}
     route = {"receiver": "engine-test-hook", "matchers": ['alertname="EngineTest"']}
     return with_sections(

@@ -10,6 +10,7 @@ from engine_helpers import EngineStack, docker_engine, remove_docker_leftovers
 from pulumi import automation as auto
 from rename_helpers import BARE_NAMES_COMMIT, tree_at
 
+from tests.prsm_pack import PACK_CONFIG
 from tools.engine.local import ROOT
 from tools.harness.docker_local import local_config
 
@@ -35,6 +36,8 @@ def upgraded(engine, tmp_path_factory):
         before = {r["urn"]: r for r in stack.resources()}
         ids = {service: engine.inspect(f"{PREFIX}-{service}")["Id"] for service in SERVICES}
         stack.run_program_of(ROOT)
+        # The content the old commit shipped as defaults is the PRSM pack's now: the same, moved.
+        stack.set_config({**PACK_CONFIG, **local_config(PREFIX)})
         yield stack, before, ids
         stack.destroy()
     finally:

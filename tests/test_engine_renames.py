@@ -12,7 +12,7 @@ import pytest
 from conftest import SECRETS, stack_config
 from engine_helpers import EngineStack, local_cluster
 from pulumi import automation as auto
-from rename_helpers import BARE_NAMES_COMMIT, tree_at, two_stacks_tree
+from rename_helpers import BARE_NAMES_COMMIT, stack_config_at, tree_at, two_stacks_tree
 
 from tools.engine.cluster import CONTEXT
 from tools.engine.local import ROOT, on_cluster
@@ -28,12 +28,15 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def upgraded(cluster, tmp_path_factory):
     old = tree_at(BARE_NAMES_COMMIT, tmp_path_factory.mktemp("bare-names"))
-    config = on_cluster(stack_config("prod"), cluster.kubeconfig, CONTEXT)
-    stack = EngineStack(tmp_path_factory.mktemp("renames"), "prod", config, SECRETS, root=old)
+    # Its stack file then, when the PRSM content was the package's defaults; now the file names the pack
+    # (packs/prsm): the same content, moved, so the upgrade is still no change.
+    then = on_cluster(stack_config_at(BARE_NAMES_COMMIT, "prod"), cluster.kubeconfig, CONTEXT)
+    stack = EngineStack(tmp_path_factory.mktemp("renames"), "prod", then, SECRETS, root=old)
     up, _ = stack.up()
     assert up.summary.result == "succeeded"
     before = {r["urn"]: r for r in stack.resources()}
     stack.run_program_of(ROOT)
+    stack.set_config(on_cluster(stack_config("prod"), cluster.kubeconfig, CONTEXT))
     yield stack, before
     stack.destroy()
 

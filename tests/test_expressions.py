@@ -7,12 +7,11 @@ import promql_parser
 import pytest
 
 from observability_stack.configs.content.meta_rules import meta_rule_groups
-from observability_stack.configs.content.seed_rules import seed_rule_groups
 from observability_stack.configs.content.slo_rules import slo_rule_groups
 from observability_stack.configs.models.expressions import _notification_template, _promql, _rule_template
-from observability_stack.configs.models.slo import default_slos
 from observability_stack.configs.models.stack import SERVICES
 from tests.promtool_helpers import _run, write_rules
+from tests.prsm_pack import prsm_rule_groups, prsm_slos
 from tests.test_content_dashboards import _all_dashboards, _exprs, _substitute
 
 BROKEN_PROMQL = [
@@ -58,7 +57,7 @@ VALID_TEMPLATES = [
 
 def _shipped_expressions() -> list[str]:
     exprs = [_substitute(e) for d in _all_dashboards().values() for e in _exprs(d)]
-    groups = seed_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(default_slos())
+    groups = prsm_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(prsm_slos())
     return exprs + [r["expr"] for g in groups for r in g["rules"]]
 
 
@@ -87,7 +86,7 @@ def test_broken_templates_are_refused_by_both(tmp_path, template):
 
 
 def test_shipped_templates_pass_the_config_time_check():
-    groups = seed_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(default_slos())
+    groups = prsm_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(prsm_slos())
     for group in groups:
         for rule in group["rules"]:
             for value in [*rule.get("labels", {}).values(), *rule.get("annotations", {}).values()]:

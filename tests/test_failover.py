@@ -69,7 +69,7 @@ def _config(http: HttpReceiver, drill: Drill) -> dict:
         **{f"observability:{name}": {"enabled": False} for name in off},
         "observability:alertmanager": {
             "replicas": AMS,
-            # The seed's routes need its secrets; the default receiver stays, silent.
+            # The default receiver stays silent; the drill's route goes to a webhook of the test's.
             "receivers": [
                 {"name": "default"},
                 {"name": "drill", "webhook": {"url": f"{http.url}/drill", "send_resolved": False}},
@@ -80,7 +80,6 @@ def _config(http: HttpReceiver, drill: Drill) -> dict:
             "replicas": PROMS,
             "scrape_interval": "1s",
             "evaluation_interval": "1s",
-            "default_rules": False,
             "scrape_jobs": [{"job_name": "drill", "targets": [drill.target]}],
             "rule_groups": [{"name": "drill", "rules": [{"alert": ALERT, "expr": "failover_drill > 0"}]}],
         },

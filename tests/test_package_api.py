@@ -18,6 +18,9 @@ ONLY_PROMETHEUS_ALERTMANAGER = {
     for s in ("grafana", "loki", "promtail", "jaeger", "node_exporter", "cadvisor", "kube_state_metrics")
 }
 
+# The package ships no integration: a receiver of the user's names the secret.
+SLACK = {"receivers": [{"name": "default", "slack": {"webhook_secret": "slack_webhook_url", "channel": "#ops"}}]}
+
 
 def run_user_program(tmp_path, body: str, **kw):
     program = tmp_path / "__main__.py"
@@ -137,7 +140,7 @@ def test_secrets_by_name_stay_secret(tmp_path):
         tmp_path,
         f"""
         obs.ObservabilityStack("obs", obs.StackArgs(
-            config={{"common": {KUBERNETES!r}, **{ONLY_PROMETHEUS_ALERTMANAGER!r}}},
+            config={{"common": {KUBERNETES!r}, **{ONLY_PROMETHEUS_ALERTMANAGER!r}, "alertmanager": {SLACK!r}}},
             secrets={{"slack_webhook_url": "https://hooks.slack.example/T0/B0/user-program"}},
         ))
         """,

@@ -12,9 +12,11 @@ from upstream import tool
 from observability_stack.configs.errors import ConfigError
 from observability_stack.configs.load import load
 from observability_stack.configs.render.files import all_files
+from tests.prsm_pack import PACK_CONFIG
 from tools.commands.render import main as render_main
 
-SMARTHOST = {"observability:alertmanager": {"smtp": {"smarthost": "smtp.example.org:587"}}}
+# The PRSM pack's receivers (packs/prsm), with a smarthost that turns their e-mail on.
+SMARTHOST = {**PACK_CONFIG, "observability:alertmanager": {"smtp": {"smarthost": "smtp.example.org:587"}}}
 
 
 def rendered(config: dict) -> dict[str, dict[str, str]]:
@@ -147,19 +149,19 @@ def test_unset_secret_drops_only_that_integration():
 
 def test_email_without_smarthost_is_left_out_with_a_warning(secrets_config):
     """An example SMTP host would fail every send and fire the stack's own AlertmanagerNotificationsFailing."""
-    cfg, secrets, warnings = load(secrets_config)
+    cfg, secrets, warnings = load({**PACK_CONFIG, **secrets_config})
     am = yaml.safe_load(all_files(cfg, secrets.names())["alertmanager"]["alertmanager.yml"])
     receivers = {r["name"]: r for r in am["receivers"]}
     assert "email_configs" not in receivers["security-team"] and "slack_configs" in receivers["security-team"]
     assert not any(key.startswith("smtp_") for key in am["global"])
     assert any("alertmanager.receivers[2].email" in w and "smarthost is not set" in w for w in warnings), warnings
-    strict = {**secrets_config, "observability:alertmanager": {"require_secrets": True}}
+    strict = {**PACK_CONFIG, **secrets_config, "observability:alertmanager": {"require_secrets": True}}
     with pytest.raises(ConfigError, match=r"alertmanager.receivers\[2\].email: alertmanager.smtp.smarthost is not set"):
         load(strict)
 
 
 def test_alertmanager_uses_matchers_never_match():
-    text = rendered({})["alertmanager"]["alertmanager.yml"]
+    text = rendered(PACK_CONFIG)["alertmanager"]["alertmanager.yml"]
     config = yaml.safe_load(text)
 
     def walk(route):
@@ -221,8 +223,10 @@ def test_jaeger_listens_on_all_interfaces():
     assert "badger" in yaml.safe_load(badger)["extensions"]["jaeger_storage"]["backends"]["traces"]
 
 
-def test_prometheus_scrapes_seed_jobs_and_every_enabled_service():
-    prom = yaml.safe_load(rendered({"observability:jaeger": {"enabled": False}})["prometheus"]["prometheus.yml"])
+def test_prometheus_scrapes_the_packs_jobs_and_every_enabled_service():
+    prom = yaml.safe_load(
+        rendered({**PACK_CONFIG, "observability:jaeger": {"enabled": False}})["prometheus"]["prometheus.yml"]
+    )
     jobs = {job["job_name"]: job for job in prom["scrape_configs"]}
     assert jobs["prsm-api"]["scrape_interval"] == "5s" and jobs["prsm-metrics-exporter"]["scrape_interval"] == "10s"
     assert {"prometheus", "alertmanager", "grafana", "loki", "promtail"} <= set(jobs)
@@ -291,10 +295,11 @@ def test_render_reads_encrypted_secrets_as_placeholders(tmp_path, monkeypatch):
 
     stack = {
         "config": {
+            **PACK_CONFIG,
             "observability:secrets": {
                 "pagerduty_routing_key": {"secure": "v1:Zm9vYmFyYmF6:cXV4cXV1eA=="},
                 "slack_webhook_url": {"secure": "v1:YWJj:ZGVm"},
-            }
+            },
         }
     }
     (tmp_path / "Pulumi.enc.yaml").write_text(yaml.safe_dump(stack))

@@ -18,9 +18,11 @@ from observability_stack.configs.models.secret import SecretRef
 from observability_stack.configs.models.stack import stack_model
 from observability_stack.configs.render.files import all_files
 from observability_stack.configs.secret_walk import references
+from tests.prsm_pack import PACK_CONFIG, prsm_config
 from tools.harness.mockrun import run_program
 
 CONTAINER = "docker:index/container:Container"
+PACK_SECTIONS = {"content_packs": PACK_CONFIG["observability:content_packs"]}
 
 
 class SlackWithAppToken(SlackConfig):
@@ -43,7 +45,9 @@ TOKEN = {"bearer_token_secret": "t"}
 
 
 def test_every_reference_with_its_path_service_and_origin():
-    shipped = _refs({})
+    # The PRSM pack's receivers are shipped content, not written config: loaded without their secrets,
+    # they only warn (prsm_config would raise otherwise).
+    shipped = {ref.path: (ref.name, ref.service, ref.written) for ref in references(prsm_config())}
     assert shipped["alertmanager.receivers[1].pagerduty.routing_key_secret"] == (
         "pagerduty_routing_key",
         "alertmanager",
@@ -66,6 +70,19 @@ def test_every_reference_with_its_path_service_and_origin():
     assert own["alertmanager.receivers[0].webhook.bearer_token_secret"] == ("t", "alertmanager", True)
     assert own["alertmanager.deadmans_switch.bearer_token_secret"] == ("hc", "alertmanager", True)
     assert own["loki.storage.s3.access_key_secret"] == ("loki_s3_access_key_id", "loki", False)
+
+
+def test_a_receiver_the_stack_file_writes_over_a_pack_is_written():
+    receivers = prsm_config().alertmanager.receivers
+    written = [r.model_dump(by_alias=True, exclude_none=True) for r in receivers]
+    with pytest.raises(ConfigError) as info:
+        load_sections({**PACK_SECTIONS, "alertmanager": {"receivers": written}})
+    assert "alertmanager.receivers[1].pagerduty.routing_key_secret: secret 'pagerduty_routing_key' is not set" in str(
+        info.value
+    )
+    # The pack's routes still apply over the written receivers; only what was written is refused.
+    cfg, _, warnings = load_sections(PACK_SECTIONS)
+    assert any("pagerduty_routing_key" in w and "left out" in w for w in warnings) and cfg.alertmanager.routes
 
 
 def test_a_toy_secret_field_is_warned_about_refused_and_left_out_when_unset():

@@ -15,7 +15,11 @@ def deploy(provider: k8s.Provider, namespace: str, slack_webhook: pulumi.Input[s
             "kubernetes": {"create_namespace": False},
         },
         "prometheus": {"retention": "7d", "storage_size": "20Gi"},
-        "alertmanager": {"replicas": 1},
+        # The package ships no integration: this receiver is where every alert goes.
+        "alertmanager": {
+            "replicas": 1,
+            "receivers": [{"name": "default", "slack": {"webhook_secret": "slack_webhook_url", "channel": "#alerts"}}],
+        },
         "grafana": {"enabled": False},
         "loki": {"enabled": False},
         "promtail": {"enabled": False},

@@ -43,6 +43,10 @@ const monitoring = new observability.ObservabilityStack("monitoring", {
                 sli: { kind: "availability", selector: 'up{job="my-app"}' },
             },
         ],
+        // The package ships no integration: this receiver is where every alert goes.
+        alertmanager: {
+            receivers: [{ name: "default", slack: { webhookSecret: "slack_webhook_url", channel: "#alerts" } }],
+        },
         grafana: { enabled: false },
         loki: { enabled: false },
         promtail: { enabled: false },

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from .errors import NAMESPACE, ConfigError, format_loc
 from .models.stack import StackConfig, stack_model
+from .packs import apply_packs
 from .secrets import PLACEHOLDER, Secrets
 from .validate import cross_check
 
@@ -55,7 +56,7 @@ def split_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
 
 def load(config: Mapping[str, Any], project_root: str = ".") -> tuple[StackConfig, Secrets, list[str]]:
     """Validate everything, raise one ConfigError listing every problem, or return (config, secrets, warnings).
-    Relative paths in the config (grafana.dashboards_dir) are resolved against project_root."""
+    Relative paths in the config (grafana.dashboards_dir, content_packs) are resolved against project_root."""
     sections, secret_values, problems = split_config(config)
     return load_sections(sections, secret_values, project_root, problems)
 
@@ -70,6 +71,8 @@ def load_sections(
     values by name (strings or Pulumi Outputs): what a program using the package passes."""
     problems = list(problems or [])
     secret_values = dict(secret_values or {})
+    sections, from_packs, pack_problems = apply_packs(sections, project_root)
+    problems += pack_problems
     try:
         stack = stack_model().model_validate(sections)
     except ValidationError as err:
@@ -77,6 +80,7 @@ def load_sections(
             message = item["msg"].removeprefix("Value error, ")
             problems.append((format_loc(item["loc"]) or "(root)", message))
         raise ConfigError(problems) from None
+    stack.packs_applied(from_packs)
     errors, warnings = cross_check(stack, set(secret_values), project_root)
     if problems or errors:
         raise ConfigError(problems + errors)

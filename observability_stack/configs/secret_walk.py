@@ -4,6 +4,7 @@ what its renderer writes for each. The checks are in secret_refs.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 
 from . import registry
 from .models.secret import SecretRef, declared
+from .packs import provided_by_packs
 from .secrets import Secrets
 
 
@@ -25,7 +27,7 @@ class Reference:
     section: BaseModel
     owner: BaseModel  # the model holding the field, which its renderer turns into an integration
     # The config wrote it (every step of the path set by the user), rather than a shipped default
-    # (the seed's receivers, `smtp_password`): the checks refuse an unset written name.
+    # (`smtp_password`, a content pack's receivers): the checks refuse an unset written name.
     written: bool
 
     @property
@@ -39,12 +41,17 @@ class Reference:
 
 
 def references(cfg: BaseModel) -> Iterator[Reference]:
-    """Every reference in the services' sections, in the config's order."""
+    """Every reference in the services' sections, in the config's order. A value a content pack
+    provided is not `written`: a pack's receivers are shipped content, as the package's defaults are."""
+    from_packs = getattr(cfg, "from_packs", None) or frozenset()
     for service in registry.names():
         key = registry.section(service)
         section = getattr(cfg, key, None)
         if section is not None:
-            yield from _walk(section, key, key in cfg.model_fields_set, (service, section))
+            for ref in _walk(section, key, key in cfg.model_fields_set, (service, section)):
+                if ref.written and provided_by_packs(ref.path, from_packs):
+                    ref = dataclasses.replace(ref, written=False)
+                yield ref
 
 
 def _walk(model: BaseModel, path: str, written: bool, where: tuple[str, BaseModel]) -> Iterator[Reference]:

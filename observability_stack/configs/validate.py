@@ -79,6 +79,18 @@ def _alertmanager(cfg: StackConfig) -> tuple[list[Problem], list[Problem]]:
                 if name not in intervals:
                     errors.append((f"{path}.{field}[{i}]", f"undefined time interval {name!r}"))
     warnings += _shadowed_routes(am.routes, "alertmanager.routes")
+    for index, receiver in enumerate(am.receivers):
+        # Only the root receiver: a silent receiver a route names on purpose (a null sink) is common.
+        if receiver.name == am.receiver and not (
+            receiver.slack or receiver.pagerduty or receiver.email or receiver.webhook
+        ):
+            warnings.append(
+                (
+                    f"alertmanager.receivers[{index}]",
+                    f"{receiver.name!r} has no integration, so alerts reach no one outside Alertmanager's UI; "
+                    "give it slack, pagerduty, email or webhook",
+                )
+            )
     if am.deadmans_switch is None:
         warnings.append(
             (
@@ -118,18 +130,25 @@ def _prometheus(cfg: StackConfig) -> list[Problem]:
                     f"{job.scrape_timeout} is longer than the job's scrape interval {interval} (Prometheus refuses it)",
                 )
             )
-    from .render.rules import rule_groups  # the shipped groups count against user group names
+    from .render.rules import shipped_rule_files  # the shipped groups count against the others
 
-    builtin = [group["name"] for group in rule_groups(cfg, include_user=False)]
-    for index, group in enumerate(cfg.prometheus.rule_groups):
-        if group.name in builtin:
-            errors.append((f"prometheus.rule_groups[{index}].name", f"rule group {group.name!r} is already shipped"))
-    for gi, group in enumerate(cfg.prometheus.rule_groups):
-        for ri, rule in enumerate(group.rules):
-            if (rule.alert is None) == (rule.record is None):
-                errors.append((f"prometheus.rule_groups[{gi}].rules[{ri}]", "set exactly one of alert or record"))
-            if rule.record is not None and rule.for_ is not None:
-                errors.append((f"prometheus.rule_groups[{gi}].rules[{ri}].for", "a recording rule takes no 'for'"))
+    # In the order they are rendered: a name is reported where it comes the second time.
+    written = {f"prometheus.rule_files.{name}": groups for name, groups in cfg.prometheus.rule_files.items()}
+    written["prometheus.rule_groups"] = cfg.prometheus.rule_groups
+    shipped = {group["name"] for groups in shipped_rule_files(cfg).values() for group in groups}
+    seen: set[str] = set()
+    for where, groups in written.items():
+        for gi, group in enumerate(groups):
+            if group.name in shipped:
+                errors.append((f"{where}[{gi}].name", f"rule group {group.name!r} is already shipped"))
+            elif group.name in seen:
+                errors.append((f"{where}[{gi}].name", f"rule group {group.name!r} is given twice"))
+            seen.add(group.name)
+            for ri, rule in enumerate(group.rules):
+                if (rule.alert is None) == (rule.record is None):
+                    errors.append((f"{where}[{gi}].rules[{ri}]", "set exactly one of alert or record"))
+                if rule.record is not None and rule.for_ is not None:
+                    errors.append((f"{where}[{gi}].rules[{ri}].for", "a recording rule takes no 'for'"))
     return errors
 
 
@@ -255,29 +274,35 @@ _TARGET_CHECKS = {"docker": _docker, "kubernetes": _kubernetes}
 def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
     if not cfg.grafana.enabled:
         return []
-    problems = value_problems(dict(cfg.grafana.env))
-    if not cfg.grafana.dashboards_dir:
-        return problems
     from .content.dashboards import builtin_dashboards, load_user_dashboards
+    from .render.grafana import folder_dir, user_folders
 
-    try:
-        user = load_user_dashboards(os.path.join(project_root, cfg.grafana.dashboards_dir))
-    except ValueError as error:
-        return problems + [("grafana.dashboards_dir", str(error))]
-    shipped = {
-        d["uid"]: name
-        for folder in builtin_dashboards(list(cfg.slos), cfg.enabled()).values()
+    problems = value_problems(dict(cfg.grafana.env))
+    # uid -> where it is: Grafana loads one dashboard of a uid, whichever folder it finds first.
+    seen = {
+        d["uid"]: f"the shipped dashboard {name}"
+        for folder in builtin_dashboards(list(cfg.slos), cfg.enabled(), cfg.grafana.slo_dashboard_title).values()
         for name, d in folder.items()
     }
-    return problems + [
-        (
-            "grafana.dashboards_dir",
-            f"{name}: uid {d['uid']!r} is the uid of the shipped dashboard "
-            f"{shipped[d['uid']]}; Grafana would load only one",
-        )
-        for name, d in user.items()
-        if d["uid"] in shipped
-    ]
+    dirs: dict[str, str] = {}
+    for folder, (path, directory) in user_folders(cfg).items():
+        if folder_dir(folder) in dirs:
+            problems.append(
+                (path, f"folder {folder!r} is written to the same directory as {dirs[folder_dir(folder)]!r}")
+            )
+        dirs[folder_dir(folder)] = folder
+        try:
+            boards = load_user_dashboards(os.path.join(project_root, directory))
+        except ValueError as error:
+            problems.append((path, str(error)))
+            continue
+        for name, d in boards.items():
+            if d["uid"] in seen:
+                problems.append(
+                    (path, f"{name}: uid {d['uid']!r} is the uid of {seen[d['uid']]}; Grafana would load only one")
+                )
+            seen.setdefault(d["uid"], f"{folder}/{name}")
+    return problems
 
 
 def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") -> tuple[list[Problem], list[Problem]]:
@@ -285,6 +310,14 @@ def cross_check(cfg: StackConfig, secrets: set[str], project_root: str = ".") ->
     am_errors, am_warnings = _alertmanager(cfg)
     target_errors, target_warnings = _TARGET_CHECKS[cfg.common.target](cfg)
     errors = am_errors + _prometheus(cfg) + _topology(cfg) + target_errors + _grafana(cfg, project_root)
+    if cfg.from_packs is None:
+        errors.append(
+            (
+                "content_packs",
+                "packs are applied when the config is validated from its sections (configs.load_sections, "
+                "or a mapping passed as StackArgs.config); this StackConfig was built without them",
+            )
+        )
     secret_errors, secret_warnings = secret_problems(cfg, secrets)
     errors += duplicate_problems(cfg) + secret_errors
     return errors, am_warnings + target_warnings + secret_warnings

@@ -52,7 +52,8 @@ from observability_stack.configs.content.slo_rules import (
     error_ratio_record,
     slo_rule_groups,
 )
-from observability_stack.configs.models.slo import SLO, GaugeSLI, default_slos
+from observability_stack.configs.load import load_sections
+from observability_stack.configs.models.slo import SLO, GaugeSLI
 from tools.engine import build
 from tools.harness.mockrun import ROOT
 
@@ -267,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--series", type=int, default=1000, help="series per SLO")
     parser.add_argument("--days", type=int, default=30)
     args = parser.parse_args(argv)
-    slos = default_slos()
+    # The PRSM pack's four SLOs: one of each SLI kind, over the series generated here.
+    slos = list(load_sections({"content_packs": ["packs/prsm"]}, project_root=str(ROOT))[0].slos)
     with tempfile.TemporaryDirectory(prefix="bench-rules-") as tmp:
         work = Path(tmp)
         end = int(time.time()) - 60

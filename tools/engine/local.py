@@ -21,7 +21,8 @@ from pulumi import automation as auto
 from tools.engine import build
 
 ROOT = Path(__file__).resolve().parents[2]
-PROGRAM_FILES = ("__main__.py", "program.py", "observability_stack")
+# What the program reads: its code, and the content packs its stack files name.
+PROGRAM_FILES = ("__main__.py", "program.py", "observability_stack", "packs")
 SECRETS_KEY = "observability:secrets"
 
 
@@ -57,7 +58,8 @@ def link_program(work_dir: Path, root: Path = ROOT) -> None:
         link = work_dir / name
         if link.is_symlink():
             link.unlink()
-        link.symlink_to(root / name)
+        if (root / name).exists():  # an earlier commit's tree may predate a file (packs/)
+            link.symlink_to(root / name)
 
 
 def scratch_stack(home: Path, name: str, passphrase: str, root: Path = ROOT, **env: str) -> tuple[auto.Stack, Path]:

@@ -7,22 +7,17 @@ from typing import Any
 
 from .. import registry
 
-RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/observability"
-
 
 def alert(
     name: str, expr: str, for_: str, severity: str, summary: str, description: str, category: str = "stack"
 ) -> dict:
-    """An alerting rule as the shipped groups write it: severity and category labels, a runbook link."""
+    """An alerting rule as the shipped groups write it: severity and category labels (the runbook link
+    is added from `common.runbook_url_pattern` when the rule files are rendered)."""
     rule: dict[str, Any] = {"alert": name, "expr": expr}
     if for_:
         rule["for"] = for_
     rule["labels"] = {"severity": severity, "category": category}
-    rule["annotations"] = {
-        "summary": summary,
-        "description": description,
-        "runbook_url": f"{RUNBOOK_BASE}/{name.lower()}",
-    }
+    rule["annotations"] = {"summary": summary, "description": description}
     return rule
 
 

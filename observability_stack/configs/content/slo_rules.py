@@ -15,7 +15,6 @@ SHORT_WINDOWS = ("5m", "30m", "1h", "2h", "6h")
 LONG_WINDOWS = ("1d", "3d")
 RATE_WINDOWS = SHORT_WINDOWS + LONG_WINDOWS
 LONG_INTERVAL = "1m"
-RUNBOOK_BASE = "https://wiki.company.com/prsm/runbooks/slo"
 
 # (burn-rate factor, long window, short window). The workbook derives these for a 30d window,
 # but a burn rate is already normalised by the window (burn 1 = spending exactly the budget
@@ -134,7 +133,6 @@ def _burn_alert(slo: SLO, name: str, conditions, severity: str, for_: str, speed
                 f"{{{{ $value | humanizePercentage }}}} exceeds a burn-rate threshold ({windows}); "
                 f"error budget is {_number(slo.error_budget * 100)} %."
             ),
-            "runbook_url": f"{RUNBOOK_BASE}/{slo.name}",
         },
     }
 

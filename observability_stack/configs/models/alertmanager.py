@@ -327,14 +327,15 @@ class Smtp(Model):
     # alertmanager_notifications_failed_total, which fires the stack's own AlertmanagerNotificationsFailing.
     # E-mail integrations are left out (with a warning) until a smarthost is set.
     smarthost: str | None = None
-    from_: str = Field("noreply@company.com", alias="from")
-    auth_username: str | None = "noreply@company.com"
+    # Required with a smarthost: the sender address is the mail domain's, not one the package can guess.
+    from_: str | None = Field(None, alias="from")
+    auth_username: str | None = None
     auth_password_secret: Annotated[
         str | None,
         SecretRef(
             key="smtp_auth_password_file",
             essential=False,
-            needed=lambda alertmanager: alertmanager.sends_email,
+            needed=lambda alertmanager: alertmanager.sends_email and alertmanager.smtp.auth_username is not None,
             error="secret {name!r} is not set; e-mail is sent without SMTP authentication",
             warning="secret {name!r} is not set; e-mail is sent without SMTP authentication",
         ),
@@ -353,93 +354,14 @@ class Smtp(Model):
             raise ValueError(f"{value!r} is not host:port with a port in 1-65535")
         return value
 
-
-def _seed_receivers() -> list[Receiver]:
-    return [
-        Receiver(
-            name="default",
-            slack=SlackConfig(
-                webhook_secret="slack_webhook_url",
-                channel="#prsm-alerts",
-                title="PRSM Alert",
-                text="{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}",
-            ),
-        ),
-        Receiver(
-            name="pagerduty-critical",
-            pagerduty=PagerDutyConfig(
-                routing_key_secret="pagerduty_routing_key",
-                description="PRSM Critical Alert: {{ .GroupLabels.alertname }}",
-                details={"firing": "{{ .Alerts.Firing | len }}", "resolved": "{{ .Alerts.Resolved | len }}"},
-            ),
-            slack=SlackConfig(
-                webhook_secret="slack_webhook_url",
-                channel="#prsm-critical",
-                title="CRITICAL: {{ .GroupLabels.alertname }}",
-                color="danger",
-            ),
-        ),
-        Receiver(
-            name="security-team",
-            email=EmailConfig(
-                to="security-team@company.com", subject="PRSM Security Alert: {{ .GroupLabels.alertname }}"
-            ),
-            slack=SlackConfig(
-                webhook_secret="security_slack_webhook",
-                channel="#security-alerts",
-                title="Security Alert: {{ .GroupLabels.alertname }}",
-            ),
-        ),
-        Receiver(
-            name="performance-team", slack=SlackConfig(webhook_secret="slack_webhook_url", channel="#prsm-performance")
-        ),
-        Receiver(
-            name="blockchain-team", slack=SlackConfig(webhook_secret="slack_webhook_url", channel="#prsm-blockchain")
-        ),
-    ]
+    @model_validator(mode="after")
+    def _sender(self) -> Smtp:
+        if self.smarthost is not None and self.from_ is None:
+            raise ValueError("`from` is not set: a smarthost needs the sender address its mail goes out as")
+        return self
 
 
-def _seed_routes() -> list[Route]:
-    return [
-        # `continue`: a critical alert pages and still reaches the team that owns its category
-        # (a privilege escalation must reach the security team, not only the on-call pager).
-        Route(
-            receiver="pagerduty-critical",
-            matchers=['severity="critical"'],
-            group_wait="0s",
-            repeat_interval="5m",
-            continue_=True,
-        ),
-        Route(receiver="security-team", matchers=['category="security"'], group_wait="30s"),
-        # Outside business hours the first route is muted and the second hands the alert to the
-        # default channel: matching ignores time, so without `continue` it would be dropped.
-        Route(
-            receiver="performance-team",
-            matchers=['category="performance"'],
-            active_time_intervals=["business_hours"],
-            continue_=True,
-        ),
-        Route(receiver="default", matchers=['category="performance"'], mute_time_intervals=["business_hours"]),
-        Route(receiver="blockchain-team", matchers=['component="ftns"']),
-    ]
-
-
-def _seed_intervals() -> list[TimeInterval]:
-    return [
-        TimeInterval(
-            name="business_hours",
-            time_intervals=[
-                TimeSpec(
-                    times=[TimeRange(start_time="09:00", end_time="17:00")],
-                    weekdays=["monday:friday"],
-                    location="America/New_York",
-                )
-            ],
-        )
-    ]
-
-
-def _seed_inhibitions() -> list[InhibitRule]:
+def _default_inhibitions() -> list[InhibitRule]:
     return [
         InhibitRule(
             source_matchers=['severity="critical"'],
@@ -474,10 +396,11 @@ class Alertmanager(RetainedService):
     group_interval: Duration = "10s"
     repeat_interval: Duration = "1h"
     receiver: str = "default"
-    routes: list[Route] = Field(default_factory=_seed_routes)
-    receivers: list[Receiver] = Field(default_factory=_seed_receivers)
-    time_intervals: list[TimeInterval] = Field(default_factory=_seed_intervals)
-    inhibit_rules: list[InhibitRule] = Field(default_factory=_seed_inhibitions)
+    routes: list[Route] = Field(default_factory=list)
+    # `default` sends nowhere until you give it an integration: the alerts are in Alertmanager's UI.
+    receivers: list[Receiver] = Field(default_factory=lambda: [Receiver(name="default")])
+    time_intervals: list[TimeInterval] = Field(default_factory=list)
+    inhibit_rules: list[InhibitRule] = Field(default_factory=_default_inhibitions)
     # Where the always-firing Watchdog alert goes (a heartbeat service); a null receiver when unset.
     # Its route comes first in the tree and is not part of `routes`, so editing routes cannot lose it.
     deadmans_switch: DeadmansSwitch | None = None

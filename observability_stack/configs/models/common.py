@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -71,6 +72,26 @@ class Common(Model):
     image_registry: str | None = None
     docker: DockerSettings = DockerSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
+    # Where the shipped alerts' runbook_url annotations point: {group} is `observability` (the stack and
+    # host alerts) or `slo`, {runbook} the alert's name in lower case or the SLO's name, e.g.
+    # https://wiki.example.com/runbooks/{group}/{runbook}. Unset, the shipped alerts carry no link.
+    runbook_url_pattern: str | None = None
+
+    @field_validator("runbook_url_pattern")
+    @classmethod
+    def _runbook_pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+            value.format(group="g", runbook="r")
+        except (ValueError, IndexError, KeyError) as error:
+            raise ValueError(f"{value!r}: not a pattern of {{group}} and {{runbook}}: {error}") from None
+        if "runbook" not in fields:
+            raise ValueError(f"{value!r} has no {{runbook}}: every alert would link to the same page")
+        return value
 
     @field_validator("name_prefix")
     @classmethod

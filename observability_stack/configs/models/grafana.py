@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ..registry import ServiceFacts, service
 from .base import Int
@@ -15,6 +16,19 @@ from .service import Bytes, Image, Service
 # The admin password's file in Grafana's secret directory: a fixed name, since Grafana reads it
 # whether the password is a secret of the stack's or generated (components/grafana.py).
 ADMIN_PASSWORD_FILE = "admin_password"
+# The folders the stack provisions itself (content/dashboards/__init__.py) and `dashboards_dir`'s.
+SHIPPED_FOLDERS = ("Observability Stack", "SLOs", "Infrastructure", "Custom")
+
+
+def _folder_name(value: str) -> str:
+    if not value.strip() or len(value) > 64 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]*", value):
+        raise ValueError(f"{value!r} is not a folder name (letters, digits, spaces, '.', '_', '-'; at most 64)")
+    if value in SHIPPED_FOLDERS:
+        raise ValueError(f"{value!r} is a folder the stack provisions itself; name yours otherwise")
+    return value
+
+
+FolderName = Annotated[str, AfterValidator(_folder_name)]
 
 
 @service(
@@ -40,6 +54,10 @@ class Grafana(Service):
     root_url: RootUrl | None = None
     # Directory (relative to the project) of extra dashboard JSON files, provisioned into the "Custom" folder.
     dashboards_dir: str | None = None
+    # Folder name -> directory (relative to the project) of its dashboard JSON files; a content pack's
+    # dashboards/<Folder>/ arrive here.
+    dashboard_folders: dict[FolderName, str] = Field(default_factory=dict)
+    slo_dashboard_title: str = Field("Service Level Objectives", min_length=1)
     storage_size: Bytes = "2Gi"
     # Grafana settings as GF_<SECTION>_<KEY> variables (models/grafana_env.py: what Grafana ignores).
     env: dict[GrafanaEnvName, str] = Field(default_factory=dict)

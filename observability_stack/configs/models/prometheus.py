@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from ..registry import ServiceFacts, service
 from .base import Duration, Int, Model
@@ -72,12 +72,20 @@ class RuleGroup(Model):
         return group
 
 
-def _seed_jobs() -> list[ScrapeJob]:
-    # The seed's application jobs, at the scrape intervals it chose for them.
-    return [
-        ScrapeJob(job_name="prsm-api", targets=["prsm-api:8000"], scrape_interval="5s"),
-        ScrapeJob(job_name="prsm-metrics-exporter", targets=["prsm-metrics-exporter:8001"], scrape_interval="10s"),
-    ]
+# Rule files the stack writes itself (configs/render/rules.py); `rule_files` cannot take their names.
+SHIPPED_RULE_FILES = ("stack.yml", "hosts.yml", "slo.yml", "user.yml")
+_RULE_FILE = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.ya?ml$")
+
+
+def _rule_file_name(name: str) -> str:
+    if not _RULE_FILE.match(name):
+        raise ValueError(f"{name!r} is not a rule file name (lower-case letters, digits, '.', '_', '-'; .yml)")
+    if name in SHIPPED_RULE_FILES:
+        raise ValueError(f"{name!r} is a rule file the stack writes itself; name yours otherwise")
+    return name
+
+
+RuleFileName = Annotated[str, AfterValidator(_rule_file_name)]
 
 
 @service(
@@ -94,10 +102,11 @@ class Prometheus(RetainedService):
     scrape_interval: Duration = "15s"
     evaluation_interval: Duration = "15s"
     external_labels: dict[LabelName, str] = Field(default_factory=dict)
-    scrape_jobs: list[ScrapeJob] = Field(default_factory=_seed_jobs)
-    # The seed's prsm.critical / prsm.warning / prsm.security groups.
-    default_rules: bool = True
+    scrape_jobs: list[ScrapeJob] = Field(default_factory=list)
+    # Rendered into rules/user.yml.
     rule_groups: list[RuleGroup] = Field(default_factory=list)
+    # Whole rule files by name (a content pack's rules/*.yml arrive here), rendered under rules/.
+    rule_files: dict[RuleFileName, list[RuleGroup]] = Field(default_factory=dict)
     # Annotation-driven pod discovery; on by default on Kubernetes, meaningless on Docker.
     kubernetes_pods: bool | None = None
     host_port: Int | None = 9090

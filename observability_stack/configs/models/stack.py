@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, create_model
+from pydantic import Field, PrivateAttr, create_model
 
 from .. import registry
 from .alertmanager import Alertmanager
@@ -24,13 +24,26 @@ from .loki import Loki
 from .node_exporter import NodeExporter
 from .prometheus import Prometheus
 from .promtail import Promtail
-from .slo import SLO, default_slos
+from .slo import SLO
 
 
 class StackSettings(Model):
     """The base of every stack config class: what is not a service, and the enabled services."""
 
     common: Common = Common()
+    # Directories (relative to the project) of content packs: an application's scrape jobs, receivers,
+    # SLOs, rule files and dashboards (configs/packs.py). This config goes over them.
+    content_packs: list[str] = Field(default_factory=list)
+    # The config paths whose values came from the packs, once they are applied (configs/load.py).
+    _from_packs: frozenset[str] | None = PrivateAttr(None)
+
+    def packs_applied(self, paths: frozenset[str]) -> None:
+        self._from_packs = paths
+
+    @property
+    def from_packs(self) -> frozenset[str] | None:
+        """The paths the content packs provided; None if the packs were never applied to this config."""
+        return self._from_packs if self.content_packs else frozenset()
 
     def section(self, service: str) -> Any:
         """A service's settings: `cfg.section("node-exporter")` is `cfg.node_exporter`."""
@@ -61,7 +74,7 @@ class StackConfig(StackSettings):
     node_exporter: NodeExporter = NodeExporter()
     cadvisor: Cadvisor = Cadvisor()
     kube_state_metrics: KubeStateMetrics = KubeStateMetrics()
-    slos: list[SLO] = Field(default_factory=default_slos)
+    slos: list[SLO] = Field(default_factory=list)
 
 
 # The shipped services, in order (the registry may hold more: a toy service in a test).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import io
+import os
 import re
 
 from ..content.dashboards import builtin_dashboards, load_user_dashboards
@@ -86,16 +87,26 @@ def _datasources(cfg: StackConfig, topology: Topology) -> list[dict]:
     return sources
 
 
-def _folder_dir(folder: str) -> str:
+def folder_dir(folder: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-")
 
 
-def dashboards(cfg: StackConfig, project_root: str = ".") -> dict[str, dict[str, dict]]:
-    folders = builtin_dashboards(list(cfg.slos), cfg.enabled())
+def user_folders(cfg: StackConfig) -> dict[str, tuple[str, str]]:
+    """Folder -> (config path, directory) of the dashboards the config brings: `dashboard_folders`
+    (a content pack's among them) and `dashboards_dir`, the "Custom" folder."""
+    folders = {
+        folder: (f"grafana.dashboard_folders.{folder}", directory)
+        for folder, directory in cfg.grafana.dashboard_folders.items()
+    }
     if cfg.grafana.dashboards_dir:
-        import os
+        folders[USER_FOLDER] = ("grafana.dashboards_dir", cfg.grafana.dashboards_dir)
+    return folders
 
-        folders[USER_FOLDER] = load_user_dashboards(os.path.join(project_root, cfg.grafana.dashboards_dir))
+
+def dashboards(cfg: StackConfig, project_root: str = ".") -> dict[str, dict[str, dict]]:
+    folders = builtin_dashboards(list(cfg.slos), cfg.enabled(), cfg.grafana.slo_dashboard_title)
+    for folder, (_, directory) in user_folders(cfg).items():
+        folders[folder] = load_user_dashboards(os.path.join(project_root, directory))
     return folders
 
 
@@ -128,7 +139,7 @@ def render_grafana(ctx: RenderContext) -> dict[str, str]:
             "disableDeletion": True,
             "allowUiUpdates": False,
             "updateIntervalSeconds": 60,
-            "options": {"path": f"{config_dir}/dashboards/{_folder_dir(folder)}"},
+            "options": {"path": f"{config_dir}/dashboards/{folder_dir(folder)}"},
         }
         for folder in sorted(folders)
     ]
@@ -141,7 +152,7 @@ def render_grafana(ctx: RenderContext) -> dict[str, str]:
     }
     for folder, boards in folders.items():
         for name, board in boards.items():
-            files[f"dashboards/{_folder_dir(folder)}/{name}"] = to_json(board)
+            files[f"dashboards/{folder_dir(folder)}/{name}"] = to_json(board)
     return files
 
 

@@ -1,29 +1,61 @@
-"""Prometheus rule files: shipped groups (seed, stack meta-monitoring, SLOs) and the user's own."""
+"""Prometheus rule files: the user's and content packs' files, the shipped groups (stack
+meta-monitoring, hosts, SLOs) and the user's own groups."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..content.host_rules import host_rule_groups
 from ..content.meta_rules import meta_rule_groups
-from ..content.seed_rules import seed_rule_groups
 from ..content.slo_rules import slo_rule_groups
 from ..models.stack import StackConfig
 from .common import to_yaml
 
 
-def rule_files(cfg: StackConfig, include_user: bool = True) -> dict[str, list[dict]]:
+def _lower_alert(rule: dict) -> str:
+    return rule["alert"].lower()
+
+
+def _slo_of(rule: dict) -> str:
+    return rule["labels"]["slo"]
+
+
+def with_runbooks(
+    groups: list[dict], pattern: str | None, group: str, runbook: Callable[[dict], str] = _lower_alert
+) -> list[dict]:
+    """The shipped groups with a `runbook_url` on every alert, from `common.runbook_url_pattern`."""
+    if pattern is None:
+        return groups
+    for rule_group in groups:
+        for rule in rule_group["rules"]:
+            if "alert" in rule:
+                rule.setdefault("annotations", {})["runbook_url"] = pattern.format(group=group, runbook=runbook(rule))
+    return groups
+
+
+def shipped_rule_files(cfg: StackConfig) -> dict[str, list[dict]]:
+    """The files of the groups the stack writes itself, by name."""
+    pattern = cfg.common.runbook_url_pattern
+    replicas = {s: cfg.section(s).replicas for s in cfg.enabled()}
+    return {
+        "stack.yml": with_runbooks(meta_rule_groups(cfg.enabled(), replicas), pattern, "observability"),
+        "hosts.yml": with_runbooks(host_rule_groups(cfg.enabled()), pattern, "observability"),
+        "slo.yml": with_runbooks(slo_rule_groups(cfg.slos), pattern, "slo", _slo_of),
+    }
+
+
+def rule_files(cfg: StackConfig) -> dict[str, list[dict]]:
     """File name (relative to the rules directory) -> rule groups. Empty files are left out."""
     files = {
-        "prsm.yml": seed_rule_groups() if cfg.prometheus.default_rules else [],
-        "stack.yml": meta_rule_groups(cfg.enabled(), {s: cfg.section(s).replicas for s in cfg.enabled()}),
-        "hosts.yml": host_rule_groups(cfg.enabled()),
-        "slo.yml": slo_rule_groups(cfg.slos),
-        "user.yml": [group.as_dict() for group in cfg.prometheus.rule_groups] if include_user else [],
+        **{name: [group.as_dict() for group in groups] for name, groups in cfg.prometheus.rule_files.items()},
+        **shipped_rule_files(cfg),
+        "user.yml": [group.as_dict() for group in cfg.prometheus.rule_groups],
     }
     return {name: groups for name, groups in files.items() if groups}
 
 
-def rule_groups(cfg: StackConfig, include_user: bool = True) -> list[dict]:
-    return [group for groups in rule_files(cfg, include_user).values() for group in groups]
+def rule_groups(cfg: StackConfig) -> list[dict]:
+    return [group for groups in rule_files(cfg).values() for group in groups]
 
 
 def render_rule_files(cfg: StackConfig) -> dict[str, str]:

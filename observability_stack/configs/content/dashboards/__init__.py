@@ -5,7 +5,6 @@ from __future__ import annotations
 from observability_stack.configs.content.dashboards.builder import stable_uid
 from observability_stack.configs.content.dashboards.hosts import hosts_dashboard
 from observability_stack.configs.content.dashboards.loader import load_user_dashboards
-from observability_stack.configs.content.dashboards.prsm import executive_dashboard, operations_dashboard
 from observability_stack.configs.content.dashboards.slo import slo_dashboard
 from observability_stack.configs.content.dashboards.stack import stack_dashboard
 from observability_stack.configs.models.slo import SLO
@@ -13,17 +12,13 @@ from observability_stack.configs.models.slo import SLO
 __all__ = ["builtin_dashboards", "load_user_dashboards", "stable_uid"]
 
 
-def builtin_dashboards(slos: list[SLO], enabled: list[str]) -> dict[str, dict[str, dict]]:
-    """Folder name -> {file name -> dashboard JSON}."""
-    folders = {
-        "PRSM": {
-            "executive-overview.json": executive_dashboard().to_json(),
-            "technical-operations.json": operations_dashboard().to_json(),
-        },
-        "Observability Stack": {"stack-health.json": stack_dashboard(enabled).to_json()},
-    }
+def builtin_dashboards(
+    slos: list[SLO], enabled: list[str], slo_title: str = "Service Level Objectives"
+) -> dict[str, dict[str, dict]]:
+    """Folder name -> {file name -> dashboard JSON}: the dashboards the stack ships."""
+    folders = {"Observability Stack": {"stack-health.json": stack_dashboard(enabled).to_json()}}
     if slos:
-        folders["SLOs"] = {"slos.json": slo_dashboard(slos).to_json()}
+        folders["SLOs"] = {"slos.json": slo_dashboard(slos, slo_title).to_json()}
     hosts = hosts_dashboard(enabled)
     if hosts is not None:
         folders["Infrastructure"] = {"hosts.json": hosts.to_json()}

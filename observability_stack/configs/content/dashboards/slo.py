@@ -47,9 +47,9 @@ def _row(slo: SLO) -> Row:
     )
 
 
-def slo_dashboard(slos: list[SLO]) -> Dashboard:
+def slo_dashboard(slos: list[SLO], title: str = "Service Level Objectives") -> Dashboard:
     return Dashboard(
-        title="PRSM Service Level Objectives",
+        title=title,
         tags=("slo", "reliability"),
         time_from="now-7d",
         rows=[_row(slo) for slo in slos],
