@@ -69,7 +69,7 @@ class Common(TypedDict, total=False):
     docker: DockerSettings
     kubernetes: KubernetesSettings
     runbook_url_pattern: str
-    """Where the shipped alerts' runbook_url annotations point: {group} is `observability` (the stack and host alerts) or `slo`, {runbook} the alert's name in lower case or the SLO's name, e.g. https://wiki.example.com/runbooks/{group}/{runbook}. Unset, the shipped alerts carry no link."""
+    """Where the shipped alerts' runbook_url annotations point: {group} is `observability` (the stack and host alerts), `kubernetes` (the cluster's) or `slo`; {runbook} the alert's name in lower case or the SLO's name, e.g. https://wiki.example.com/runbooks/{group}/{runbook}. Unset, they carry no link."""
 
 
 class Resources(TypedDict, total=False):
@@ -131,6 +131,19 @@ class RuleGroup(TypedDict, total=False):
     rules: Required[list[Rule]]
 
 
+class ClusterTargets(TypedDict, total=False):
+    """`prometheus.cluster`: What of the cluster Prometheus scrapes on the Kubernetes target (ignored on Docker), each with its alerts in rules/cluster.yml; a target left off here raises nothing."""
+
+    kubelet: bool
+    """The kubelet of every node: /metrics, /metrics/cadvisor (containers) and /metrics/probes, over HTTPS with Prometheus' service account token. Default: `true`."""
+    kubelet_verify_tls: bool
+    """Most kubelets serve a self-signed certificate (no serverTLSBootstrap): verifying it fails every scrape. Turn on where the kubelets' serving certificates are signed by the cluster CA. Default: `false`."""
+    api_server: bool
+    """The API server behind the `kubernetes` Service in `default`, verified against the cluster CA. Default: `true`."""
+    coredns: bool
+    """CoreDNS behind the `kube-dns` Service in kube-system (port `metrics`); a cluster without it has no target. Default: `true`."""
+
+
 class Prometheus(TypedDict, total=False):
     """The settings at `prometheus`."""
 
@@ -165,6 +178,7 @@ class Prometheus(TypedDict, total=False):
     """Rendered into rules/user.yml. Default: `[]`."""
     rule_files: dict[str, list[RuleGroup]]
     """Whole rule files by name (a content pack's rules/*.yml arrive here), rendered under rules/. Default: `{}`."""
+    cluster: ClusterTargets
     kubernetes_pods: bool
     """Annotation-driven pod discovery; on by default on Kubernetes, meaningless on Docker."""
 

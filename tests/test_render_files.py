@@ -15,6 +15,7 @@ from observability_stack.configs.render.files import all_files
 from tests.prsm_pack import PACK_CONFIG
 from tools.commands.render import main as render_main
 
+SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 # The PRSM pack's receivers (packs/prsm), with a smarthost that turns their e-mail on.
 SMARTHOST = {**PACK_CONFIG, "observability:alertmanager": {"smtp": {"smarthost": "smtp.example.org:587"}}}
 
@@ -45,9 +46,17 @@ def stack_files(request, tmp_path, secrets_config):
     return write_tree(rendered(config), tmp_path)
 
 
-def test_promtool_accepts_prometheus_config_and_rules(stack_files):
+def test_promtool_accepts_prometheus_config_and_rules(stack_files, tmp_path):
     # The pinned promtool knows Kubernetes discovery: the prod stack's kubernetes_sd_configs jobs are checked too.
-    result = run(tool("promtool"), "check", "config", str(stack_files / "prometheus" / "prometheus.yml"))
+    # It also checks that the service account's token and CA exist (the cluster jobs read them in the
+    # pod): here they are empty files at a path of the test's.
+    config = stack_files / "prometheus" / "prometheus.yml"
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    (account / "token").write_text("token")
+    (account / "ca.crt").write_text("")
+    config.write_text(config.read_text().replace(SERVICE_ACCOUNT, str(account)))
+    result = run(tool("promtool"), "check", "config", str(config))
     # The rule files are found through the relative `rules/*.yml` reference.
     assert "rule files found" in result.stdout
     rules = sorted((stack_files / "prometheus" / "rules").glob("*.yml"))

@@ -73,8 +73,8 @@ class Common(Model):
     docker: DockerSettings = DockerSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     # Where the shipped alerts' runbook_url annotations point: {group} is `observability` (the stack and
-    # host alerts) or `slo`, {runbook} the alert's name in lower case or the SLO's name, e.g.
-    # https://wiki.example.com/runbooks/{group}/{runbook}. Unset, the shipped alerts carry no link.
+    # host alerts), `kubernetes` (the cluster's) or `slo`; {runbook} the alert's name in lower case or the
+    # SLO's name, e.g. https://wiki.example.com/runbooks/{group}/{runbook}. Unset, they carry no link.
     runbook_url_pattern: str | None = None
 
     @field_validator("runbook_url_pattern")

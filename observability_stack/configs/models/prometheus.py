@@ -73,7 +73,25 @@ class RuleGroup(Model):
 
 
 # Rule files the stack writes itself (configs/render/rules.py); `rule_files` cannot take their names.
-SHIPPED_RULE_FILES = ("stack.yml", "hosts.yml", "slo.yml", "user.yml")
+SHIPPED_RULE_FILES = ("stack.yml", "hosts.yml", "cluster.yml", "slo.yml", "user.yml")
+
+
+class ClusterTargets(Model):
+    """What of the cluster Prometheus scrapes on the Kubernetes target (ignored on Docker), each with its
+    alerts in rules/cluster.yml; a target left off here raises nothing."""
+
+    # The kubelet of every node: /metrics, /metrics/cadvisor (containers) and /metrics/probes, over
+    # HTTPS with Prometheus' service account token.
+    kubelet: bool = True
+    # Most kubelets serve a self-signed certificate (no serverTLSBootstrap): verifying it fails every
+    # scrape. Turn on where the kubelets' serving certificates are signed by the cluster CA.
+    kubelet_verify_tls: bool = False
+    # The API server behind the `kubernetes` Service in `default`, verified against the cluster CA.
+    api_server: bool = True
+    # CoreDNS behind the `kube-dns` Service in kube-system (port `metrics`); a cluster without it has no target.
+    coredns: bool = True
+
+
 _RULE_FILE = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.ya?ml$")
 
 
@@ -107,6 +125,7 @@ class Prometheus(RetainedService):
     rule_groups: list[RuleGroup] = Field(default_factory=list)
     # Whole rule files by name (a content pack's rules/*.yml arrive here), rendered under rules/.
     rule_files: dict[RuleFileName, list[RuleGroup]] = Field(default_factory=dict)
+    cluster: ClusterTargets = ClusterTargets()
     # Annotation-driven pod discovery; on by default on Kubernetes, meaningless on Docker.
     kubernetes_pods: bool | None = None
     host_port: Int | None = 9090

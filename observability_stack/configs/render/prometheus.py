@@ -88,6 +88,61 @@ def _pod_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
     return [{"job_name": POD_JOB, "kubernetes_sd_configs": [{"role": "pod"}], "relabel_configs": _POD_RELABELING}]
 
 
+# Every pod's own service account credentials, which the ClusterRole (components/prometheus.py) authorises.
+_SA = "/var/run/secrets/kubernetes.io/serviceaccount"
+# The job names of the cluster's targets, which the cluster rules select on.
+KUBELET_JOBS = {"kubelet": "/metrics", "kubelet-cadvisor": "/metrics/cadvisor", "kubelet-probes": "/metrics/probes"}
+APISERVER_JOB, COREDNS_JOB = "apiserver", "coredns"
+
+
+def _kubelet_job(name: str, path: str, verify: bool) -> dict:
+    # The node role's address is each node's kubelet endpoint (status.daemonEndpoints, port 10250).
+    return {
+        "job_name": name,
+        "scheme": "https",
+        "metrics_path": path,
+        "authorization": {"credentials_file": f"{_SA}/token"},
+        "tls_config": {"ca_file": f"{_SA}/ca.crt", "insecure_skip_verify": not verify},
+        "kubernetes_sd_configs": [{"role": "node"}],
+        "relabel_configs": [{"source_labels": ["__meta_kubernetes_node_name"], "target_label": "node"}],
+    }
+
+
+def _service_endpoints_job(name: str, namespace: str, service: str, port: str, https: bool) -> dict:
+    job: dict = {
+        "job_name": name,
+        "kubernetes_sd_configs": [{"role": "endpointslice", "namespaces": {"names": [namespace]}}],
+        "relabel_configs": [
+            {
+                "source_labels": ["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"],
+                "action": "keep",
+                "regex": f"{service};{port}",
+            },
+            {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+        ],
+    }
+    if https:
+        job["scheme"] = "https"
+        job["authorization"] = {"credentials_file": f"{_SA}/token"}
+        job["tls_config"] = {"ca_file": f"{_SA}/ca.crt"}
+    return job
+
+
+def cluster_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
+    """The cluster's own targets that `prometheus.cluster` asks for; none off Kubernetes."""
+    if not topology.pod_discovery:
+        return []
+    cluster = cfg.prometheus.cluster
+    jobs = []
+    if cluster.kubelet:
+        jobs += [_kubelet_job(name, path, cluster.kubelet_verify_tls) for name, path in KUBELET_JOBS.items()]
+    if cluster.api_server:
+        jobs.append(_service_endpoints_job(APISERVER_JOB, "default", "kubernetes", "https", https=True))
+    if cluster.coredns:
+        jobs.append(_service_endpoints_job(COREDNS_JOB, "kube-system", "kube-dns", "metrics", https=False))
+    return jobs
+
+
 def _user_jobs(cfg: StackConfig) -> list[dict]:
     jobs = []
     for job in cfg.prometheus.scrape_jobs:
@@ -115,7 +170,10 @@ def prometheus_yml(cfg: StackConfig, topology: Topology) -> dict:
             "evaluation_interval": cfg.prometheus.evaluation_interval,
         },
         "rule_files": ["rules/*.yml"],
-        "scrape_configs": _self_jobs(cfg, topology) + _user_jobs(cfg) + _pod_jobs(cfg, topology),
+        "scrape_configs": _self_jobs(cfg, topology)
+        + cluster_jobs(cfg, topology)
+        + _user_jobs(cfg)
+        + _pod_jobs(cfg, topology),
     }
     if labels:
         config["global"]["external_labels"] = labels

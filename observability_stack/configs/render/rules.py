@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..content.cluster_rules import cluster_rule_groups
 from ..content.host_rules import host_rule_groups
 from ..content.meta_rules import meta_rule_groups
 from ..content.slo_rules import slo_rule_groups
@@ -33,6 +34,15 @@ def with_runbooks(
     return groups
 
 
+def _cluster_groups(cfg: StackConfig) -> list[dict]:
+    """What `prometheus.cluster` scrapes and kube-state-metrics exports; nothing off Kubernetes."""
+    if cfg.common.target != "kubernetes":
+        return []
+    cluster = cfg.prometheus.cluster
+    ksm = cfg.kube_state_metrics.collectors if "kube-state-metrics" in cfg.enabled() else None
+    return cluster_rule_groups(cluster.kubelet, cluster.api_server, cluster.coredns, ksm)
+
+
 def shipped_rule_files(cfg: StackConfig) -> dict[str, list[dict]]:
     """The files of the groups the stack writes itself, by name."""
     pattern = cfg.common.runbook_url_pattern
@@ -40,6 +50,7 @@ def shipped_rule_files(cfg: StackConfig) -> dict[str, list[dict]]:
     return {
         "stack.yml": with_runbooks(meta_rule_groups(cfg.enabled(), replicas), pattern, "observability"),
         "hosts.yml": with_runbooks(host_rule_groups(cfg.enabled()), pattern, "observability"),
+        "cluster.yml": with_runbooks(_cluster_groups(cfg), pattern, "kubernetes"),
         "slo.yml": with_runbooks(slo_rule_groups(cfg.slos), pattern, "slo", _slo_of),
     }
 

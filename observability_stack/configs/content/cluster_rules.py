@@ -1,0 +1,331 @@
+"""Alerts on the Kubernetes cluster the stack runs on: its kubelets, API server and CoreDNS (the jobs of
+`prometheus.cluster`, configs/render/prometheus.py) and its workloads (kube-state-metrics). Written for
+this stack, not copied from the kubernetes-mixin: each group ships only when the series it reads are
+scraped, so a cluster that cannot expose a target raises nothing about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from .meta_rules import alert
+
+CATEGORY = "kubernetes"
+KUBELET, CADVISOR = 'job="kubelet"', 'job="kubelet-cadvisor"'
+APISERVER, COREDNS = 'job="apiserver"', 'job="coredns"'
+WHERE = "{{ $labels.namespace }}/{{ $labels.pod }}"
+
+
+def _kubelet_rules(collectors: set[str]) -> list[dict]:
+    rules = [
+        alert(
+            "KubeletDown",
+            f"up{{{KUBELET}}} == 0 or absent(up{{{KUBELET}}})",
+            "15m",
+            "critical",
+            "The kubelet of {{ $labels.node }} cannot be scraped",
+            "Prometheus has not reached the kubelet for 15 minutes (or no kubelet is discovered): the node's "
+            "pods, volumes and containers go unwatched",
+            CATEGORY,
+        ),
+        alert(
+            "KubePersistentVolumeFillingUp",
+            "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.03",
+            "1m",
+            "critical",
+            "Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is almost full",
+            "{{ $value | humanizePercentage }} of the claim's space is left",
+            CATEGORY,
+        ),
+        alert(
+            "KubePersistentVolumeFillingUpPredicted",
+            "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.15"
+            " and predict_linear(kubelet_volume_stats_available_bytes[6h], 4 * 24 * 3600) < 0",
+            "1h",
+            "warning",
+            "Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} fills within 4 days",
+            "{{ $value | humanizePercentage }} is left and, at the last 6 hours' rate, none will be in 4 days",
+            CATEGORY,
+        ),
+        alert(
+            "KubeletClientCertificateExpiration",
+            f"kubelet_certificate_manager_client_ttl_seconds{{{KUBELET}}} < 7 * 24 * 3600",
+            "",
+            "warning",
+            "The kubelet client certificate of {{ $labels.node }} expires within 7 days",
+            "It expires in {{ $value | humanizeDuration }}; a kubelet that cannot renew it loses the API server",
+            CATEGORY,
+        ),
+        alert(
+            "KubeCPUThrottlingHigh",
+            f"sum by (namespace, pod, container) (increase(container_cpu_cfs_throttled_periods_total{{{CADVISOR}, "
+            'container!=""}[5m]))'
+            f" / sum by (namespace, pod, container) (increase(container_cpu_cfs_periods_total{{{CADVISOR}, "
+            'container!=""}[5m])) > 0.25',
+            "15m",
+            "warning",
+            f"{WHERE} ({{{{ $labels.container }}}}) is CPU-throttled",
+            "{{ $value | humanizePercentage }} of its CPU periods were throttled: its limit is too low for its load",
+            CATEGORY,
+        ),
+    ]
+    if "nodes" in collectors:
+        rules.append(
+            alert(
+                "KubeletTooManyPods",
+                f"max by (node) (kubelet_running_pods{{{KUBELET}}})"
+                ' / max by (node) (kube_node_status_capacity{resource="pods"}) > 0.95',
+                "15m",
+                "warning",
+                "{{ $labels.node }} runs nearly as many pods as it can",
+                "{{ $value | humanizePercentage }} of the node's pod capacity is used: new pods stay Pending",
+                CATEGORY,
+            )
+        )
+    if "pods" in collectors:
+        rules.append(
+            alert(
+                "KubeContainerMemoryNearLimit",
+                "max by (namespace, pod, container) (container_memory_working_set_bytes"
+                f'{{{CADVISOR}, container!=""}}) / max by (namespace, pod, container) '
+                '(kube_pod_container_resource_limits{resource="memory"}) > 0.9',
+                "15m",
+                "warning",
+                f"{WHERE} ({{{{ $labels.container }}}}) is near its memory limit",
+                "Its working set is {{ $value | humanizePercentage }} of its limit: the next spike is an OOM kill",
+                CATEGORY,
+            )
+        )
+    return rules
+
+
+def _apiserver_rules() -> list[dict]:
+    return [
+        alert(
+            "KubeAPIDown",
+            f"up{{{APISERVER}}} == 0 or absent(up{{{APISERVER}}})",
+            "5m",
+            "critical",
+            "The Kubernetes API server cannot be scraped",
+            "No API server endpoint has answered Prometheus for 5 minutes",
+            CATEGORY,
+        ),
+        # A fast and a slow window, as the SLO burn-rate alerts: a burst pages only while it lasts.
+        alert(
+            "KubeAPIErrorsHigh",
+            f'sum(rate(apiserver_request_total{{{APISERVER}, code=~"5.."}}[5m]))'
+            f" / sum(rate(apiserver_request_total{{{APISERVER}}}[5m])) > 0.05"
+            f' and sum(rate(apiserver_request_total{{{APISERVER}, code=~"5.."}}[1h]))'
+            f" / sum(rate(apiserver_request_total{{{APISERVER}}}[1h])) > 0.05",
+            "5m",
+            "critical",
+            "The API server fails {{ $value | humanizePercentage }} of its requests",
+            "More than 5 % of requests have failed with a 5xx over both the last 5 minutes and the last hour",
+            CATEGORY,
+        ),
+        alert(
+            "KubeAPILatencyHigh",
+            "histogram_quantile(0.99, sum by (le, verb) (rate(apiserver_request_duration_seconds_bucket"
+            f'{{{APISERVER}, verb!~"WATCH|CONNECT"}}[5m]))) > 1',
+            "10m",
+            "warning",
+            "API server {{ $labels.verb }} requests are slow",
+            "The 99th percentile of {{ $labels.verb }} requests is {{ $value | humanizeDuration }}",
+            CATEGORY,
+        ),
+    ]
+
+
+def _coredns_rules() -> list[dict]:
+    return [
+        # No absent(): a cluster with another DNS server has no CoreDNS to miss.
+        alert(
+            "CoreDNSDown",
+            f"up{{{COREDNS}}} == 0",
+            "5m",
+            "critical",
+            "CoreDNS {{ $labels.pod }} cannot be scraped",
+            "A CoreDNS endpoint has not answered for 5 minutes: name resolution in the cluster may be failing",
+            CATEGORY,
+        ),
+        alert(
+            "CoreDNSErrorsHigh",
+            f'sum(rate(coredns_dns_responses_total{{{COREDNS}, rcode="SERVFAIL"}}[5m]))'
+            f" / sum(rate(coredns_dns_responses_total{{{COREDNS}}}[5m])) > 0.03",
+            "10m",
+            "warning",
+            "CoreDNS answers {{ $value | humanizePercentage }} of queries with SERVFAIL",
+            "More than 3 % of DNS answers are server failures: an upstream resolver or a plugin is failing",
+            CATEGORY,
+        ),
+    ]
+
+
+# kube-state-metrics collector -> its workload alerts.
+def _pods() -> list[dict]:
+    return [
+        alert(
+            "KubePodNotReady",
+            'sum by (namespace, pod) (max by (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Unknown"}))'
+            ' > 0 or sum by (namespace, pod) (kube_pod_status_ready{condition="false"}) > 0',
+            "15m",
+            "warning",
+            f"{WHERE} has not been ready for 15 minutes",
+            "The pod is Pending, Unknown or failing its readiness probe: it receives no traffic",
+            CATEGORY,
+        ),
+        alert(
+            "KubeContainerOOMKilled",
+            "(increase(kube_pod_container_status_restarts_total[10m]) > 0) and on (namespace, pod, container)"
+            " (max by (namespace, pod, container)"
+            ' (kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}) == 1)',
+            "",
+            "warning",
+            f"{WHERE} ({{{{ $labels.container }}}}) was OOM-killed",
+            "The container restarted in the last 10 minutes after exceeding its memory limit",
+            CATEGORY,
+        ),
+    ]
+
+
+def _deployments() -> list[dict]:
+    return [
+        alert(
+            "KubeDeploymentReplicasMismatch",
+            "kube_deployment_spec_replicas > kube_deployment_status_replicas_available",
+            "15m",
+            "warning",
+            "Deployment {{ $labels.namespace }}/{{ $labels.deployment }} lacks available replicas",
+            "Fewer replicas are available than the Deployment wants, for 15 minutes",
+            CATEGORY,
+        ),
+        alert(
+            "KubeDeploymentRolloutStuck",
+            'kube_deployment_status_condition{condition="Progressing", status="false"} == 1',
+            "15m",
+            "warning",
+            "The rollout of {{ $labels.namespace }}/{{ $labels.deployment }} is stuck",
+            "The Deployment exceeded its progress deadline: its new ReplicaSet does not become available",
+            CATEGORY,
+        ),
+    ]
+
+
+def _statefulsets() -> list[dict]:
+    return [
+        alert(
+            "KubeStatefulSetReplicasMismatch",
+            "kube_statefulset_replicas > kube_statefulset_status_replicas_ready",
+            "15m",
+            "warning",
+            "StatefulSet {{ $labels.namespace }}/{{ $labels.statefulset }} lacks ready replicas",
+            "Fewer replicas are ready than the StatefulSet wants, for 15 minutes",
+            CATEGORY,
+        )
+    ]
+
+
+def _daemonsets() -> list[dict]:
+    return [
+        alert(
+            "KubeDaemonSetNotScheduled",
+            "kube_daemonset_status_desired_number_scheduled - kube_daemonset_status_current_number_scheduled > 0",
+            "10m",
+            "warning",
+            "DaemonSet {{ $labels.namespace }}/{{ $labels.daemonset }} is missing on {{ $value }} nodes",
+            "Nodes that should run one of its pods run none: their logs or metrics are not collected",
+            CATEGORY,
+        ),
+        alert(
+            "KubeDaemonSetMisScheduled",
+            "kube_daemonset_status_number_misscheduled > 0",
+            "15m",
+            "warning",
+            "DaemonSet {{ $labels.namespace }}/{{ $labels.daemonset }} runs where it should not",
+            "{{ $value }} of its pods run on nodes it does not select",
+            CATEGORY,
+        ),
+    ]
+
+
+def _jobs() -> list[dict]:
+    return [
+        alert(
+            "KubeJobFailed",
+            "kube_job_failed > 0",
+            "15m",
+            "warning",
+            "Job {{ $labels.namespace }}/{{ $labels.job_name }} failed",
+            "The Job failed; remove it once the failure is understood, or this keeps firing",
+            CATEGORY,
+        )
+    ]
+
+
+def _nodes() -> list[dict]:
+    return [
+        alert(
+            "KubeNodeUnreachable",
+            'kube_node_spec_taint{key="node.kubernetes.io/unreachable", effect="NoSchedule"} == 1',
+            "15m",
+            "warning",
+            "Node {{ $labels.node }} is unreachable",
+            "The node controller tainted it unreachable: its kubelet stopped reporting",
+            CATEGORY,
+        )
+    ]
+
+
+def _hpas() -> list[dict]:
+    return [
+        alert(
+            "KubeHpaMaxedOut",
+            "kube_horizontalpodautoscaler_status_current_replicas == kube_horizontalpodautoscaler_spec_max_replicas",
+            "15m",
+            "warning",
+            "HPA {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} is at its maximum",
+            "It has run at its maximum replicas for 15 minutes: the load may need more than it may give",
+            CATEGORY,
+        )
+    ]
+
+
+def _quotas() -> list[dict]:
+    return [
+        alert(
+            "KubeQuotaAlmostFull",
+            'kube_resourcequota{type="used"} / ignoring (type) (kube_resourcequota{type="hard"} > 0) > 0.9',
+            "15m",
+            "warning",
+            "Quota {{ $labels.resourcequota }} of {{ $labels.namespace }} is nearly used up ({{ $labels.resource }})",
+            "{{ $value | humanizePercentage }} of the quota is used: new objects will be refused",
+            CATEGORY,
+        )
+    ]
+
+
+_BY_COLLECTOR: dict[str, Callable[[], list[dict]]] = {
+    "nodes": _nodes,
+    "pods": _pods,
+    "deployments": _deployments,
+    "statefulsets": _statefulsets,
+    "daemonsets": _daemonsets,
+    "jobs": _jobs,
+    "horizontalpodautoscalers": _hpas,
+    "resourcequotas": _quotas,
+}
+
+
+def cluster_rule_groups(kubelet: bool, api_server: bool, coredns: bool, collectors: Iterable[str] | None) -> list[dict]:
+    """The groups for what is scraped; `collectors`: kube-state-metrics' (None when it does not run)."""
+    running = set(collectors or ())
+    groups = []
+    if kubelet:
+        groups.append({"name": "kubernetes.kubelet", "rules": _kubelet_rules(running)})
+    if api_server:
+        groups.append({"name": "kubernetes.apiserver", "rules": _apiserver_rules()})
+    if coredns:
+        groups.append({"name": "kubernetes.coredns", "rules": _coredns_rules()})
+    workloads = [rule for name, rules in _BY_COLLECTOR.items() if name in running for rule in rules()]
+    if workloads:
+        groups.append({"name": "kubernetes.workloads", "rules": workloads})
+    return groups

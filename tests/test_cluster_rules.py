@@ -1,0 +1,346 @@
+"""The cluster's alerts (configs/content/cluster_rules.py): each fires on the series its exporter
+exports and stays quiet on healthy ones (promtool test rules), and each group ships only with what
+`prometheus.cluster` scrapes and kube-state-metrics collects."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from observability_stack.configs.content.cluster_rules import cluster_rule_groups
+from observability_stack.configs.load import load_sections
+from observability_stack.configs.models.kube_state_metrics import API_GROUPS
+from observability_stack.configs.render.files import all_files
+from observability_stack.configs.render.rules import rule_files
+from tests.promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
+
+K8S = {"category": "kubernetes"}
+KUBELET = {"job": "kubelet", "instance": "10.0.0.1:10250", "node": "n1"}
+CADVISOR = {"job": "kubelet-cadvisor", "instance": "10.0.0.1:10250", "node": "n1"}
+KSM = {"job": "kube-state-metrics", "instance": "10.0.1.5:8080"}
+APISERVER = {"job": "apiserver", "instance": "10.0.0.1:6443"}
+COREDNS = {"job": "coredns", "instance": "10.0.2.3:9153", "pod": "coredns-1"}
+POD = {"namespace": "shop", "pod": "api-0"}
+CONTAINER = {**POD, "container": "api"}
+PVC = {**KUBELET, "namespace": "shop", "persistentvolumeclaim": "data-api-0"}
+
+
+def s(name: str, labels: dict[str, str], **more: str) -> str:
+    return name + "{" + ",".join(f'{k}="{v}"' for k, v in {**labels, **more}.items()) + "}"
+
+
+def warning(labels: dict) -> dict:
+    return {**labels, **K8S, "severity": "warning"}
+
+
+def critical(labels: dict) -> dict:
+    return {**labels, **K8S, "severity": "critical"}
+
+
+def _volume(available: str, capacity: str) -> dict[str, str]:
+    return {
+        s("kubelet_volume_stats_available_bytes", PVC): available,
+        s("kubelet_volume_stats_capacity_bytes", PVC): capacity,
+    }
+
+
+def _api_requests(errors: str, ok: str) -> dict[str, str]:
+    return {
+        s("apiserver_request_total", APISERVER, code="500", verb="GET"): errors,
+        s("apiserver_request_total", APISERVER, code="200", verb="GET"): ok,
+    }
+
+
+def _api_latency(fast: str) -> dict[str, str]:
+    # Every request takes between 1 and 2 s unless `fast` of them are under 0.5 s.
+    bucket = "apiserver_request_duration_seconds_bucket"
+    return {
+        s(bucket, APISERVER, verb="GET", le="0.5"): fast,
+        s(bucket, APISERVER, verb="GET", le="1"): fast,
+        s(bucket, APISERVER, verb="GET", le="2"): "0+10x30",
+        s(bucket, APISERVER, verb="GET", le="+Inf"): "0+10x30",
+    }
+
+
+def _pair(first: str, second: str, labels: dict, a: str, b: str) -> dict[str, str]:
+    return {s(first, labels): a, s(second, labels): b}
+
+
+DEPLOYMENT = {**KSM, "namespace": "shop", "deployment": "api"}
+STATEFULSET = {**KSM, "namespace": "shop", "statefulset": "db"}
+DAEMONSET = {**KSM, "namespace": "monitoring", "daemonset": "promtail"}
+HPA = {**KSM, "namespace": "shop", "horizontalpodautoscaler": "api"}
+QUOTA = {**KSM, "namespace": "shop", "resourcequota": "compute", "resource": "pods"}
+JOB = {**KSM, "namespace": "shop", "job_name": "backup", "condition": "true"}
+TAINT = {**KSM, "node": "n1", "effect": "NoSchedule"}
+PROGRESSING = {**DEPLOYMENT, "condition": "Progressing", "status": "false"}
+
+# (alert, firing series, quiet series, eval time, expected labels)
+CASES = [
+    ("KubeletDown", {s("up", KUBELET): "0x20"}, {s("up", KUBELET): "1x20"}, "16m", critical(KUBELET)),
+    # No kubelet discovered at all is as blind as one that does not answer.
+    ("KubeletDown", {s("up", APISERVER): "1x20"}, {s("up", KUBELET): "1x20"}, "16m", critical({"job": "kubelet"})),
+    ("KubePersistentVolumeFillingUp", _volume("2x10", "100x10"), _volume("50x10", "100x10"), "5m", critical(PVC)),
+    # 14 % left, losing 10 MB a minute: empty in about a day, inside the 4-day horizon.
+    (
+        "KubePersistentVolumeFillingUpPredicted",
+        _volume("14e9-1e7x150", "100e9x150"),
+        _volume("14e9x150", "100e9x150"),
+        "2h",
+        warning(PVC),
+    ),
+    (
+        "KubeletClientCertificateExpiration",
+        {s("kubelet_certificate_manager_client_ttl_seconds", KUBELET): "86400x5"},
+        {s("kubelet_certificate_manager_client_ttl_seconds", KUBELET): "2592000x5"},
+        "2m",
+        warning(KUBELET),
+    ),
+    (
+        "KubeCPUThrottlingHigh",
+        _pair(
+            "container_cpu_cfs_throttled_periods_total",
+            "container_cpu_cfs_periods_total",
+            {**CADVISOR, **CONTAINER},
+            "0+30x30",
+            "0+100x30",
+        ),
+        _pair(
+            "container_cpu_cfs_throttled_periods_total",
+            "container_cpu_cfs_periods_total",
+            {**CADVISOR, **CONTAINER},
+            "0+10x30",
+            "0+100x30",
+        ),
+        "25m",
+        warning(CONTAINER),
+    ),
+    (
+        "KubeletTooManyPods",
+        {
+            s("kubelet_running_pods", KUBELET): "109x30",
+            s("kube_node_status_capacity", KSM, node="n1", resource="pods", unit="integer"): "110x30",
+        },
+        {
+            s("kubelet_running_pods", KUBELET): "50x30",
+            s("kube_node_status_capacity", KSM, node="n1", resource="pods", unit="integer"): "110x30",
+        },
+        "20m",
+        warning({"node": "n1"}),
+    ),
+    (
+        "KubeContainerMemoryNearLimit",
+        {
+            s("container_memory_working_set_bytes", {**CADVISOR, **CONTAINER}): "950e6x30",
+            s("kube_pod_container_resource_limits", {**KSM, **CONTAINER}, resource="memory", unit="byte"): "1e9x30",
+        },
+        {
+            s("container_memory_working_set_bytes", {**CADVISOR, **CONTAINER}): "500e6x30",
+            s("kube_pod_container_resource_limits", {**KSM, **CONTAINER}, resource="memory", unit="byte"): "1e9x30",
+        },
+        "20m",
+        warning(CONTAINER),
+    ),
+    ("KubeAPIDown", {s("up", APISERVER): "0x10"}, {s("up", APISERVER): "1x10"}, "7m", critical(APISERVER)),
+    ("KubeAPIErrorsHigh", _api_requests("0+10x90", "0+90x90"), _api_requests("0+1x90", "0+99x90"), "70m", critical({})),
+    # A burst of errors in the last minutes alone does not page: the hour's ratio stays low.
+    (
+        "KubeAPIErrorsHigh",
+        _api_requests("0+10x90", "0+90x90"),
+        _api_requests("0x85 0+50x5", "0+100x90"),
+        "90m",
+        critical({}),
+    ),
+    ("KubeAPILatencyHigh", _api_latency("0x30"), _api_latency("0+10x30"), "20m", warning({"verb": "GET"})),
+    ("CoreDNSDown", {s("up", COREDNS): "0x10"}, {s("up", COREDNS): "1x10"}, "7m", critical(COREDNS)),
+    (
+        "CoreDNSErrorsHigh",
+        {
+            s("coredns_dns_responses_total", COREDNS, rcode="SERVFAIL"): "0+5x30",
+            s("coredns_dns_responses_total", COREDNS, rcode="NOERROR"): "0+95x30",
+        },
+        {
+            s("coredns_dns_responses_total", COREDNS, rcode="SERVFAIL"): "0+1x30",
+            s("coredns_dns_responses_total", COREDNS, rcode="NOERROR"): "0+99x30",
+        },
+        "20m",
+        warning({}),
+    ),
+    (
+        "KubePodNotReady",
+        {s("kube_pod_status_phase", {**KSM, **POD}, phase="Pending"): "1x30"},
+        {s("kube_pod_status_phase", {**KSM, **POD}, phase="Running"): "1x30"},
+        "20m",
+        warning(POD),
+    ),
+    (
+        "KubePodNotReady",
+        {s("kube_pod_status_ready", {**KSM, **POD}, condition="false"): "1x30"},
+        {s("kube_pod_status_ready", {**KSM, **POD}, condition="false"): "0x30"},
+        "20m",
+        warning(POD),
+    ),
+    (
+        "KubeContainerOOMKilled",
+        {
+            s("kube_pod_container_status_restarts_total", {**KSM, **CONTAINER}): "0x5 1x10",
+            s("kube_pod_container_status_last_terminated_reason", {**KSM, **CONTAINER}, reason="OOMKilled"): "1x15",
+        },
+        {
+            s("kube_pod_container_status_restarts_total", {**KSM, **CONTAINER}): "0x5 1x10",
+            s("kube_pod_container_status_last_terminated_reason", {**KSM, **CONTAINER}, reason="Error"): "1x15",
+        },
+        "8m",
+        warning({**KSM, **CONTAINER}),
+    ),
+    (
+        "KubeDeploymentReplicasMismatch",
+        _pair("kube_deployment_spec_replicas", "kube_deployment_status_replicas_available", DEPLOYMENT, "3x30", "1x30"),
+        _pair("kube_deployment_spec_replicas", "kube_deployment_status_replicas_available", DEPLOYMENT, "3x30", "3x30"),
+        "20m",
+        warning(DEPLOYMENT),
+    ),
+    (
+        "KubeDeploymentRolloutStuck",
+        {s("kube_deployment_status_condition", PROGRESSING): "1x30"},
+        {s("kube_deployment_status_condition", PROGRESSING): "0x30"},
+        "20m",
+        warning(PROGRESSING),
+    ),
+    (
+        "KubeStatefulSetReplicasMismatch",
+        _pair("kube_statefulset_replicas", "kube_statefulset_status_replicas_ready", STATEFULSET, "3x30", "2x30"),
+        _pair("kube_statefulset_replicas", "kube_statefulset_status_replicas_ready", STATEFULSET, "3x30", "3x30"),
+        "20m",
+        warning(STATEFULSET),
+    ),
+    (
+        "KubeDaemonSetNotScheduled",
+        _pair(
+            "kube_daemonset_status_desired_number_scheduled",
+            "kube_daemonset_status_current_number_scheduled",
+            DAEMONSET,
+            "3x20",
+            "2x20",
+        ),
+        _pair(
+            "kube_daemonset_status_desired_number_scheduled",
+            "kube_daemonset_status_current_number_scheduled",
+            DAEMONSET,
+            "3x20",
+            "3x20",
+        ),
+        "15m",
+        warning(DAEMONSET),
+    ),
+    (
+        "KubeDaemonSetMisScheduled",
+        {s("kube_daemonset_status_number_misscheduled", DAEMONSET): "1x20"},
+        {s("kube_daemonset_status_number_misscheduled", DAEMONSET): "0x20"},
+        "20m",
+        warning(DAEMONSET),
+    ),
+    ("KubeJobFailed", {s("kube_job_failed", JOB): "1x20"}, {s("kube_job_failed", JOB): "0x20"}, "20m", warning(JOB)),
+    (
+        "KubeNodeUnreachable",
+        {s("kube_node_spec_taint", TAINT, key="node.kubernetes.io/unreachable"): "1x20"},
+        {s("kube_node_spec_taint", TAINT, key="node.kubernetes.io/not-ready"): "1x20"},
+        "20m",
+        warning({**TAINT, "key": "node.kubernetes.io/unreachable"}),
+    ),
+    (
+        "KubeHpaMaxedOut",
+        _pair(
+            "kube_horizontalpodautoscaler_status_current_replicas",
+            "kube_horizontalpodautoscaler_spec_max_replicas",
+            HPA,
+            "10x20",
+            "10x20",
+        ),
+        _pair(
+            "kube_horizontalpodautoscaler_status_current_replicas",
+            "kube_horizontalpodautoscaler_spec_max_replicas",
+            HPA,
+            "5x20",
+            "10x20",
+        ),
+        "20m",
+        warning(HPA),
+    ),
+    (
+        "KubeQuotaAlmostFull",
+        {s("kube_resourcequota", QUOTA, type="used"): "95x20", s("kube_resourcequota", QUOTA, type="hard"): "100x20"},
+        {s("kube_resourcequota", QUOTA, type="used"): "50x20", s("kube_resourcequota", QUOTA, type="hard"): "100x20"},
+        "20m",
+        warning(QUOTA),
+    ),
+]
+
+EVERYTHING = cluster_rule_groups(True, True, True, list(API_GROUPS))
+
+
+def test_every_cluster_alert_has_cases():
+    assert alert_names(EVERYTHING) == {case[0] for case in CASES}
+
+
+def test_promtool_checks_the_groups(tmp_path):
+    assert f"SUCCESS: {sum(len(g['rules']) for g in EVERYTHING)} rules found" in check_rules(tmp_path, EVERYTHING)
+
+
+def test_alerts_fire_and_stay_quiet(tmp_path):
+    tests = []
+    for alert, firing, quiet, eval_time, labels in CASES:
+        tests.append(alert_test(firing, alert, eval_time, [labels]))
+        tests.append(alert_test(quiet, alert, eval_time, []))
+    run_rule_tests(tmp_path, EVERYTHING, tests)
+
+
+def test_nothing_is_raised_about_a_target_left_unscraped():
+    config, _, _ = load_sections(
+        {
+            "common": {"target": "kubernetes"},
+            "prometheus": {"cluster": {"kubelet": False, "api_server": False, "coredns": False}},
+            "kube_state_metrics": {"enabled": False},
+        }
+    )
+    assert "cluster.yml" not in rule_files(config)
+    prometheus = yaml.safe_load(all_files(config, set())["prometheus"]["prometheus.yml"])
+    assert not {"kubelet", "apiserver", "coredns"} & {job["job_name"] for job in prometheus["scrape_configs"]}
+    # Off Kubernetes, there is no cluster to scrape.
+    docker, _, _ = load_sections({})
+    assert "cluster.yml" not in rule_files(docker)
+
+
+@pytest.mark.parametrize(
+    "collectors, alerts",
+    [
+        (["pods"], {"KubePodNotReady", "KubeContainerOOMKilled", "KubeContainerMemoryNearLimit"}),
+        (["deployments"], {"KubeDeploymentReplicasMismatch", "KubeDeploymentRolloutStuck"}),
+        (["nodes"], {"KubeNodeUnreachable", "KubeletTooManyPods"}),
+    ],
+)
+def test_the_workload_alerts_follow_the_collectors(collectors, alerts):
+    config, _, _ = load_sections({"common": {"target": "kubernetes"}, "kube_state_metrics": {"collectors": collectors}})
+    kubelet = {"KubeletDown", "KubePersistentVolumeFillingUp", "KubePersistentVolumeFillingUpPredicted"}
+    kubelet |= {"KubeletClientCertificateExpiration", "KubeCPUThrottlingHigh"}
+    api = {"KubeAPIDown", "KubeAPIErrorsHigh", "KubeAPILatencyHigh", "CoreDNSDown", "CoreDNSErrorsHigh"}
+    assert alert_names(rule_files(config)["cluster.yml"]) == kubelet | api | alerts
+
+
+def test_the_cluster_jobs_scrape_with_the_service_account():
+    config, _, _ = load_sections({"common": {"target": "kubernetes"}})
+    jobs = {
+        j["job_name"]: j
+        for j in yaml.safe_load(all_files(config, set())["prometheus"]["prometheus.yml"])["scrape_configs"]
+    }
+    assert [jobs[n]["metrics_path"] for n in ("kubelet", "kubelet-cadvisor", "kubelet-probes")] == [
+        "/metrics",
+        "/metrics/cadvisor",
+        "/metrics/probes",
+    ]
+    token = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    for name in ("kubelet", "apiserver"):
+        assert jobs[name]["scheme"] == "https" and jobs[name]["authorization"]["credentials_file"] == token
+    assert jobs["kubelet"]["tls_config"]["insecure_skip_verify"] is True
+    assert "insecure_skip_verify" not in jobs["apiserver"]["tls_config"]
+    assert jobs["coredns"]["relabel_configs"][0]["regex"] == "kube-dns;metrics" and "scheme" not in jobs["coredns"]
