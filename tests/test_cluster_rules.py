@@ -75,6 +75,16 @@ JOB = {**KSM, "namespace": "shop", "job_name": "backup", "condition": "true"}
 TAINT = {**KSM, "node": "n1", "effect": "NoSchedule"}
 PROGRESSING = {**DEPLOYMENT, "condition": "Progressing", "status": "false"}
 
+
+def _hpa(current: str, minimum: str) -> dict[str, str]:
+    prefix = "kube_horizontalpodautoscaler_"
+    return {
+        s(prefix + "status_current_replicas", HPA): current,
+        s(prefix + "spec_min_replicas", HPA): minimum,
+        s(prefix + "spec_max_replicas", HPA): "10x20",
+    }
+
+
 # (alert, firing series, quiet series, eval time, expected labels)
 CASES = [
     ("KubeletDown", {s("up", KUBELET): "0x20"}, {s("up", KUBELET): "1x20"}, "16m", critical(KUBELET)),
@@ -180,6 +190,17 @@ CASES = [
         "20m",
         warning(POD),
     ),
+    # A Job's finished pod stays Ready=false: done, not failing.
+    (
+        "KubePodNotReady",
+        {s("kube_pod_status_ready", {**KSM, **POD}, condition="false"): "1x30"},
+        {
+            s("kube_pod_status_ready", {**KSM, **POD}, condition="false"): "1x30",
+            s("kube_pod_status_phase", {**KSM, **POD}, phase="Succeeded"): "1x30",
+        },
+        "20m",
+        warning(POD),
+    ),
     (
         "KubeContainerOOMKilled",
         {
@@ -250,20 +271,16 @@ CASES = [
     ),
     (
         "KubeHpaMaxedOut",
-        _pair(
-            "kube_horizontalpodautoscaler_status_current_replicas",
-            "kube_horizontalpodautoscaler_spec_max_replicas",
-            HPA,
-            "10x20",
-            "10x20",
-        ),
-        _pair(
-            "kube_horizontalpodautoscaler_status_current_replicas",
-            "kube_horizontalpodautoscaler_spec_max_replicas",
-            HPA,
-            "5x20",
-            "10x20",
-        ),
+        _hpa(current="10x20", minimum="2x20"),
+        _hpa(current="5x20", minimum="2x20"),
+        "20m",
+        warning(HPA),
+    ),
+    # Its minimum is its maximum: always at the maximum, by choice.
+    (
+        "KubeHpaMaxedOut",
+        _hpa(current="10x20", minimum="2x20"),
+        _hpa(current="10x20", minimum="10x20"),
         "20m",
         warning(HPA),
     ),

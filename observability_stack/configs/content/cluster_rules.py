@@ -22,14 +22,14 @@ def _kubelet_rules(collectors: set[str]) -> list[dict]:
             f"up{{{KUBELET}}} == 0 or absent(up{{{KUBELET}}})",
             "15m",
             "critical",
-            "The kubelet of {{ $labels.node }} cannot be scraped",
+            "A kubelet cannot be scraped{{ with $labels.node }} (node {{ . }}){{ end }}",
             "Prometheus has not reached the kubelet for 15 minutes (or no kubelet is discovered): the node's "
             "pods, volumes and containers go unwatched",
             CATEGORY,
         ),
         alert(
             "KubePersistentVolumeFillingUp",
-            "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.03",
+            "kubelet_volume_stats_available_bytes / (kubelet_volume_stats_capacity_bytes > 0) < 0.03",
             "1m",
             "critical",
             "Volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is almost full",
@@ -38,7 +38,7 @@ def _kubelet_rules(collectors: set[str]) -> list[dict]:
         ),
         alert(
             "KubePersistentVolumeFillingUpPredicted",
-            "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.15"
+            "kubelet_volume_stats_available_bytes / (kubelet_volume_stats_capacity_bytes > 0) < 0.15"
             " and predict_linear(kubelet_volume_stats_available_bytes[6h], 4 * 24 * 3600) < 0",
             "1h",
             "warning",
@@ -125,7 +125,8 @@ def _apiserver_rules() -> list[dict]:
         alert(
             "KubeAPILatencyHigh",
             "histogram_quantile(0.99, sum by (le, verb) (rate(apiserver_request_duration_seconds_bucket"
-            f'{{{APISERVER}, verb!~"WATCH|CONNECT"}}[5m]))) > 1',
+            # Long-running requests (watches, exec, logs, proxies) are slow by design.
+            f'{{{APISERVER}, verb!~"WATCH|CONNECT", subresource!~"proxy|log|exec|attach|portforward"}}[5m]))) > 1',
             "10m",
             "warning",
             "API server {{ $labels.verb }} requests are slow",
@@ -166,7 +167,9 @@ def _pods() -> list[dict]:
         alert(
             "KubePodNotReady",
             'sum by (namespace, pod) (max by (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Unknown"}))'
-            ' > 0 or sum by (namespace, pod) (kube_pod_status_ready{condition="false"}) > 0',
+            ' > 0 or (sum by (namespace, pod) (kube_pod_status_ready{condition="false"}) > 0'
+            # A finished pod (a Job's) stays Ready=false until it is deleted: it is done, not failing.
+            ' unless on (namespace, pod) kube_pod_status_phase{phase="Succeeded"} == 1)',
             "15m",
             "warning",
             f"{WHERE} has not been ready for 15 minutes",
@@ -279,7 +282,10 @@ def _hpas() -> list[dict]:
     return [
         alert(
             "KubeHpaMaxedOut",
-            "kube_horizontalpodautoscaler_status_current_replicas == kube_horizontalpodautoscaler_spec_max_replicas",
+            "kube_horizontalpodautoscaler_status_current_replicas == kube_horizontalpodautoscaler_spec_max_replicas"
+            # An HPA whose minimum is its maximum is always "at its maximum".
+            " and on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_min_replicas"
+            " != kube_horizontalpodautoscaler_spec_max_replicas",
             "15m",
             "warning",
             "HPA {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} is at its maximum",
