@@ -89,3 +89,13 @@ def alert_test(series: dict[str, str], alert: str, eval_time: str, expected: lis
 
 def alert_names(groups: list[dict]) -> set[str]:
     return {rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule}
+
+
+def fire_and_quiet(cases) -> list[dict]:
+    """promtool tests from (alert, firing series, quiet series, eval time, labels) cases: the alert fires
+    with exactly those labels on the first series, and not at all on the second."""
+    tests = []
+    for alert, firing, quiet, eval_time, labels in cases:
+        tests.append(alert_test(firing, alert, eval_time, [labels]))
+        tests.append(alert_test(quiet, alert, eval_time, []))
+    return tests

@@ -12,7 +12,7 @@ from observability_stack.configs.load import load_sections
 from observability_stack.configs.models.kube_state_metrics import API_GROUPS
 from observability_stack.configs.render.files import all_files
 from observability_stack.configs.render.rules import rule_files
-from tests.promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
+from tests.promtool_helpers import alert_names, check_rules, fire_and_quiet, run_rule_tests
 
 K8S = {"category": "kubernetes"}
 KUBELET = {"job": "kubelet", "instance": "10.0.0.1:10250", "node": "n1"}
@@ -305,11 +305,7 @@ def test_promtool_checks_the_groups(tmp_path):
 
 
 def test_alerts_fire_and_stay_quiet(tmp_path):
-    tests = []
-    for alert, firing, quiet, eval_time, labels in CASES:
-        tests.append(alert_test(firing, alert, eval_time, [labels]))
-        tests.append(alert_test(quiet, alert, eval_time, []))
-    run_rule_tests(tmp_path, EVERYTHING, tests)
+    run_rule_tests(tmp_path, EVERYTHING, fire_and_quiet(CASES))
 
 
 def test_nothing_is_raised_about_a_target_left_unscraped():

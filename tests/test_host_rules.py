@@ -8,7 +8,7 @@ import pytest
 from observability_stack.configs.content.host_rules import host_rule_groups
 from observability_stack.configs.load import load_sections
 from observability_stack.configs.render.rules import rule_files
-from tests.promtool_helpers import alert_names, alert_test, check_rules, run_rule_tests
+from tests.promtool_helpers import alert_names, check_rules, fire_and_quiet, run_rule_tests
 
 COLLECTORS = ["node-exporter", "cadvisor", "kube-state-metrics"]
 NODE = {"job": "node-exporter", "instance": "node-1:9100"}
@@ -125,11 +125,7 @@ def test_promtool_checks_the_groups(tmp_path):
 
 
 def test_alerts_fire_and_stay_quiet(tmp_path):
-    tests = []
-    for alert, firing, quiet, eval_time, labels in CASES:
-        tests.append(alert_test(firing, alert, eval_time, [labels]))
-        tests.append(alert_test(quiet, alert, eval_time, []))
-    run_rule_tests(tmp_path, host_rule_groups(COLLECTORS), tests)
+    run_rule_tests(tmp_path, host_rule_groups(COLLECTORS), fire_and_quiet(CASES))
 
 
 @pytest.mark.parametrize(
