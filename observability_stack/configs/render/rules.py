@@ -10,7 +10,7 @@ from ..content.host_rules import host_rule_groups
 from ..content.meta_rules import meta_rule_groups
 from ..content.slo_rules import slo_rule_groups
 from ..models.stack import StackConfig
-from .common import to_yaml
+from .common import Topology, to_yaml
 
 
 def _lower_alert(rule: dict) -> str:
@@ -36,7 +36,7 @@ def with_runbooks(
 
 def _cluster_groups(cfg: StackConfig) -> list[dict]:
     """What `prometheus.cluster` scrapes and kube-state-metrics exports; nothing off Kubernetes."""
-    if cfg.common.target != "kubernetes":
+    if not Topology.of(cfg).pod_discovery:  # no cluster API: no cluster
         return []
     cluster = cfg.prometheus.cluster
     ksm = cfg.kube_state_metrics.collectors if "kube-state-metrics" in cfg.enabled() else None
