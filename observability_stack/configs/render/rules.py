@@ -65,9 +65,5 @@ def rule_files(cfg: StackConfig) -> dict[str, list[dict]]:
     return {name: groups for name, groups in files.items() if groups}
 
 
-def rule_groups(cfg: StackConfig) -> list[dict]:
-    return [group for groups in rule_files(cfg).values() for group in groups]
-
-
 def render_rule_files(cfg: StackConfig) -> dict[str, str]:
     return {f"rules/{name}": to_yaml({"groups": groups}) for name, groups in rule_files(cfg).items()}
