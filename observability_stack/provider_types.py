@@ -131,6 +131,19 @@ class RuleGroup(TypedDict, total=False):
     rules: Required[list[Rule]]
 
 
+class ControlPlane(TypedDict, total=False):
+    """`prometheus.cluster.control_plane`: The controller manager, scheduler and etcd, found as kube-system pods by their `component` label (kubeadm's static pods, and most installers'). Each serves metrics on its node's address, which kubeadm binds to 127.0.0.1 by default: set `--bind-address=0.0.0.0` (controller manager, scheduler) and `--listen-metrics-urls=http://0.0.0.0:2381` (etcd), or turn the component off here, or its Down alert fires."""
+
+    managed: bool
+    """EKS, GKE, AKS and the like run these out of the cluster's reach: nothing of them is scraped and no alert about them can fire. A component set to true below is still scraped. Default: `false`."""
+    controller_manager: bool
+    """Unset: scraped unless `managed`."""
+    scheduler: bool
+    etcd: bool
+    etcd_metrics_port: int
+    """etcd's plain-HTTP metrics listener (--listen-metrics-urls); its client port needs client certificates. Format: int. Default: `2381`."""
+
+
 class ClusterTargets(TypedDict, total=False):
     """`prometheus.cluster`: What of the cluster Prometheus scrapes on the Kubernetes target (ignored on Docker), each with its alerts in rules/cluster.yml; a target left off here raises nothing."""
 
@@ -142,6 +155,7 @@ class ClusterTargets(TypedDict, total=False):
     """The API server behind the `kubernetes` Service in `default`, verified against the cluster CA. Default: `true`."""
     coredns: bool
     """CoreDNS behind the `kube-dns` Service in kube-system (port `metrics`); a cluster without it has no target. Default: `true`."""
+    control_plane: ControlPlane
 
 
 class Prometheus(TypedDict, total=False):

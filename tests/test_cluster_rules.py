@@ -293,7 +293,88 @@ CASES = [
     ),
 ]
 
-EVERYTHING = cluster_rule_groups(True, True, True, list(API_GROUPS))
+CONTROLLER_MANAGER = {"job": "kube-controller-manager", "instance": "10.0.0.1:10257", "pod": "kcm-n1"}
+SCHEDULER = {"job": "kube-scheduler", "instance": "10.0.0.1:10259", "pod": "sched-n1"}
+ETCD = {"job": "etcd", "instance": "10.0.0.1:2381"}
+
+
+def _etcd_latency(metric: str, slow: str) -> dict[str, str]:
+    # 10 operations a minute: all under 10 ms unless `slow` of them take between 0.5 s and 1 s.
+    bucket = f"etcd_disk_{metric}_duration_seconds_bucket"
+    return {
+        s(bucket, ETCD, le="0.01"): f"0+{10 - int(slow)}x20",
+        s(bucket, ETCD, le="1"): "0+10x20",
+        s(bucket, ETCD, le="+Inf"): "0+10x20",
+    }
+
+
+CASES += [
+    (
+        "KubeControllerManagerDown",
+        {s("up", CONTROLLER_MANAGER): "0x20"},
+        {s("up", CONTROLLER_MANAGER): "1x20"},
+        "20m",
+        critical(CONTROLLER_MANAGER),
+    ),
+    # The config says it runs, and no pod of it was found.
+    ("KubeSchedulerDown", {}, {s("up", SCHEDULER): "1x20"}, "20m", critical({"job": "kube-scheduler"})),
+    (
+        "KubeSchedulerErrors",
+        {s("scheduler_schedule_attempts_total", SCHEDULER, result="error", profile="default-scheduler"): "0+5x30"},
+        {
+            s("scheduler_schedule_attempts_total", SCHEDULER, result="error", profile="default-scheduler"): "0x30",
+            s("scheduler_schedule_attempts_total", SCHEDULER, result="unschedulable", profile="x"): "0+5x30",
+        },
+        "25m",
+        warning({"job": "kube-scheduler"}),
+    ),
+    ("EtcdDown", {s("up", ETCD): "0x20"}, {s("up", ETCD): "1x20"}, "20m", critical(ETCD)),
+    (
+        "EtcdNoLeader",
+        {s("etcd_server_has_leader", ETCD): "0x5"},
+        {s("etcd_server_has_leader", ETCD): "1x5"},
+        "5m",
+        critical(ETCD),
+    ),
+    (
+        "EtcdLeaderChangesFrequent",
+        {s("etcd_server_leader_changes_seen_total", ETCD): "0+1x30"},
+        {s("etcd_server_leader_changes_seen_total", ETCD): "0+0.1x30"},
+        "25m",
+        warning(ETCD),
+    ),
+    ("EtcdSlowWALFsync", _etcd_latency("wal_fsync", "5"), _etcd_latency("wal_fsync", "0"), "20m", warning(ETCD)),
+    (
+        "EtcdSlowBackendCommit",
+        _etcd_latency("backend_commit", "5"),
+        _etcd_latency("backend_commit", "0"),
+        "20m",
+        warning(ETCD),
+    ),
+    (
+        "EtcdDatabaseNearQuota",
+        {
+            s("etcd_mvcc_db_total_size_in_bytes", ETCD): "1.95e9x20",
+            s("etcd_server_quota_backend_bytes", ETCD): "2e9x20",
+        },
+        {s("etcd_mvcc_db_total_size_in_bytes", ETCD): "1e9x20", s("etcd_server_quota_backend_bytes", ETCD): "2e9x20"},
+        "20m",
+        critical(ETCD),
+    ),
+]
+
+CONTROL_PLANE = {"controller_manager": True, "scheduler": True, "etcd": True}
+EVERYTHING = cluster_rule_groups(True, True, True, list(API_GROUPS), CONTROL_PLANE)
+# Component -> its alerts, each shipped alone.
+ALERTS_OF = {
+    job: alert_names(cluster_rule_groups(False, False, False, None, {component: True}))
+    for component, job in (
+        ("controller_manager", "kube-controller-manager"),
+        ("scheduler", "kube-scheduler"),
+        ("etcd", "etcd"),
+    )
+}
+CONTROL_PLANE_ALERTS = set().union(*ALERTS_OF.values())
 
 
 def test_every_cluster_alert_has_cases():
@@ -312,13 +393,16 @@ def test_nothing_is_raised_about_a_target_left_unscraped():
     config, _, _ = load_sections(
         {
             "common": {"target": "kubernetes"},
-            "prometheus": {"cluster": {"kubelet": False, "api_server": False, "coredns": False}},
+            "prometheus": {
+                "cluster": {"kubelet": False, "api_server": False, "coredns": False, "control_plane": {"managed": True}}
+            },
             "kube_state_metrics": {"enabled": False},
         }
     )
     assert "cluster.yml" not in rule_files(config)
     prometheus = yaml.safe_load(all_files(config, set())["prometheus"]["prometheus.yml"])
-    assert not {"kubelet", "apiserver", "coredns"} & {job["job_name"] for job in prometheus["scrape_configs"]}
+    cluster_jobs = {"kubelet", "apiserver", "coredns", "kube-controller-manager", "kube-scheduler", "etcd"}
+    assert not cluster_jobs & {job["job_name"] for job in prometheus["scrape_configs"]}
     # Off Kubernetes, there is no cluster to scrape.
     docker, _, _ = load_sections({})
     assert "cluster.yml" not in rule_files(docker)
@@ -337,7 +421,58 @@ def test_the_workload_alerts_follow_the_collectors(collectors, alerts):
     kubelet = {"KubeletDown", "KubePersistentVolumeFillingUp", "KubePersistentVolumeFillingUpPredicted"}
     kubelet |= {"KubeletClientCertificateExpiration", "KubeCPUThrottlingHigh"}
     api = {"KubeAPIDown", "KubeAPIErrorsHigh", "KubeAPILatencyHigh", "CoreDNSDown", "CoreDNSErrorsHigh"}
-    assert alert_names(rule_files(config)["cluster.yml"]) == kubelet | api | alerts
+    assert alert_names(rule_files(config)["cluster.yml"]) == kubelet | api | CONTROL_PLANE_ALERTS | alerts
+
+
+def _jobs(config) -> dict[str, dict]:
+    prometheus = yaml.safe_load(all_files(config, set())["prometheus"]["prometheus.yml"])
+    return {job["job_name"]: job for job in prometheus["scrape_configs"]}
+
+
+@pytest.mark.parametrize(
+    "control_plane, scraped",
+    [
+        ({}, {"kube-controller-manager", "kube-scheduler", "etcd"}),
+        # EKS, GKE, AKS: none of it is reachable, so none of it is scraped or alerted on.
+        ({"managed": True}, set()),
+        # Some providers expose one component; the user turns that one back on.
+        ({"managed": True, "scheduler": True}, {"kube-scheduler"}),
+        ({"etcd": False}, {"kube-controller-manager", "kube-scheduler"}),
+    ],
+)
+def test_the_control_plane_is_scraped_and_alerted_on_as_configured(control_plane, scraped):
+    config, _, _ = load_sections(
+        {"common": {"target": "kubernetes"}, "prometheus": {"cluster": {"control_plane": control_plane}}}
+    )
+    components = {"kube-controller-manager", "kube-scheduler", "etcd"}
+    assert components & set(_jobs(config)) == scraped
+    alerts = alert_names(rule_files(config)["cluster.yml"])
+    assert alerts & CONTROL_PLANE_ALERTS == set().union(*(ALERTS_OF[job] for job in scraped))
+
+
+def test_the_control_plane_jobs_find_kubeadm_static_pods():
+    config, _, _ = load_sections(
+        {"common": {"target": "kubernetes"}, "prometheus": {"cluster": {"control_plane": {"etcd_metrics_port": 2390}}}}
+    )
+    jobs = _jobs(config)
+    token = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    for name, port in (("kube-controller-manager", 10257), ("kube-scheduler", 10259), ("etcd", 2390)):
+        job = jobs[name]
+        assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["kube-system"]}}]
+        keep, address = job["relabel_configs"][:2]
+        assert keep == {"source_labels": ["__meta_kubernetes_pod_label_component"], "action": "keep", "regex": name}
+        assert address["target_label"] == "__address__" and address["replacement"] == f"$1:{port}"
+        https = name != "etcd"
+        assert (job.get("scheme") == "https") is https
+        assert (job.get("authorization", {}).get("credentials_file") == token) is https
+
+
+def test_the_control_plane_settings_are_checked():
+    with pytest.raises(Exception) as error:
+        load_sections({"prometheus": {"cluster": {"control_plane": {"managed": "sometimes", "etcd_metrics_port": 0}}}})
+    message = str(error.value)
+    assert "prometheus.cluster.control_plane.managed" in message
+    assert "prometheus.cluster.control_plane.etcd_metrics_port" in message
 
 
 def test_the_cluster_jobs_scrape_with_the_service_account():

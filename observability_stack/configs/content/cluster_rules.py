@@ -5,7 +5,7 @@ scraped, so a cluster that cannot expose a target raises nothing about it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from .meta_rules import alert
 
@@ -159,6 +159,104 @@ def _coredns_rules() -> list[dict]:
             CATEGORY,
         ),
     ]
+
+
+def _component_down(name: str, job: str, what: str) -> dict:
+    # absent() too: the config says this component runs here, so finding no target is a failure.
+    return alert(
+        f"{name}Down",
+        f'up{{job="{job}"}} == 0 or absent(up{{job="{job}"}})',
+        "15m",
+        "critical",
+        f"{job} cannot be scraped",
+        f"Prometheus has not reached {job} for 15 minutes, or found no such pod in kube-system: {what}. "
+        "Where the cloud provider runs the control plane, set prometheus.cluster.control_plane.managed",
+        CATEGORY,
+    )
+
+
+def _controller_manager_rules() -> list[dict]:
+    return [
+        _component_down(
+            "KubeControllerManager",
+            "kube-controller-manager",
+            "Deployments, ReplicaSets, nodes and endpoints stop being reconciled",
+        )
+    ]
+
+
+def _scheduler_rules() -> list[dict]:
+    job = 'job="kube-scheduler"'
+    return [
+        _component_down("KubeScheduler", "kube-scheduler", "new pods stay Pending"),
+        alert(
+            "KubeSchedulerErrors",
+            f'sum by (job) (rate(scheduler_schedule_attempts_total{{{job}, result="error"}}[5m])) > 0',
+            "15m",
+            "warning",
+            "The scheduler fails to schedule pods",
+            "Scheduling attempts end in an error (not in 'unschedulable'): {{ $value | humanize }} a second",
+            CATEGORY,
+        ),
+    ]
+
+
+def _etcd_rules() -> list[dict]:
+    job = 'job="etcd"'
+    quantile = "histogram_quantile(0.99, sum by (job, instance, le) (rate({metric}{{{job}}}[5m])))"
+    return [
+        _component_down("Etcd", "etcd", "the API server's store may be unavailable"),
+        alert(
+            "EtcdNoLeader",
+            f"etcd_server_has_leader{{{job}}} == 0",
+            "1m",
+            "critical",
+            "etcd member {{ $labels.instance }} has no leader",
+            "Without a leader the member serves no writes: the API server cannot change anything through it",
+            CATEGORY,
+        ),
+        alert(
+            "EtcdLeaderChangesFrequent",
+            f"increase(etcd_server_leader_changes_seen_total{{{job}}}[15m]) >= 4",
+            "5m",
+            "warning",
+            "etcd changes leader often",
+            "{{ $labels.instance }} saw {{ $value | humanize }} leader changes in 15 minutes: slow disks or "
+            "an unstable network between members",
+            CATEGORY,
+        ),
+        alert(
+            "EtcdSlowWALFsync",
+            quantile.format(metric="etcd_disk_wal_fsync_duration_seconds_bucket", job=job) + " > 0.5",
+            "10m",
+            "warning",
+            "etcd's write-ahead log syncs slowly on {{ $labels.instance }}",
+            "The 99th percentile WAL fsync takes {{ $value | humanizeDuration }}: the disk is too slow for etcd",
+            CATEGORY,
+        ),
+        alert(
+            "EtcdSlowBackendCommit",
+            quantile.format(metric="etcd_disk_backend_commit_duration_seconds_bucket", job=job) + " > 0.25",
+            "10m",
+            "warning",
+            "etcd commits slowly on {{ $labels.instance }}",
+            "The 99th percentile backend commit takes {{ $value | humanizeDuration }}",
+            CATEGORY,
+        ),
+        alert(
+            "EtcdDatabaseNearQuota",
+            f"etcd_mvcc_db_total_size_in_bytes{{{job}}} / etcd_server_quota_backend_bytes{{{job}}} > 0.9",
+            "10m",
+            "critical",
+            "etcd's database on {{ $labels.instance }} is near its quota",
+            "{{ $value | humanizePercentage }} of the backend quota is used; at 100 % etcd raises a NOSPACE "
+            "alarm and refuses every write until it is compacted and defragmented",
+            CATEGORY,
+        ),
+    ]
+
+
+_CONTROL_PLANE = {"controller_manager": _controller_manager_rules, "scheduler": _scheduler_rules, "etcd": _etcd_rules}
 
 
 # kube-state-metrics collector -> its workload alerts.
@@ -321,10 +419,20 @@ _BY_COLLECTOR: dict[str, Callable[[], list[dict]]] = {
 }
 
 
-def cluster_rule_groups(kubelet: bool, api_server: bool, coredns: bool, collectors: Iterable[str] | None) -> list[dict]:
-    """The groups for what is scraped; `collectors`: kube-state-metrics' (None when it does not run)."""
+def cluster_rule_groups(
+    kubelet: bool,
+    api_server: bool,
+    coredns: bool,
+    collectors: Iterable[str] | None,
+    control_plane: Mapping[str, bool] | None = None,
+) -> list[dict]:
+    """The groups for what is scraped; `collectors`: kube-state-metrics' (None when it does not run);
+    `control_plane`: component -> scraped (ControlPlane.scraped())."""
     running = set(collectors or ())
     groups = []
+    control = [rule for name, rules in _CONTROL_PLANE.items() if (control_plane or {}).get(name) for rule in rules()]
+    if control:
+        groups.append({"name": "kubernetes.control-plane", "rules": control})
     if kubelet:
         groups.append({"name": "kubernetes.kubelet", "rules": _kubelet_rules(running)})
     if api_server:

@@ -76,6 +76,29 @@ class RuleGroup(Model):
 SHIPPED_RULE_FILES = ("stack.yml", "hosts.yml", "cluster.yml", "slo.yml", "user.yml")
 
 
+class ControlPlane(Model):
+    """The controller manager, scheduler and etcd, found as kube-system pods by their `component` label
+    (kubeadm's static pods, and most installers'). Each serves metrics on its node's address, which
+    kubeadm binds to 127.0.0.1 by default: set `--bind-address=0.0.0.0` (controller manager, scheduler)
+    and `--listen-metrics-urls=http://0.0.0.0:2381` (etcd), or turn the component off here, or its
+    Down alert fires."""
+
+    # EKS, GKE, AKS and the like run these out of the cluster's reach: nothing of them is scraped and
+    # no alert about them can fire. A component set to true below is still scraped.
+    managed: bool = False
+    # Unset: scraped unless `managed`.
+    controller_manager: bool | None = None
+    scheduler: bool | None = None
+    etcd: bool | None = None
+    # etcd's plain-HTTP metrics listener (--listen-metrics-urls); its client port needs client certificates.
+    etcd_metrics_port: Int = Field(2381, ge=1, le=65535)
+
+    def scraped(self) -> dict[str, bool]:
+        """Component -> whether it is scraped."""
+        chosen = {"controller_manager": self.controller_manager, "scheduler": self.scheduler, "etcd": self.etcd}
+        return {name: (not self.managed) if value is None else value for name, value in chosen.items()}
+
+
 class ClusterTargets(Model):
     """What of the cluster Prometheus scrapes on the Kubernetes target (ignored on Docker), each with its
     alerts in rules/cluster.yml; a target left off here raises nothing."""
@@ -90,6 +113,7 @@ class ClusterTargets(Model):
     api_server: bool = True
     # CoreDNS behind the `kube-dns` Service in kube-system (port `metrics`); a cluster without it has no target.
     coredns: bool = True
+    control_plane: ControlPlane = ControlPlane()
 
 
 _RULE_FILE = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.ya?ml$")

@@ -93,6 +93,12 @@ _SA = "/var/run/secrets/kubernetes.io/serviceaccount"
 # The job names of the cluster's targets, which the cluster rules select on.
 KUBELET_JOBS = {"kubelet": "/metrics", "kubelet-cadvisor": "/metrics/cadvisor", "kubelet-probes": "/metrics/probes"}
 APISERVER_JOB, COREDNS_JOB = "apiserver", "coredns"
+# Control-plane component -> (job name and the pods' `component` label, secure port): kubeadm's defaults.
+CONTROL_PLANE_JOBS = {
+    "controller_manager": ("kube-controller-manager", 10257),
+    "scheduler": ("kube-scheduler", 10259),
+    "etcd": ("etcd", None),
+}
 
 
 def _kubelet_job(name: str, path: str, verify: bool) -> dict:
@@ -106,6 +112,42 @@ def _kubelet_job(name: str, path: str, verify: bool) -> dict:
         "kubernetes_sd_configs": [{"role": "node"}],
         "relabel_configs": [{"source_labels": ["__meta_kubernetes_node_name"], "target_label": "node"}],
     }
+
+
+def _control_plane_job(component: str, port: int, https: bool) -> dict:
+    # Static pods declare no ports, so pod discovery yields the pod's address (its node's, on the host
+    # network) without one; the port is the component's own.
+    job: dict = {
+        "job_name": component,
+        "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": ["kube-system"]}}],
+        "relabel_configs": [
+            {"source_labels": ["__meta_kubernetes_pod_label_component"], "action": "keep", "regex": component},
+            {
+                "source_labels": ["__meta_kubernetes_pod_ip"],
+                "regex": "(.+)",
+                "target_label": "__address__",
+                "replacement": f"$1:{port}",
+            },
+            {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+            {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": "node"},
+        ],
+    }
+    if https:
+        # Their serving certificates are self-signed unless the installer issued them from the cluster CA.
+        job["scheme"] = "https"
+        job["authorization"] = {"credentials_file": f"{_SA}/token"}
+        job["tls_config"] = {"insecure_skip_verify": True}
+    return job
+
+
+def control_plane_jobs(cfg: StackConfig) -> list[dict]:
+    control_plane = cfg.prometheus.cluster.control_plane
+    jobs = []
+    for component, scraped in control_plane.scraped().items():
+        if scraped:
+            name, port = CONTROL_PLANE_JOBS[component]
+            jobs.append(_control_plane_job(name, port or control_plane.etcd_metrics_port, https=port is not None))
+    return jobs
 
 
 def _service_endpoints_job(name: str, namespace: str, service: str, port: str, https: bool) -> dict:
@@ -140,7 +182,7 @@ def cluster_jobs(cfg: StackConfig, topology: Topology) -> list[dict]:
         jobs.append(_service_endpoints_job(APISERVER_JOB, "default", "kubernetes", "https", https=True))
     if cluster.coredns:
         jobs.append(_service_endpoints_job(COREDNS_JOB, "kube-system", "kube-dns", "metrics", https=False))
-    return jobs
+    return jobs + control_plane_jobs(cfg)
 
 
 def _user_jobs(cfg: StackConfig) -> list[dict]:

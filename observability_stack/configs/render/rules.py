@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ..content.cluster_rules import cluster_rule_groups
 from ..content.host_rules import host_rule_groups
 from ..content.meta_rules import meta_rule_groups
+from ..content.self_rules import self_rule_groups
 from ..content.slo_rules import slo_rule_groups
 from ..models.stack import StackConfig
 from .common import Topology, to_yaml
@@ -40,7 +41,9 @@ def _cluster_groups(cfg: StackConfig) -> list[dict]:
         return []
     cluster = cfg.prometheus.cluster
     ksm = cfg.kube_state_metrics.collectors if "kube-state-metrics" in cfg.enabled() else None
-    return cluster_rule_groups(cluster.kubelet, cluster.api_server, cluster.coredns, ksm)
+    return cluster_rule_groups(
+        cluster.kubelet, cluster.api_server, cluster.coredns, ksm, cluster.control_plane.scraped()
+    )
 
 
 def shipped_rule_files(cfg: StackConfig) -> dict[str, list[dict]]:
@@ -48,7 +51,11 @@ def shipped_rule_files(cfg: StackConfig) -> dict[str, list[dict]]:
     pattern = cfg.common.runbook_url_pattern
     replicas = {s: cfg.section(s).replicas for s in cfg.enabled()}
     return {
-        "stack.yml": with_runbooks(meta_rule_groups(cfg.enabled(), replicas), pattern, "observability"),
+        "stack.yml": with_runbooks(
+            meta_rule_groups(cfg.enabled(), replicas) + self_rule_groups(cfg.enabled(), replicas),
+            pattern,
+            "observability",
+        ),
         "hosts.yml": with_runbooks(host_rule_groups(cfg.enabled()), pattern, "observability"),
         "cluster.yml": with_runbooks(_cluster_groups(cfg), pattern, "kubernetes"),
         "slo.yml": with_runbooks(slo_rule_groups(cfg.slos), pattern, "slo", _slo_of),
