@@ -98,11 +98,15 @@ class Events:
 
     steps: list[tuple[str, str, str]] = field(default_factory=list)
     diagnostics: list[str] = field(default_factory=list)
+    # Name -> the top-level inputs the provider's diff found changed, for the steps that change something.
+    diffs: dict[str, set[str]] = field(default_factory=dict)
 
     def __call__(self, event: auto.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
             self.steps.append((str(meta.op.value), meta.type, short_name(meta.urn)))
+            if meta.diffs:
+                self.diffs.setdefault(short_name(meta.urn), set()).update(meta.diffs)
         if event.diagnostic_event is not None:
             self.diagnostics.append(event.diagnostic_event.message)
 
