@@ -363,6 +363,69 @@ CASES += [
     ),
 ]
 
+BATCH_JOB = {**KSM, "namespace": "shop", "job_name": "backup"}
+NODE_PRESSURE = {**KSM, "node": "n1", "condition": "DiskPressure", "status": "true"}
+VOLUME = {**KSM, "persistentvolume": "pv-1"}
+
+
+def _capacity(requested: str, nodes: int = 3) -> dict[str, str]:
+    # `nodes` nodes of 4 CPUs each, the pods requesting `requested` CPUs in all.
+    allocatable = {s("kube_node_status_allocatable", KSM, node=f"n{i}", resource="cpu"): "4x20" for i in range(nodes)}
+    return {**allocatable, s("kube_pod_container_resource_requests", CONTAINER, **KSM, resource="cpu"): requested}
+
+
+CASES += [
+    (
+        "KubeletServerCertificateExpiration",
+        {s("kubelet_certificate_manager_server_ttl_seconds", KUBELET): "86400x5"},
+        {s("kubelet_certificate_manager_server_ttl_seconds", KUBELET): "2592000x5"},
+        "2m",
+        warning(KUBELET),
+    ),
+    # Still running 13 hours after it started; a finished one is not.
+    (
+        "KubeJobNotCompleted",
+        {s("kube_job_status_start_time", BATCH_JOB): "0x800", s("kube_job_status_active", BATCH_JOB): "1x800"},
+        {s("kube_job_status_start_time", BATCH_JOB): "0x800", s("kube_job_status_active", BATCH_JOB): "0x800"},
+        "13h",
+        warning({"namespace": "shop", "job_name": "backup"}),
+    ),
+    (
+        "KubeNodePressure",
+        {s("kube_node_status_condition", NODE_PRESSURE): "1x20"},
+        {s("kube_node_status_condition", NODE_PRESSURE): "0x20"},
+        "15m",
+        warning(NODE_PRESSURE),
+    ),
+    # 9 CPUs requested of 12, but 8 once a node is lost.
+    ("KubeCPUOvercommit", _capacity("9x20"), _capacity("7x20"), "15m", warning({})),
+    # One node: nothing to fail over to, so nothing to warn of.
+    ("KubeCPUOvercommit", _capacity("9x20"), _capacity("3x20", nodes=1), "15m", warning({})),
+    (
+        "KubeMemoryOvercommit",
+        {
+            **{s("kube_node_status_allocatable", KSM, node=f"n{i}", resource="memory"): "8e9x20" for i in range(2)},
+            s("kube_pod_container_resource_requests", CONTAINER, **KSM, resource="memory"): "10e9x20",
+        },
+        {
+            **{s("kube_node_status_allocatable", KSM, node=f"n{i}", resource="memory"): "8e9x20" for i in range(2)},
+            s("kube_pod_container_resource_requests", CONTAINER, **KSM, resource="memory"): "6e9x20",
+        },
+        "15m",
+        warning({}),
+    ),
+    (
+        "KubePersistentVolumeErrors",
+        {s("kube_persistentvolume_status_phase", VOLUME, phase="Failed"): "1x10"},
+        {
+            s("kube_persistentvolume_status_phase", VOLUME, phase="Bound"): "1x10",
+            s("kube_persistentvolume_status_phase", VOLUME, phase="Failed"): "0x10",
+        },
+        "10m",
+        critical({**VOLUME, "phase": "Failed"}),
+    ),
+]
+
 CONTROL_PLANE = {"controller_manager": True, "scheduler": True, "etcd": True}
 EVERYTHING = cluster_rule_groups(True, True, True, list(API_GROUPS), CONTROL_PLANE)
 # Component -> its alerts, each shipped alone.
@@ -413,13 +476,22 @@ def test_nothing_is_raised_about_a_target_left_unscraped():
     [
         (["pods"], {"KubePodNotReady", "KubeContainerOOMKilled", "KubeContainerMemoryNearLimit"}),
         (["deployments"], {"KubeDeploymentReplicasMismatch", "KubeDeploymentRolloutStuck"}),
-        (["nodes"], {"KubeNodeUnreachable", "KubeletTooManyPods"}),
+        (["nodes"], {"KubeNodeUnreachable", "KubeNodePressure", "KubeletTooManyPods"}),
+        (["jobs"], {"KubeJobFailed", "KubeJobNotCompleted"}),
+        (["persistentvolumes"], {"KubePersistentVolumeErrors"}),
+        # Overcommit compares the pods' requests with the nodes' allocatable: it needs both collectors.
+        (
+            ["pods", "nodes"],
+            {"KubePodNotReady", "KubeContainerOOMKilled", "KubeContainerMemoryNearLimit"}
+            | {"KubeNodeUnreachable", "KubeNodePressure", "KubeletTooManyPods"}
+            | {"KubeCPUOvercommit", "KubeMemoryOvercommit"},
+        ),
     ],
 )
 def test_the_workload_alerts_follow_the_collectors(collectors, alerts):
     config, _, _ = load_sections({"common": {"target": "kubernetes"}, "kube_state_metrics": {"collectors": collectors}})
     kubelet = {"KubeletDown", "KubePersistentVolumeFillingUp", "KubePersistentVolumeFillingUpPredicted"}
-    kubelet |= {"KubeletClientCertificateExpiration", "KubeCPUThrottlingHigh"}
+    kubelet |= {"KubeletClientCertificateExpiration", "KubeletServerCertificateExpiration", "KubeCPUThrottlingHigh"}
     api = {"KubeAPIDown", "KubeAPIErrorsHigh", "KubeAPILatencyHigh", "CoreDNSDown", "CoreDNSErrorsHigh"}
     assert alert_names(rule_files(config)["cluster.yml"]) == kubelet | api | CONTROL_PLANE_ALERTS | alerts
 

@@ -55,6 +55,17 @@ def _kubelet_rules(collectors: set[str]) -> list[dict]:
             "It expires in {{ $value | humanizeDuration }}; a kubelet that cannot renew it loses the API server",
             CATEGORY,
         ),
+        # Only kubelets with serverTLSBootstrap rotate (and report) their serving certificate.
+        alert(
+            "KubeletServerCertificateExpiration",
+            f"kubelet_certificate_manager_server_ttl_seconds{{{KUBELET}}} < 7 * 24 * 3600",
+            "",
+            "warning",
+            "The kubelet serving certificate of {{ $labels.node }} expires within 7 days",
+            "It expires in {{ $value | humanizeDuration }}; once expired, the API server cannot reach the "
+            "kubelet for logs, exec or metrics",
+            CATEGORY,
+        ),
         alert(
             "KubeCPUThrottlingHigh",
             f"sum by (namespace, pod, container) (increase(container_cpu_cfs_throttled_periods_total{{{CADVISOR}, "
@@ -358,7 +369,17 @@ def _jobs() -> list[dict]:
             "Job {{ $labels.namespace }}/{{ $labels.job_name }} failed",
             "The Job failed; remove it once the failure is understood, or this keeps firing",
             CATEGORY,
-        )
+        ),
+        alert(
+            "KubeJobNotCompleted",
+            "time() - max by (namespace, job_name) (kube_job_status_start_time"
+            " and on (namespace, job_name) kube_job_status_active > 0) > 12 * 3600",
+            "",
+            "warning",
+            "Job {{ $labels.namespace }}/{{ $labels.job_name }} has run for over 12 hours",
+            "It started {{ $value | humanizeDuration }} ago and still has active pods: it may be stuck",
+            CATEGORY,
+        ),
     ]
 
 
@@ -371,6 +392,52 @@ def _nodes() -> list[dict]:
             "warning",
             "Node {{ $labels.node }} is unreachable",
             "The node controller tainted it unreachable: its kubelet stopped reporting",
+            CATEGORY,
+        ),
+        alert(
+            "KubeNodePressure",
+            'kube_node_status_condition{condition=~"MemoryPressure|DiskPressure|PIDPressure", status="true"} == 1',
+            "10m",
+            "warning",
+            "Node {{ $labels.node }} reports {{ $labels.condition }}",
+            "The kubelet is short of memory, disk or process ids: it evicts pods and admits no new ones",
+            CATEGORY,
+        ),
+    ]
+
+
+def _overcommit(resource: str, name: str) -> dict:
+    requests = f'sum(kube_pod_container_resource_requests{{resource="{resource}"}})'
+    allocatable = f'sum(kube_node_status_allocatable{{resource="{resource}"}})'
+    largest = f'max(kube_node_status_allocatable{{resource="{resource}"}})'
+    # What is left once the largest node is lost; a one-node cluster has nothing to fail over to.
+    left = f"({allocatable} - {largest})"
+    return alert(
+        f"Kube{name}Overcommit",
+        f"{requests} - {left} > 0 and {left} > 0",
+        "10m",
+        "warning",
+        f"The cluster's {resource} requests do not survive losing a node",
+        f"The pods request {{{{ $value | humanize }}}} more {resource} than the cluster has without its largest "
+        "node: after a node failure some pods cannot be rescheduled",
+        CATEGORY,
+    )
+
+
+def _pods_on_nodes() -> list[dict]:
+    """What needs both the pods and the nodes collectors."""
+    return [_overcommit("cpu", "CPU"), _overcommit("memory", "Memory")]
+
+
+def _persistentvolumes() -> list[dict]:
+    return [
+        alert(
+            "KubePersistentVolumeErrors",
+            'kube_persistentvolume_status_phase{phase=~"Failed|Pending"} > 0',
+            "5m",
+            "critical",
+            "Persistent volume {{ $labels.persistentvolume }} is {{ $labels.phase }}",
+            "The volume is not usable: the claims bound to it, and their pods, are stuck",
             CATEGORY,
         )
     ]
@@ -416,6 +483,7 @@ _BY_COLLECTOR: dict[str, Callable[[], list[dict]]] = {
     "jobs": _jobs,
     "horizontalpodautoscalers": _hpas,
     "resourcequotas": _quotas,
+    "persistentvolumes": _persistentvolumes,
 }
 
 
@@ -440,6 +508,8 @@ def cluster_rule_groups(
     if coredns:
         groups.append({"name": "kubernetes.coredns", "rules": _coredns_rules()})
     workloads = [rule for name, rules in _BY_COLLECTOR.items() if name in running for rule in rules()]
+    if {"pods", "nodes"} <= running:
+        workloads += _pods_on_nodes()
     if workloads:
         groups.append({"name": "kubernetes.workloads", "rules": workloads})
     return groups
