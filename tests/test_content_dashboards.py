@@ -7,16 +7,37 @@ import re
 
 import pytest
 
-from observability_stack.configs.content.dashboards import builtin_dashboards, load_user_dashboards, stable_uid
+from observability_stack.configs.content.dashboards import (
+    ClusterSources,
+    builtin_dashboards,
+    load_user_dashboards,
+    stable_uid,
+)
 from observability_stack.configs.content.meta_rules import meta_rule_groups
 from observability_stack.configs.content.slo_rules import slo_rule_groups
+from observability_stack.configs.models.kube_state_metrics import API_GROUPS
 from observability_stack.configs.models.stack import SERVICES
 from tests.promtool_helpers import check_exprs
 from tests.prsm_pack import prsm_dashboards, prsm_rule_groups, prsm_slos
 
 DATASOURCE_UIDS = {"prometheus", "loki", "jaeger", "alertmanager"}
 PANEL_TYPES = {"row", "stat", "gauge", "timeseries", "table"}
-GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h", "$job": ".*", "$instance": ".*"}
+GRAFANA_VARIABLES = {
+    "$__rate_interval": "5m",
+    "$__interval": "1m",
+    "$__range": "1h",
+    "$job": ".*",
+    "$instance": ".*",
+    "$namespace": ".*",
+    "$pod": ".*",
+    "$node": ".*",
+}
+# Everything of a cluster scraped: every Kubernetes dashboard with every panel.
+WHOLE_CLUSTER = ClusterSources(
+    kubelet=True, api_server=True, coredns=True, collectors=frozenset(API_GROUPS), node_exporter=True
+)
+KUBERNETES_FILES = ["cluster.json", "nodes.json", "persistent-volumes.json", "pods.json", "workloads.json"]
+STACK_FILES = ["alertmanager.json", "loki.json", "prometheus.json", "stack-health.json"]
 DATASOURCE_VARIABLE = "${datasource}"
 
 
@@ -64,14 +85,26 @@ def dashboard_problems(dash: dict) -> list[str]:
     return problems
 
 
-def _all_dashboards(enabled=SERVICES) -> dict[str, dict]:
-    """The shipped dashboards (with the PRSM pack's SLOs) and the pack's own."""
-    folders = builtin_dashboards(prsm_slos(), list(enabled)) | {"PRSM": prsm_dashboards()}
+def _all_dashboards(enabled=SERVICES, cluster: ClusterSources | None = WHOLE_CLUSTER) -> dict[str, dict]:
+    """The shipped dashboards (with the PRSM pack's SLOs and, unless told otherwise, a whole cluster's)
+    and the pack's own."""
+    folders = builtin_dashboards(prsm_slos(), list(enabled), cluster=cluster) | {"PRSM": prsm_dashboards()}
     return {f"{folder}/{name}": dash for folder, files in folders.items() for name, dash in files.items()}
 
 
 def _exprs(dash: dict) -> list[str]:
     return [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+
+
+def _variable_selectors(dash: dict) -> list[str]:
+    """The series selectors of the dashboard's label_values() variables."""
+    found = []
+    for variable in dash["templating"]["list"]:
+        match = re.fullmatch(r"label_values\((.+), (\w+)\)", variable.get("query", "") or "")
+        if variable["type"] == "query":
+            assert match and match.group(2) == variable["name"], variable
+            found.append(match.group(1))
+    return found
 
 
 def _substitute(expr: str) -> str:
@@ -85,16 +118,21 @@ def test_folders_and_files():
     folders = builtin_dashboards(prsm_slos(), list(SERVICES))
     assert {f: sorted(files) for f, files in folders.items()} == {
         "SLOs": ["slos.json"],
-        "Observability Stack": ["stack-health.json"],
+        "Observability Stack": STACK_FILES,
         "Infrastructure": ["hosts.json"],
     }
     assert builtin_dashboards([], list(SERVICES)).keys() == {"Observability Stack", "Infrastructure"}
+    on_kubernetes = builtin_dashboards([], list(SERVICES), cluster=WHOLE_CLUSTER)
+    assert sorted(on_kubernetes["Kubernetes"]) == KUBERNETES_FILES
+    # A cluster of which nothing is scraped has no Kubernetes folder.
+    assert "Kubernetes" not in builtin_dashboards([], list(SERVICES), cluster=ClusterSources())
     assert sorted(prsm_dashboards()) == ["executive-overview.json", "technical-operations.json"]
 
 
 @pytest.mark.parametrize("enabled", [list(SERVICES), ["prometheus"], []])
-def test_every_dashboard_is_structurally_valid(enabled):
-    dashboards = _all_dashboards(enabled)
+@pytest.mark.parametrize("cluster", [WHOLE_CLUSTER, None], ids=["kubernetes", "docker"])
+def test_every_dashboard_is_structurally_valid(enabled, cluster):
+    dashboards = _all_dashboards(enabled, cluster)
     for path, dash in dashboards.items():
         assert dashboard_problems(dash) == [], path
         json.dumps(dash)  # serialisable as provisioning JSON
@@ -113,7 +151,7 @@ def test_validator_catches_broken_dashboards():
 
 
 def test_all_promql_parses_with_promtool(tmp_path):
-    exprs = [_substitute(e) for d in _all_dashboards().values() for e in _exprs(d)]
+    exprs = [_substitute(e) for d in _all_dashboards().values() for e in _exprs(d) + _variable_selectors(d)]
     groups = prsm_rule_groups() + meta_rule_groups(list(SERVICES)) + slo_rule_groups(prsm_slos())
     exprs += [r["expr"] for g in groups for r in g["rules"]]
     check_exprs(tmp_path, exprs)
@@ -194,6 +232,8 @@ def test_job_and_instance_filter_every_raw_series_and_leave_recorded_ones():
         "PRSM/technical-operations.json",
         "Observability Stack/stack-health.json",
         "Infrastructure/hosts.json",
+        *(f"Observability Stack/{name}" for name in STACK_FILES),
+        *(f"Kubernetes/{name}" for name in KUBERNETES_FILES),
     ):
         variables = {v["name"]: v for v in dashboards[path]["templating"]["list"]}
         assert variables["job"]["query"] == "label_values(up, job)" and variables["job"]["allValue"] == ".*"
@@ -201,7 +241,9 @@ def test_job_and_instance_filter_every_raw_series_and_leave_recorded_ones():
         for expr in _exprs(dashboards[path]):
             for selector in re.findall(r"\b([a-zA-Z_][a-zA-Z0-9_]*)(\{[^}]*\})?(?=[\[\s)]|$)", expr):
                 name, matchers = selector
-                if name.endswith("_total") or name.startswith(("prsm_", "node_", "container_", "kube_")):
+                if name.endswith("_total") or name.startswith(
+                    ("prsm_", "node_", "container_", "kube_", "kubelet_", "prometheus_", "alertmanager_", "loki_")
+                ):
                     assert 'instance=~"$instance"' in matchers, (path, expr)
     # Recorded SLO series are aggregated past job and instance: that dashboard has neither variable.
     slo = dashboards["SLOs/slos.json"]

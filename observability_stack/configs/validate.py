@@ -274,14 +274,14 @@ _TARGET_CHECKS = {"docker": _docker, "kubernetes": _kubernetes}
 def _grafana(cfg: StackConfig, project_root: str) -> list[Problem]:
     if not cfg.grafana.enabled:
         return []
-    from .content.dashboards import builtin_dashboards, load_user_dashboards
-    from .render.grafana import folder_dir, user_folders
+    from .content.dashboards import load_user_dashboards
+    from .render.grafana import folder_dir, shipped_dashboards, user_folders
 
     problems = value_problems(dict(cfg.grafana.env))
     # uid -> where it is: Grafana loads one dashboard of a uid, whichever folder it finds first.
     seen = {
         d["uid"]: f"the shipped dashboard {name}"
-        for folder in builtin_dashboards(list(cfg.slos), cfg.enabled(), cfg.grafana.slo_dashboard_title).values()
+        for folder in shipped_dashboards(cfg).values()
         for name, d in folder.items()
     }
     dirs: dict[str, str] = {}

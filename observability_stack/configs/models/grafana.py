@@ -17,7 +17,7 @@ from .service import Bytes, Image, Service
 # whether the password is a secret of the stack's or generated (components/grafana.py).
 ADMIN_PASSWORD_FILE = "admin_password"
 # The folders the stack provisions itself (content/dashboards/__init__.py) and `dashboards_dir`'s.
-SHIPPED_FOLDERS = ("Observability Stack", "SLOs", "Infrastructure", "Custom")
+SHIPPED_FOLDERS = ("Observability Stack", "SLOs", "Infrastructure", "Kubernetes", "Custom")
 
 
 def _folder_name(value: str) -> str:

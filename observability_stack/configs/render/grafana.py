@@ -7,7 +7,7 @@ import io
 import os
 import re
 
-from ..content.dashboards import builtin_dashboards, load_user_dashboards
+from ..content.dashboards import ClusterSources, builtin_dashboards, load_user_dashboards
 from ..models.grafana import ADMIN_PASSWORD_FILE
 from ..models.stack import StackConfig
 from ..registry import renders
@@ -103,8 +103,29 @@ def user_folders(cfg: StackConfig) -> dict[str, tuple[str, str]]:
     return folders
 
 
+def cluster_sources(cfg: StackConfig) -> ClusterSources | None:
+    """What of the cluster Prometheus scrapes, as the cluster rules see it (render/rules.py); None off
+    Kubernetes, where no Kubernetes dashboard ships."""
+    if not Topology.of(cfg).pod_discovery:
+        return None
+    cluster, enabled = cfg.prometheus.cluster, cfg.enabled()
+    collectors = cfg.kube_state_metrics.collectors if "kube-state-metrics" in enabled else ()
+    return ClusterSources(
+        kubelet=cluster.kubelet,
+        api_server=cluster.api_server,
+        coredns=cluster.coredns,
+        collectors=frozenset(collectors),
+        node_exporter="node-exporter" in enabled,
+    )
+
+
+def shipped_dashboards(cfg: StackConfig) -> dict[str, dict[str, dict]]:
+    """The stack's own dashboards for this config, by folder."""
+    return builtin_dashboards(list(cfg.slos), cfg.enabled(), cfg.grafana.slo_dashboard_title, cluster_sources(cfg))
+
+
 def dashboards(cfg: StackConfig, project_root: str = ".") -> dict[str, dict[str, dict]]:
-    folders = builtin_dashboards(list(cfg.slos), cfg.enabled(), cfg.grafana.slo_dashboard_title)
+    folders = shipped_dashboards(cfg)
     for folder, (_, directory) in user_folders(cfg).items():
         folders[folder] = load_user_dashboards(os.path.join(project_root, directory))
     return folders

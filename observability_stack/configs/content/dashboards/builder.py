@@ -5,6 +5,11 @@ Every dashboard gets a `datasource` variable that its panels and queries use, so
 another Prometheus. A dashboard that reads raw series also gets `job` and `instance` variables, and a
 matcher for each of them goes into every raw selector in its queries. Recording rules' series
 (names with a colon) are aggregated past job and instance, so they are left alone.
+
+A dashboard may declare label variables too (`Variable`: namespace, pod, node): each lists a label's
+values (`label_values(<selector>, <label>)`, its selector parsed), and its matcher goes into every raw
+selector as job's and instance's do, except in the panels that declare their series lack the label
+(`Panel.ignores`).
 """
 
 from __future__ import annotations
@@ -65,9 +70,10 @@ def _selectors(node) -> list:
     return found
 
 
-def with_filters(expr: str) -> str:
-    """`expr` with `job=~"$job"` and `instance=~"$instance"` in every raw-series selector that does not
-    match that label already. Checked by parsing the result: every such selector must carry them."""
+def with_filters(expr: str, filters: dict[str, str] = FILTERS) -> str:
+    """`expr` with `job=~"$job"` and `instance=~"$instance"` (or `filters`' label=~"value" matchers) in
+    every raw-series selector that does not match that label already. Checked by parsing the result:
+    every such selector must carry them."""
     names = {s.name for s in _selectors(_parse(expr)) if s.name and ":" not in s.name}
     for name in sorted(names, key=len, reverse=True):
 
@@ -75,7 +81,7 @@ def with_filters(expr: str) -> str:
             existing = match.group(1) or ""
             matchers = [
                 f'{label}=~"{value}"'
-                for label, value in FILTERS.items()
+                for label, value in filters.items()
                 # A selector pinned to one value keeps it; a negative or regex matcher still gets the filter.
                 if not re.search(rf'(?<!\w){label}\s*=\s*"', existing)
             ]
@@ -89,10 +95,32 @@ def with_filters(expr: str) -> str:
     for selector in _selectors(_parse(expr)):
         if selector.name in names:
             labels = {str(m.name) for m in selector.matchers.matchers}
-            missing = set(FILTERS) - labels
+            missing = set(filters) - labels
             if missing:
                 raise ValueError(f"{expr}: {selector.name} lacks {sorted(missing)}")
     return expr
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A dashboard variable over the values of the label `name` on the series `selector` picks (it may
+    name an earlier variable, as `kube_pod_info{namespace=~"$namespace"}`); multi-valued, All by default."""
+
+    name: str
+    selector: str
+    label: str = ""
+
+    @property
+    def query(self) -> str:
+        return f"label_values({self.selector}, {self.name})"
+
+    def check(self) -> None:
+        """The selector must be one raw series selector, as Grafana's label_values takes."""
+        parsed = _parse(self.selector)
+        if not isinstance(parsed, promql_parser.VectorSelector) or not parsed.name or ":" in parsed.name:
+            raise ValueError(f"variable {self.name}: {self.selector!r} is not a raw series selector")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", self.name) or self.name in (*FILTERS, "datasource"):
+            raise ValueError(f"variable {self.name!r}: not a label name of its own")
 
 
 @dataclass(frozen=True)
@@ -121,6 +149,9 @@ class Panel:
     decimals: int | None = None
     thresholds: tuple[Threshold, ...] = ()
     description: str = ""
+    # The dashboard's label variables this panel's series do not carry (node-level series on a
+    # namespaced dashboard): their matchers stay out of its queries.
+    ignores: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,12 +162,12 @@ class Row:
     panels: tuple[Panel, ...]
 
 
-def _query(target: Target, ref_id: str, filtered: bool) -> prometheus.Dataquery:
+def _query(target: Target, ref_id: str, filters: dict[str, str] | None) -> prometheus.Dataquery:
     query = (
         prometheus.Dataquery()
         .ref_id(ref_id)
         .datasource(DATASOURCE)
-        .expr(with_filters(target.expr) if filtered else target.expr)
+        .expr(with_filters(target.expr, filters) if filters else target.expr)
         .legend_format(target.legend or "__auto")
     )
     if target.instant:
@@ -144,11 +175,11 @@ def _query(target: Target, ref_id: str, filtered: bool) -> prometheus.Dataquery:
     return query
 
 
-def _panel(panel: Panel, panel_id: int, filtered: bool):
+def _panel(panel: Panel, panel_id: int, filters: dict[str, str] | None):
     built = _PANELS[panel.type]().id(panel_id).title(panel.title).datasource(DATASOURCE)
     built = built.span(panel.width).height(panel.height)
     for index, target in enumerate(panel.targets):
-        built = built.with_target(_query(target, chr(ord("A") + index), filtered))
+        built = built.with_target(_query(target, chr(ord("A") + index), filters))
     if panel.unit:
         built = built.unit(panel.unit)
     for key in ("min", "max", "decimals"):
@@ -173,6 +204,8 @@ class Dashboard:
     time_from: str = "now-24h"
     refresh: str = "1m"
     description: str = ""
+    # Label variables after job and instance, in this order (an earlier one may narrow a later one).
+    variables: tuple[Variable, ...] = ()
 
     @property
     def uid(self) -> str:
@@ -187,8 +220,16 @@ class Dashboard:
             for s in _selectors(_parse(target.expr))
         )
 
+    def _filters(self, panel: Panel) -> dict[str, str]:
+        unknown = set(panel.ignores) - {v.name for v in self.variables}
+        if unknown:
+            raise ValueError(f"{self.title}: panel {panel.title!r} ignores no variable {sorted(unknown)}")
+        return FILTERS | {v.name: f"${v.name}" for v in self.variables if v.name not in panel.ignores}
+
     def to_json(self) -> dict:
         filtered = self._reads_raw_series()
+        if self.variables and not filtered:
+            raise ValueError(f"{self.title}: label variables filter raw series, and it reads none")
         built = (
             gd.Dashboard(self.title)
             .uid(self.uid)
@@ -207,13 +248,16 @@ class Dashboard:
             )
         )
         if filtered:
-            for name, query in (
-                ("job", "label_values(up, job)"),
-                ("instance", 'label_values(up{job=~"$job"}, instance)'),
+            for variable in self.variables:
+                variable.check()
+            for name, query, label in (
+                ("job", "label_values(up, job)", "Job"),
+                ("instance", 'label_values(up{job=~"$job"}, instance)', "Instance"),
+                *((v.name, v.query, v.label or v.name.capitalize()) for v in self.variables),
             ):
                 built = built.with_variable(
                     gd.QueryVariable(name)
-                    .label(name.capitalize())
+                    .label(label)
                     .datasource(DATASOURCE)
                     .query(query)
                     .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
@@ -229,7 +273,7 @@ class Dashboard:
             built = built.with_row(gd.Row(row.title).id(panel_id))
             panel_id += 1
             for panel in row.panels:
-                built = built.with_panel(_panel(panel, panel_id, filtered))
+                built = built.with_panel(_panel(panel, panel_id, self._filters(panel) if filtered else None))
                 panel_id += 1
         # Plain JSON types, as the provisioning file holds them.
         return json.loads(json.dumps(built.build(), cls=JSONEncoder))
