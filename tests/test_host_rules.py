@@ -115,6 +115,101 @@ CASES = [
 ]
 
 
+NIC = {**NODE, "device": "eth0"}
+MD = {**NODE, "device": "md0"}
+
+
+def _nic(errors: str) -> dict[str, str]:
+    # 1000 packets a minute each way; `errors` of the received ones fail.
+    return {
+        _series("node_network_receive_errs_total", NIC): errors,
+        _series("node_network_transmit_errs_total", NIC): "0x30",
+        _series("node_network_receive_packets_total", NIC): "0+1000x30",
+        _series("node_network_transmit_packets_total", NIC): "0+1000x30",
+    }
+
+
+def _pair(what: str, of: str, used: str, limit: str) -> dict[str, str]:
+    return {_series(what, NODE): used, _series(of, NODE): limit}
+
+
+def _inodes(free: str) -> dict[str, str]:
+    return {
+        _series("node_filesystem_files_free", FS): free,
+        _series("node_filesystem_files", FS): "1e6x20",
+        _series("node_filesystem_readonly", FS): "0x20",
+    }
+
+
+def _warning(labels: dict) -> dict:
+    return {**labels, **INFRA, "severity": "warning"}
+
+
+CASES += [
+    ("HostOutOfInodes", _inodes("1e4x20"), _inodes("5e5x20"), "10m", {**FS, **INFRA, "severity": "critical"}),
+    (
+        "HostFilesystemDeviceError",
+        {_series("node_filesystem_device_error", FS): "1x20"},
+        {_series("node_filesystem_device_error", FS): "0x20"},
+        "15m",
+        _warning(FS),
+    ),
+    ("HostNetworkErrors", _nic("0+50x30"), _nic("0+1x30"), "25m", _warning(NIC)),
+    (
+        "HostClockSkew",
+        {_series("node_timex_offset_seconds", NODE): "-0.2x20"},
+        {_series("node_timex_offset_seconds", NODE): "0.001x20"},
+        "15m",
+        _warning(NODE),
+    ),
+    (
+        "HostClockNotSynchronising",
+        _pair("node_timex_sync_status", "node_timex_maxerror_seconds", "0x20", "16x20"),
+        _pair("node_timex_sync_status", "node_timex_maxerror_seconds", "1x20", "0.1x20"),
+        "15m",
+        _warning(NODE),
+    ),
+    (
+        "HostOOMKill",
+        {_series("node_vmstat_oom_kill", NODE): "0 0 1x5"},
+        {_series("node_vmstat_oom_kill", NODE): "0x7"},
+        "4m",
+        _warning(NODE),
+    ),
+    (
+        "HostRAIDDiskFailed",
+        {_series("node_md_disks", {**MD, "state": "failed"}): "1x5"},
+        {
+            _series("node_md_disks", {**MD, "state": "failed"}): "0x5",
+            _series("node_md_disks", {**MD, "state": "active"}): "2x5",
+        },
+        "2m",
+        _warning({**MD, "state": "failed"}),
+    ),
+    (
+        "HostConntrackNearLimit",
+        _pair("node_nf_conntrack_entries", "node_nf_conntrack_entries_limit", "200000x20", "262144x20"),
+        _pair("node_nf_conntrack_entries", "node_nf_conntrack_entries_limit", "2000x20", "262144x20"),
+        "15m",
+        _warning(NODE),
+    ),
+    (
+        "HostFileDescriptorsNearLimit",
+        _pair("node_filefd_allocated", "node_filefd_maximum", "900x20", "1000x20"),
+        _pair("node_filefd_allocated", "node_filefd_maximum", "100x20", "1000x20"),
+        "15m",
+        _warning(NODE),
+    ),
+    (
+        "HostTextfileCollectorError",
+        {_series("node_textfile_scrape_error", NODE): "1x20"},
+        {_series("node_textfile_scrape_error", NODE): "0x20"},
+        "15m",
+        _warning(NODE),
+    ),
+]
+
+
 def test_every_host_alert_has_cases():
     assert alert_names(host_rule_groups(COLLECTORS)) == {case[0] for case in CASES}
 
@@ -130,7 +225,10 @@ def test_alerts_fire_and_stay_quiet(tmp_path):
 
 @pytest.mark.parametrize(
     "target, groups",
-    [("docker", ["host.node", "host.containers"]), ("kubernetes", ["host.node", "host.cluster"])],
+    [
+        ("docker", ["host.node", "host.node.health", "host.containers"]),
+        ("kubernetes", ["host.node", "host.node.health", "host.cluster"]),
+    ],
 )
 def test_each_group_ships_with_its_collector_on_its_target(target, groups):
     config, _, _ = load_sections({"common": {"target": target}})

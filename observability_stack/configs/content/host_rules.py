@@ -50,6 +50,111 @@ def _node_rules() -> list[dict]:
     ]
 
 
+def _node_health_rules() -> list[dict]:
+    """What the anchors' node-exporter alerts also watch: inodes, device errors, the network, the
+    clock, the kernel's OOM killer, RAID, conntrack and file descriptors; each reads a collector that
+    node-exporter runs by default, and a host without the hardware (no md RAID) has no series."""
+    files, free = f"node_filesystem_files{{{_FS}}}", f"node_filesystem_files_free{{{_FS}}}"
+    ratio = "{what} / {of} > {limit}"
+    return [
+        alert(
+            "HostOutOfInodes",
+            f"({free} / {files} < 0.05) and node_filesystem_readonly{{{_FS}}} == 0",
+            "5m",
+            "critical",
+            "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} is out of inodes",
+            "{{ $value | humanizePercentage }} of its inodes are left: files cannot be created though space is",
+            CATEGORY,
+        ),
+        alert(
+            "HostFilesystemDeviceError",
+            f"node_filesystem_device_error{{{_FS}}} == 1",
+            "10m",
+            "warning",
+            "{{ $labels.mountpoint }} on {{ $labels.instance }} cannot be read",
+            "node-exporter cannot stat the filesystem: its device is failing or gone",
+            CATEGORY,
+        ),
+        alert(
+            "HostNetworkErrors",
+            '(rate(node_network_receive_errs_total{device!="lo"}[5m])'
+            ' + rate(node_network_transmit_errs_total{device!="lo"}[5m]))'
+            ' / (rate(node_network_receive_packets_total{device!="lo"}[5m])'
+            ' + rate(node_network_transmit_packets_total{device!="lo"}[5m]) > 0) > 0.01',
+            "15m",
+            "warning",
+            "{{ $labels.device }} on {{ $labels.instance }} has network errors",
+            "{{ $value | humanizePercentage }} of its packets fail: a bad cable, driver or duplex mismatch",
+            CATEGORY,
+        ),
+        alert(
+            "HostClockSkew",
+            "abs(node_timex_offset_seconds) > 0.05",
+            "10m",
+            "warning",
+            "The clock of {{ $labels.instance }} is off",
+            "It is {{ $value | humanizeDuration }} away from its time source: TLS, tokens and the order of "
+            "logs and samples suffer",
+            CATEGORY,
+        ),
+        alert(
+            "HostClockNotSynchronising",
+            # 16 s is the kernel's maximum error of an unsynchronised clock.
+            "min_over_time(node_timex_sync_status[5m]) == 0 and node_timex_maxerror_seconds >= 16",
+            "10m",
+            "warning",
+            "The clock of {{ $labels.instance }} is not synchronised",
+            "No NTP (or PTP) daemon is keeping it in time: it drifts",
+            CATEGORY,
+        ),
+        alert(
+            "HostOOMKill",
+            "increase(node_vmstat_oom_kill[5m]) > 0",
+            "",
+            "warning",
+            "The kernel of {{ $labels.instance }} killed a process for memory",
+            "{{ $value | humanize }} processes were OOM-killed in 5 minutes",
+            CATEGORY,
+        ),
+        alert(
+            "HostRAIDDiskFailed",
+            'node_md_disks{state="failed"} > 0',
+            "",
+            "warning",
+            "RAID array {{ $labels.device }} on {{ $labels.instance }} has a failed disk",
+            "{{ $value }} of its disks failed: the array runs degraded, one more failure from data loss",
+            CATEGORY,
+        ),
+        alert(
+            "HostConntrackNearLimit",
+            ratio.format(what="node_nf_conntrack_entries", of="node_nf_conntrack_entries_limit", limit=0.75),
+            "10m",
+            "warning",
+            "{{ $labels.instance }}'s connection tracking table is filling",
+            "{{ $value | humanizePercentage }} of it is used; when full, the kernel drops new connections",
+            CATEGORY,
+        ),
+        alert(
+            "HostFileDescriptorsNearLimit",
+            ratio.format(what="node_filefd_allocated", of="node_filefd_maximum", limit=0.8),
+            "10m",
+            "warning",
+            "{{ $labels.instance }} is running out of file descriptors",
+            "{{ $value | humanizePercentage }} of the kernel's file descriptors are allocated",
+            CATEGORY,
+        ),
+        alert(
+            "HostTextfileCollectorError",
+            "node_textfile_scrape_error == 1",
+            "10m",
+            "warning",
+            "node-exporter cannot read the textfile metrics of {{ $labels.instance }}",
+            "A .prom file in the textfile directory does not parse: the metrics a job writes there are missing",
+            CATEGORY,
+        ),
+    ]
+
+
 def _container_rules() -> list[dict]:
     return [
         alert(
@@ -101,4 +206,9 @@ _BY_COLLECTOR = {
 
 
 def host_rule_groups(enabled: list[str]) -> list[dict]:
-    return [{"name": name, "rules": rules()} for service, (name, rules) in _BY_COLLECTOR.items() if service in enabled]
+    groups = [
+        {"name": name, "rules": rules()} for service, (name, rules) in _BY_COLLECTOR.items() if service in enabled
+    ]
+    if "node-exporter" in enabled:
+        groups.insert(1, {"name": "host.node.health", "rules": _node_health_rules()})
+    return groups
