@@ -26,12 +26,16 @@ def cluster(tmp_path_factory):
 
 
 # What changed since that commit besides the names: the cluster's scrape jobs and rules (prometheus.cluster,
-# rules/cluster.yml) are in Prometheus' config, so its content-named ConfigMap is replaced and the
-# StatefulSet rolls onto it. Nothing else may change.
+# rules/cluster.yml, stack.yml) are in Prometheus' config, and the cluster and service dashboards in
+# Grafana's, so each content-named ConfigMap is replaced and its workload rolls onto it. Nothing else
+# may change.
 CLUSTER_MONITORING = {
     ("kubernetes:core/v1:ConfigMap", "prometheus-config"),
     ("kubernetes:apps/v1:StatefulSet", "prometheus"),
+    ("kubernetes:core/v1:ConfigMap", "grafana-config"),
+    ("kubernetes:apps/v1:Deployment", "grafana"),
 }
+REPLACED = ("prometheus-config", "grafana-config")
 
 
 def _changed(events) -> set[tuple[str, str]]:
@@ -81,7 +85,7 @@ def test_the_upgrade_renames_every_resource_and_keeps_every_object(upgraded, clu
             if r["type"].startswith("kubernetes:")
             and "Patch" not in r["type"]
             and r.get("id")
-            and "prometheus-config" not in r["id"]  # replaced, above
+            and not any(name in r["id"] for name in REPLACED)  # replaced, above
         }
 
     assert uids(after) == uids(before.values())
