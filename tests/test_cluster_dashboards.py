@@ -16,6 +16,7 @@ from observability_stack.configs.content.dashboards.builder import (
     Row,
     Target,
     Variable,
+    _selectors,
     with_filters,
 )
 from observability_stack.configs.content.dashboards.kubernetes import kubernetes_dashboards
@@ -54,19 +55,6 @@ def _parse(expr: str):
     for variable, value in GRAFANA_VARIABLES.items():
         expr = expr.replace(variable, value)
     return promql_parser.parse(expr)
-
-
-def _selectors(node) -> list:
-    if isinstance(node, promql_parser.VectorSelector):
-        return [node]
-    found = []
-    for attribute in ("expr", "lhs", "rhs", "vector_selector", "param"):
-        child = getattr(node, attribute, None)
-        if child is not None and not isinstance(child, str | int | float):
-            found += _selectors(child)
-    for child in getattr(node, "args", None) or []:
-        found += _selectors(child)
-    return found
 
 
 def _matchers(selector) -> dict[str, str]:
