@@ -1,27 +1,34 @@
-"""`make bench`: what the SLO rule groups cost a real Prometheus, with a month of data behind them.
+"""`make bench`: what every shipped rule group costs a real Prometheus in a cluster of realistic size.
 
-Backfills a synthetic month into a TSDB with the pinned promtool (`tsdb create-blocks-from
-openmetrics`): for each shipped SLO, SERIES series of its SLI (up{} targets, FTNS counters, latency
-histogram buckets, accuracy gauges), and the SLO's own recordings at the evaluation interval, as a
-month of the shipped rules would have left them. Then the pinned Prometheus evaluates, on a copy of
-that TSDB each:
+The groups are the prod stack's rendered rule files (`rule_files(cfg)` of Pulumi.prod.yaml: the meta,
+host, cluster and SLO groups and the PRSM pack's), read at run time, so a rule added later is
+benched too. The series they read are derived from their selectors by tools/bench/series.py (its
+docstring is the cardinality model): 100 nodes, 3,000 pods with 2 containers each, the SLOs' SLIs at
+1,000 series each, about 100,000 series in all. Then:
 
-- before: every window (5m to the SLO window) computed from the SLI's own series, in one group per
-  SLO at the global interval, as the rules were until the restructure;
-- after: the shipped groups (observability_stack/configs/content/slo_rules.py): short windows from the series, long
-  windows from the recordings, every minute.
+1. the pinned Prometheus starts on an empty TSDB, scraping every 15 s a synthetic exporter in this
+   process (`honor_labels`, so each series keeps its own job and instance) and evaluating the groups;
+2. meanwhile the history the rules read is written as OpenMetrics and backfilled with the pinned
+   promtool (`tsdb create-blocks-from openmetrics`): each raw series for the longest range a rule reads
+   of it (at least 10 minutes), at the 15 s scrape interval, up to the moment Prometheus started; each
+   recording a rule reads over a range (the SLOs' base-window recordings, up to 30 days), at its
+   group's interval. The blocks are moved into the running server's TSDB, which loads them;
+3. from then on each group's `prometheus_rule_group_last_duration_seconds` is read after every
+   evaluation (the first one after the blocks loaded is dropped as warm-up) until every group has
+   EVALUATIONS of them; the median is reported, with the series and samples the group reads (each
+   rule's query re-run once with `stats=all`), its slowest rule (from /api/v1/rules) and the alerts
+   it has firing or pending.
 
-and reports each group's `prometheus_rule_group_last_duration_seconds` (median of its first few
-evaluations). The raw series are backfilled at RAW_STEP, coarser than a real 15 s scrape to keep
-the input file small, which makes "before" look cheaper than it would be.
+Writes build/bench-rules.md and exits 1 if any group's median exceeds BOUND_MS or any rule fails.
 
-    python -m tools.bench.rules [--series 1000] [--days 30]
+    python -m tools.bench.rules [--nodes 100] [--pods 3000] [--slo-series 1000] [--evaluations 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import json
+import os
 import shutil
 import signal
 import socket
@@ -29,309 +36,427 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 
-from observability_stack.configs.content.slo_rules import (
-    BAD_RATE_RECORD,
-    BASE_WINDOW,
-    ERROR_BUDGET_RECORD,
-    PAGE_CONDITIONS,
-    SHORT_WINDOWS,
-    TICKET_CONDITIONS,
-    TIME_SLI_RECORD,
-    TOTAL_RATE_RECORD,
-    _burn_alert,
-    _instant_error,
-    _long_windows,
-    _number,
-    _raw_error_ratio,
-    error_ratio_record,
-    slo_rule_groups,
-)
-from observability_stack.configs.load import load_sections
-from observability_stack.configs.models.slo import SLO, GaugeSLI
+from observability_stack.configs.load import from_stack_file, load
+from observability_stack.configs.render.rules import rule_files
+from tools.bench.series import Model, Series, Size, build_model, recording_value, selectors
 from tools.engine import build
 from tools.harness.mockrun import ROOT
 
 OUT = ROOT / "build" / "bench-rules.md"
+STACK = "prod"
+SCRAPE_INTERVAL = 15
 EVALUATION_INTERVAL = 15
-RAW_STEP = 600  # seconds between backfilled samples of the SLI's series
-MEASURE_SECONDS = 300  # at most; each group is measured over EVALUATIONS evaluations
+BOUND_MS = 10.0
 EVALUATIONS = 3
+MIN_HISTORY = 600  # seconds of every raw series backfilled: the 5m lookback and the first evaluations
+LOAD_TIMEOUT = 300
+MEASURE_TIMEOUT = 600
+BIN_PROMETHEUS = build.BIN / "prometheus"
+BIN_PROMTOOL = build.BIN / "promtool"
 
 
-# ---- the rules before the restructure: every window from the raw series --------------------
+# ---- the groups ------------------------------------------------------------------------------
 
 
-def before_groups(slos: list[SLO]) -> list[dict]:
-    groups = []
-    for slo in slos:
-        labels = {"slo": slo.name}
-        rules = []
-        if isinstance(slo.sli, GaugeSLI):
-            rules.append({"record": TIME_SLI_RECORD, "expr": _instant_error(slo.sli), "labels": dict(labels)})
-        for window in [*SHORT_WINDOWS, *_long_windows(slo)]:
-            rules.append(
-                {"record": error_ratio_record(window), "expr": _raw_error_ratio(slo, window), "labels": dict(labels)}
-            )
-        rules.append(
-            {
-                "record": ERROR_BUDGET_RECORD,
-                "labels": dict(labels),
-                "expr": f'1 - {error_ratio_record(slo.window)}{{slo="{slo.name}"}} / {_number(slo.error_budget)}',
-            }
-        )
-        rules.append(_burn_alert(slo, "SLOErrorBudgetBurnFast", PAGE_CONDITIONS, "critical", "", "fast"))
-        rules.append(_burn_alert(slo, "SLOErrorBudgetBurnSlow", TICKET_CONDITIONS, "warning", "15m", "slowly"))
-        groups.append({"name": f"slo.{slo.name}", "rules": rules})
-    return groups
+def shipped_groups(stack: str = STACK) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """The stack's rule files as rendered (file name -> groups), and its services' replicas."""
+    cfg = load(from_stack_file(ROOT / f"Pulumi.{stack}.yaml"), str(ROOT))[0]
+    return rule_files(cfg), {s: cfg.section(s).replicas for s in cfg.enabled()}
 
 
-# ---- synthetic data -----------------------------------------------------------------------
+# ---- the exporter: the series' current values ---------------------------------------------------
 
 
-def _write_series(out, name: str, labels: str, start: int, end: int, step: int, value) -> None:
-    out.write("".join(f"{name}{{{labels}}} {value(t)} {t}\n" for t in range(start, end, step)))
+class Exporter:
+    """Serves the model's series at /metrics, counters at their rate since `origin`."""
+
+    def __init__(self, series: list[Series], origin: float, reference: float) -> None:
+        self.rows = [(s.text() + " ", s.counter, s.value + (reference if s.clock else 0)) for s in series]
+        self.origin = origin
+        exporter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                body = exporter.exposition(time.time()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def exposition(self, now: float) -> str:
+        since = now - self.origin
+        return "".join(f"{p}{v * since if c else v:.10g}\n" for p, c, v in self.rows)
+
+    def close(self) -> None:
+        self.server.shutdown()
 
 
-def write_openmetrics(path: Path, slos: list[SLO], series: int, start: int, end: int) -> int:
-    """The SLIs' series and the SLOs' base recordings; returns the number of samples written."""
-    rng = random.Random(7)
-    raw = (end - start) // RAW_STEP
-    recorded = (end - start) // EVALUATION_INTERVAL
-    count = 0
-    by_name = {slo.name: slo for slo in slos}
+# ---- the history ----------------------------------------------------------------------------
+
+
+def write_history(path: Path, model: Model, origin: float, end: int) -> tuple[int, int]:
+    """OpenMetrics for the history the rules read, ending before `end`; returns (series, samples)."""
+    series = samples = 0
     with path.open("w") as out:
-        out.write("# TYPE up gauge\n")
-        for i in range(series):
-            down = {t for t in range(start, end, RAW_STEP) if rng.random() < 0.0005}
-            _write_series(
-                out,
-                "up",
-                f'job="prsm-api",instance="api-{i}:8000"',
-                start,
-                end,
-                RAW_STEP,
-                lambda t, down=down: 0 if t in down else 1,
-            )
-        count += series * raw
-        out.write("# TYPE prsm_ftns_transactions counter\n")
-        for i in range(series // 2):
-            for status, per_step in (("success", 990), ("failed", 10)):
-                _write_series(
-                    out,
-                    "prsm_ftns_transactions_total",
-                    f'instance="api-{i}:8000",status="{status}"',
-                    start,
-                    end,
-                    RAW_STEP,
-                    lambda t, p=per_step: p * (t - start) // RAW_STEP,
-                )
-        count += series // 2 * 2 * raw
-        out.write("# TYPE prsm_request_duration_seconds histogram\n")
-        for i in range(series // 4):
-            for le, per_step in (("0.5", 800), ("2.0", 970), ("+Inf", 1000)):
-                _write_series(
-                    out,
-                    "prsm_request_duration_seconds_bucket",
-                    f'job="prsm-api",instance="api-{i}:8000",le="{le}"',
-                    start,
-                    end,
-                    RAW_STEP,
-                    lambda t, p=per_step: p * (t - start) // RAW_STEP,
-                )
-            _write_series(
-                out,
-                "prsm_request_duration_seconds_count",
-                f'job="prsm-api",instance="api-{i}:8000"',
-                start,
-                end,
-                RAW_STEP,
-                lambda t: 1000 * (t - start) // RAW_STEP,
-            )
-        count += series // 4 * 4 * raw
-        out.write("# TYPE prsm_model_accuracy_score gauge\n")
-        for i in range(series):
-            _write_series(
-                out,
-                "prsm_model_accuracy_score",
-                f'model_id="m{i}",evaluation_type="runtime"',
-                start,
-                end,
-                RAW_STEP,
-                lambda t: 0.97,
-            )
-        count += series * raw
-        # What a month of the shipped short groups recorded: one series per SLO and record.
-        ftns, latency = series // 2, series // 4  # instances, each with the rates written above
-        for record, values in (
-            (
-                BAD_RATE_RECORD,
-                {"ftns_transaction_success": ftns * 10 / RAW_STEP, "api_latency": latency * 30 / RAW_STEP},
-            ),
-            (
-                TOTAL_RATE_RECORD,
-                {"ftns_transaction_success": ftns * 1000 / RAW_STEP, "api_latency": latency * 1000 / RAW_STEP},
-            ),
-            (error_ratio_record(BASE_WINDOW), {name: 0.0005 for name in by_name}),
-        ):
-            out.write(f"# TYPE {record.replace(':', '_')} gauge\n")
-            for name, value in values.items():
-                out.write(
-                    "".join(f'{record}{{slo="{name}"}} {value} {t}\n' for t in range(start, end, EVALUATION_INTERVAL))
-                )
-                count += recorded
+        for metric in model.metrics.values():
+            for s in metric.series:
+                history = max(metric.history(s), MIN_HISTORY) + SCRAPE_INTERVAL
+                first = end - history // SCRAPE_INTERVAL * SCRAPE_INTERVAL
+                prefix = s.text() + " "
+                times = range(first, end, SCRAPE_INTERVAL)
+                if s.counter:
+                    rate = s.value
+                    out.write("".join(f"{prefix}{rate * (t - origin):.10g} {t}\n" for t in times))
+                else:
+                    value = f"{s.at(end, origin, end):.10g}"
+                    out.write("".join(f"{prefix}{value} {t}\n" for t in times))
+                series += 1
+                samples += len(times)
+        for record, labels, interval, history in model.recordings:
+            text = Series(record, tuple(sorted(labels.items())), False, 0).text() + " "
+            value = f"{recording_value(record):.10g}"
+            first = end - (history + 2 * interval) // interval * interval
+            out.write("".join(f"{text}{value} {t}\n" for t in range(first, end, interval)))
+            series += 1
+            samples += len(range(first, end, interval))
         out.write("# EOF\n")
-    return count
+    return series, samples
 
 
-# ---- running Prometheus ---------------------------------------------------------------------
+# ---- Prometheus -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _get(port: int, path: str, **params: str) -> bytes:
+    query = f"?{urllib.parse.urlencode(params)}" if params else ""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}{query}", timeout=60) as response:
+        return response.read()
 
 
-def _metrics(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-        return response.read().decode()
+def _api(port: int, path: str, **params: str) -> dict:
+    return json.loads(_get(port, path, **params))["data"]
 
 
-def _group_values(text: str, metric: str) -> dict[str, float]:
+def _metric_values(text: str, metric: str) -> dict[str, float]:
+    """{rule_group label: value} of one per-group metric (the label is `file;group`)."""
     found = {}
     for line in text.splitlines():
         if line.startswith(metric + "{"):
-            group = line.split('rule_group="', 1)[1].split('"', 1)[0].split(";", 1)[1]
+            group = line.split('rule_group="', 1)[1].split('"', 1)[0]
             found[group] = float(line.rsplit(" ", 1)[1])
     return found
 
 
-def measure(groups: list[dict], tsdb: Path, workdir: Path) -> dict[str, float]:
-    """Median last-evaluation duration per group while the pinned Prometheus runs `groups` on `tsdb`."""
-    data = workdir / "data"
-    shutil.copytree(tsdb, data)
-    (workdir / "rules.yml").write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
-    (workdir / "prometheus.yml").write_text(
-        yaml.safe_dump(
-            {
-                "global": {"evaluation_interval": f"{EVALUATION_INTERVAL}s"},
-                "rule_files": ["rules.yml"],
-                "storage": {"tsdb": {"retention": {"time": "400d"}}},
-            }
+def _scalar(text: str, metric: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(metric + " ") or line.startswith(metric + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@dataclass
+class GroupResult:
+    file: str
+    name: str
+    interval: int
+    rules: int
+    durations: list[float] = field(default_factory=list)  # seconds, one per measured evaluation
+    rule_times: dict[str, list[float]] = field(default_factory=dict)
+    series: int = 0
+    samples: int = 0
+    active_alerts: int = 0
+    alert_names: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.durations) * 1000 if self.durations else float("nan")
+
+    def slowest_rule(self) -> tuple[str, float]:
+        if not self.rule_times:
+            return "", 0.0
+        name, times = max(self.rule_times.items(), key=lambda item: statistics.median(item[1]))
+        return name, statistics.median(times) * 1000
+
+
+def _rule_name(rule: dict) -> str:
+    return rule.get("record") or rule.get("alert") or rule["name"]
+
+
+class Server:
+    def __init__(self, work: Path, files: dict[str, list[dict]], exporter_port: int) -> None:
+        self.data = work / "data"
+        self.data.mkdir()
+        rules_dir = work / "rules"
+        rules_dir.mkdir()
+        for name, groups in files.items():
+            (rules_dir / name).write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
+        config = {
+            "global": {"scrape_interval": f"{SCRAPE_INTERVAL}s", "evaluation_interval": f"{EVALUATION_INTERVAL}s"},
+            "rule_files": [str(rules_dir / name) for name in files],
+            "scrape_configs": [
+                {
+                    "job_name": "bench",
+                    "honor_labels": True,
+                    "fallback_scrape_protocol": "PrometheusText0.0.4",
+                    "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}],
+                }
+            ],
+        }
+        (work / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.log_path = work / "prometheus.log"
+        self.process = subprocess.Popen(
+            [
+                str(BIN_PROMETHEUS),
+                f"--config.file={work / 'prometheus.yml'}",
+                f"--storage.tsdb.path={self.data}",
+                "--storage.tsdb.retention.time=400d",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+            ],
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
         )
-    )
-    port = _free_port()
-    log = (workdir / "prometheus.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(build.BIN / "prometheus"),
-            f"--config.file={workdir / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    samples: dict[str, dict[float, float]] = {group["name"]: {} for group in groups}  # evaluated at -> seconds
-    try:
-        deadline = time.time() + MEASURE_SECONDS
-        while time.time() < deadline and min(map(len, samples.values())) < EVALUATIONS:
-            time.sleep(2)
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"bench_rules: Prometheus exited; see {self.log_path}")
             try:
-                text = _metrics(port)
+                _get(self.port, "/-/ready")
+                return
             except OSError:
+                time.sleep(0.5)
+        raise SystemExit(f"bench_rules: Prometheus not ready in 60s; see {self.log_path}")
+
+    def metrics(self) -> str:
+        return _get(self.port, "/metrics").decode()
+
+    def load_blocks(self, blocks: Path) -> None:
+        """Move promtool's blocks into the running TSDB and wait until it has loaded them."""
+        moved = 0
+        for block in sorted(blocks.iterdir()):
+            if (block / "meta.json").exists():
+                shutil.move(str(block), self.data / block.name)
+                moved += 1
+        deadline = time.time() + LOAD_TIMEOUT
+        while _scalar(self.metrics(), "prometheus_tsdb_blocks_loaded") < moved:
+            if time.time() > deadline:
+                raise SystemExit(f"bench_rules: the TSDB did not load {moved} blocks; see {self.log_path}")
+            time.sleep(2)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def measure(server: Server, results: dict[str, GroupResult], evaluations: int, since: float) -> None:
+    """Every group's evaluations after `since`, the first one dropped, until each has `evaluations`."""
+    seen: dict[str, list[float]] = {key: [] for key in results}  # evaluation timestamps
+    deadline = time.time() + MEASURE_TIMEOUT
+    while any(len(r.durations) < evaluations for r in results.values()):
+        if time.time() > deadline:
+            short = [k for k, r in results.items() if len(r.durations) < evaluations]
+            raise SystemExit(f"bench_rules: too few evaluations of {', '.join(short)}; see {server.log_path}")
+        time.sleep(2)
+        text = server.metrics()
+        durations = _metric_values(text, "prometheus_rule_group_last_duration_seconds")
+        stamps = _metric_values(text, "prometheus_rule_group_last_evaluation_timestamp_seconds")
+        rules = {
+            f"{g['file']};{g['name']}": g for g in _api(server.port, "/api/v1/rules")["groups"]
+        }  # per-rule times of the same evaluation, give or take a poll
+        for key, result in results.items():
+            at = stamps.get(key, 0)
+            if at <= since or at in seen[key]:
                 continue
-            durations = _group_values(text, "prometheus_rule_group_last_duration_seconds")
-            for group, at in _group_values(text, "prometheus_rule_group_last_evaluation_timestamp_seconds").items():
-                if at > 0 and group in samples:
-                    samples[group][at] = durations[group]
-        short = [group for group, seen in samples.items() if len(seen) < EVALUATIONS]
-        if short:
-            raise SystemExit(
-                f"bench_rules: {', '.join(short)} evaluated fewer than {EVALUATIONS} times in "
-                f"{MEASURE_SECONDS}s; see {workdir / 'prometheus.log'}"
-            )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-    return {group: statistics.median(seen.values()) for group, seen in samples.items()}
+            seen[key].append(at)
+            if len(seen[key]) == 1:
+                continue  # warm-up: the first evaluation over the freshly loaded blocks
+            result.durations.append(durations[key])
+            group = rules.get(key)
+            if group and abs(_stamp(group["lastEvaluation"]) - at) < 1:
+                for rule in group["rules"]:
+                    result.rule_times.setdefault(_rule_name(rule), []).append(rule["evaluationTime"])
+
+
+def _stamp(rfc3339: str) -> float:
+    """Seconds since the epoch of the API's `2026-12-08T10:00:00.123456789Z` (always UTC)."""
+    from datetime import UTC, datetime
+
+    whole, _, frac = rfc3339.rstrip("Z").partition(".")
+    return datetime.fromisoformat(whole).replace(tzinfo=UTC).timestamp() + float("0." + (frac or "0"))
+
+
+def inspect(server: Server, results: dict[str, GroupResult], files: dict[str, list[dict]]) -> None:
+    """Series and samples each group reads (its queries re-run once), its active alerts and rule errors."""
+    for group in _api(server.port, "/api/v1/rules")["groups"]:
+        result = results.get(f"{group['file']};{group['name']}")
+        if result is None:
+            continue
+        for rule in group["rules"]:
+            result.active_alerts += len(rule.get("alerts", []))
+            if rule.get("alerts"):
+                result.alert_names[_rule_name(rule)] = len(rule["alerts"])
+            if rule.get("health") == "err":
+                result.errors.append(f"{_rule_name(rule)}: {rule.get('lastError')}")
+    counts: dict[str, int] = {}
+    for result in results.values():
+        group = next(g for g in files[result.file] if g["name"] == result.name)
+        for rule in group["rules"]:
+            for sel in selectors(rule["expr"]):
+                query = sel.promql()
+                if query not in counts:
+                    data = _api(server.port, "/api/v1/query", query=f"count({query}) or vector(0)")
+                    counts[query] = int(float(data["result"][0]["value"][1])) if data["result"] else 0
+                result.series += counts[query]
+            stats = _api(server.port, "/api/v1/query", query=rule["expr"], stats="all")
+            result.samples += int(stats.get("stats", {}).get("samples", {}).get("totalQueryableSamples", 0))
+
+
+# ---- the report -----------------------------------------------------------------------------
+
+
+def report(results: dict[str, GroupResult], size: Size, facts: dict[str, str]) -> str:
+    lines = [
+        f"# Rule evaluation cost: every shipped group of Pulumi.{STACK}.yaml",
+        "",
+        f"{size.nodes} nodes, {size.pods:,} pods x {size.containers_per_pod} containers, SLIs at "
+        f"{size.slo_series:,} series each (tools/bench/series.py): {facts['series']} series exported and "
+        f"scraped every {SCRAPE_INTERVAL}s, {facts['backfilled']} backfilled ({facts['times']}). "
+        f"Prometheus {build.PROMETHEUS} (module); median `prometheus_rule_group_last_duration_seconds` of "
+        f"{facts['evaluations']} evaluations per group after the history loaded (first dropped). "
+        "Series: matched by the group's selectors, summed over its rules; samples: the queries' "
+        f"`totalQueryableSamples`. Bound: {BOUND_MS:g} ms per evaluation.",
+        "",
+        "| file | group | every | rules | series read | samples read | median ms | slowest rule (ms) | active alerts |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for r in results.values():
+        rule, ms = r.slowest_rule()
+        over = " **over**" if r.median_ms > BOUND_MS else ""
+        lines.append(
+            f"| {r.file} | {r.name} | {r.interval}s | {r.rules} | {r.series:,} | {r.samples:,} | "
+            f"{r.median_ms:.2f}{over} | {rule} ({ms:.2f}) | {r.active_alerts} |"
+        )
+    total = sum(r.median_ms * 60 / r.interval for r in results.values())
+    lines += ["", f"All groups: {total:.0f} ms of rule evaluation per minute of wall clock."]
+    active = ", ".join(f"{name} ({n})" for r in results.values() for name, n in r.alert_names.items())
+    if active:
+        lines += ["", f"Alerts firing or pending over the synthetic series: {active}."]
+    errors = [f"- {r.file} {r.name}: {e}" for r in results.values() for e in r.errors]
+    if errors:
+        lines += ["", "Rules failing:", *errors]
+    if facts.get("unmodelled"):
+        lines += ["", f"Metrics with no family in the model (10 series each): {facts['unmodelled']}."]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--series", type=int, default=1000, help="series per SLO")
-    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--nodes", type=int, default=Size.nodes)
+    parser.add_argument("--pods", type=int, default=Size.pods)
+    parser.add_argument("--slo-series", type=int, default=Size.slo_series)
+    parser.add_argument("--evaluations", type=int, default=EVALUATIONS)
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    # The PRSM pack's four SLOs: one of each SLI kind, over the series generated here.
-    slos = list(load_sections({"content_packs": ["packs/prsm"]}, project_root=str(ROOT))[0].slos)
+    files, replicas = shipped_groups()
+    size = Size(nodes=args.nodes, pods=args.pods, slo_series=args.slo_series, replicas=replicas)
+    started = time.monotonic()
+    model = build_model(
+        [g for groups in files.values() for g in groups], size, files.get("slo.yml", []), EVALUATION_INTERVAL
+    )
+    series = model.series
     with tempfile.TemporaryDirectory(prefix="bench-rules-") as tmp:
         work = Path(tmp)
-        end = int(time.time()) - 60
-        start = end - args.days * 86400
-        started = time.monotonic()
-        samples = write_openmetrics(work / "input.om", slos, args.series, start, end)
-        generated = time.monotonic() - started
-        tsdb = work / "tsdb"
-        subprocess.run(
-            [
-                str(build.BIN / "promtool"),
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                "--max-block-duration=1500h",
-                str(work / "input.om"),
-                str(tsdb),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        (work / "input.om").unlink()
-        backfilled = time.monotonic() - started - generated
-        before, after = (work / "before", work / "after")
-        before.mkdir(), after.mkdir()
+        # Prometheus names a group `<rule file as configured>;<group>` in its metrics and API.
         results = {
-            "before": measure(before_groups(slos), tsdb, before),
-            "after": measure(slo_rule_groups(slos), tsdb, after),
+            f"{work / 'rules' / name};{g['name']}": GroupResult(name, g["name"], _interval_s(g), len(g["rules"]))
+            for name, groups in files.items()
+            for g in groups
         }
-    lines = [
-        f"# SLO rule evaluation: {args.series} series per SLO, {args.days} days of data",
-        "",
-        f"{samples:,} samples backfilled (raw SLI series every {RAW_STEP}s, recordings every {EVALUATION_INTERVAL}s) "
-        f"in {generated:.0f}s + {backfilled:.0f}s; Prometheus {build.PROMETHEUS} (module), evaluation interval "
-        f"{EVALUATION_INTERVAL}s; median `prometheus_rule_group_last_duration_seconds` of {EVALUATIONS} "
-        "evaluations per group.",
-        "",
-        "| SLO | before: one group, every window from the series | after: short group | after: long group (every 1m) |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    for slo in slos:
-        b = results["before"].get(f"slo.{slo.name}")
-        short, long = results["after"].get(f"slo.{slo.name}"), results["after"].get(f"slo.{slo.name}.long")
-        lines.append(
-            f"| {slo.name} ({slo.window}) | {b * 1000:.1f} ms | {short * 1000:.1f} ms | {long * 1000:.1f} ms |"
-        )
-    per_minute = 60 // EVALUATION_INTERVAL
-    before_minute = sum(results["before"].values()) * per_minute
-    after_minute = sum(
-        seconds * (1 if group.endswith(".long") else per_minute) for group, seconds in results["after"].items()
-    )
-    lines += [
-        "",
-        f"Rule evaluation time per minute of wall clock, all SLO groups: before {before_minute * 1000:.0f} ms, "
-        f"after {after_minute * 1000:.0f} ms (the long groups run once a minute, the others every "
-        f"{EVALUATION_INTERVAL}s).",
-    ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(text)
+        end = int(time.time()) // SCRAPE_INTERVAL * SCRAPE_INTERVAL
+        origin = end - 40 * 86400  # counters count from here, so they are large and never reset
+        exporter = Exporter(series, origin, end)
+        server = Server(work, files, exporter.port)
+        try:
+            modelled = time.monotonic() - started
+            count, samples = write_history(work / "history.om", model, origin, end)
+            written = time.monotonic() - started - modelled
+            subprocess.run(
+                [
+                    str(BIN_PROMTOOL),
+                    "tsdb",
+                    "create-blocks-from",
+                    "openmetrics",
+                    "--max-block-duration=1500h",
+                    str(work / "history.om"),
+                    str(work / "blocks"),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            (work / "history.om").unlink()
+            backfilled = time.monotonic() - started - modelled - written
+            server.load_blocks(work / "blocks")
+            loaded_at = time.time()
+            measure(server, results, args.evaluations, loaded_at)
+            measured = time.monotonic() - started - modelled - written - backfilled
+            inspect(server, results, files)
+        finally:
+            server.stop()
+            exporter.close()
+    unmodelled = sorted(n for n, m in model.metrics.items() if m.family.label == "unmodelled")
+    facts = {
+        "series": f"{len(series):,}",
+        "backfilled": f"{samples:,} samples of {count:,} series",
+        "times": f"model {modelled:.0f}s, OpenMetrics {written:.0f}s, promtool {backfilled:.0f}s, "
+        f"measurement {measured:.0f}s, on {os.cpu_count()} cores",
+        "evaluations": str(args.evaluations),
+        "unmodelled": ", ".join(f"`{n}`" for n in unmodelled),
+    }
+    text = report(results, size, facts)
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(text)
     print(text)
+    over = [r for r in results.values() if r.median_ms > BOUND_MS or r.errors]
+    if over:
+        print(
+            "bench_rules: over the bound or failing: "
+            + ", ".join(f"{r.file} {r.name} ({r.median_ms:.1f} ms)" for r in over),
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _interval_s(group: dict) -> int:
+    from observability_stack.configs.models.base import duration_seconds
+
+    return int(duration_seconds(group["interval"])) if group.get("interval") else EVALUATION_INTERVAL
 
 
 if __name__ == "__main__":
