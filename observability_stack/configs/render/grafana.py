@@ -7,11 +7,12 @@ import io
 import os
 import re
 
-from ..content.dashboards import ClusterSources, builtin_dashboards, load_user_dashboards
+from ..content.dashboards import builtin_dashboards, load_user_dashboards
 from ..models.grafana import ADMIN_PASSWORD_FILE
 from ..models.stack import StackConfig
 from ..registry import renders
 from .common import RenderContext, Topology, to_json, to_yaml
+from .rules import cluster_sources
 
 USER_FOLDER = "Custom"
 # Grafana expands $VAR in provisioning files; `$$` is its escape for a literal dollar sign.
@@ -101,22 +102,6 @@ def user_folders(cfg: StackConfig) -> dict[str, tuple[str, str]]:
     if cfg.grafana.dashboards_dir:
         folders[USER_FOLDER] = ("grafana.dashboards_dir", cfg.grafana.dashboards_dir)
     return folders
-
-
-def cluster_sources(cfg: StackConfig) -> ClusterSources | None:
-    """What of the cluster Prometheus scrapes, as the cluster rules see it (render/rules.py); None off
-    Kubernetes, where no Kubernetes dashboard ships."""
-    if not Topology.of(cfg).pod_discovery:
-        return None
-    cluster, enabled = cfg.prometheus.cluster, cfg.enabled()
-    collectors = cfg.kube_state_metrics.collectors if "kube-state-metrics" in enabled else ()
-    return ClusterSources(
-        kubelet=cluster.kubelet,
-        api_server=cluster.api_server,
-        coredns=cluster.coredns,
-        collectors=frozenset(collectors),
-        node_exporter="node-exporter" in enabled,
-    )
 
 
 def shipped_dashboards(cfg: StackConfig) -> dict[str, dict[str, dict]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..content.cluster_rules import cluster_rule_groups
+from ..content.dashboards import ClusterSources
 from ..content.host_rules import host_rule_groups
 from ..content.meta_rules import meta_rule_groups
 from ..content.self_rules import self_rule_groups
@@ -35,14 +36,32 @@ def with_runbooks(
     return groups
 
 
+def cluster_sources(cfg: StackConfig) -> ClusterSources | None:
+    """What of the cluster Prometheus scrapes and kube-state-metrics collects, which both the cluster
+    rules and the Kubernetes dashboards follow; None off Kubernetes (no cluster API: no cluster)."""
+    if not Topology.of(cfg).pod_discovery:
+        return None
+    cluster, enabled = cfg.prometheus.cluster, cfg.enabled()
+    collectors = cfg.kube_state_metrics.collectors if "kube-state-metrics" in enabled else ()
+    return ClusterSources(
+        kubelet=cluster.kubelet,
+        api_server=cluster.api_server,
+        coredns=cluster.coredns,
+        collectors=frozenset(collectors),
+        node_exporter="node-exporter" in enabled,
+    )
+
+
 def _cluster_groups(cfg: StackConfig) -> list[dict]:
-    """What `prometheus.cluster` scrapes and kube-state-metrics exports; nothing off Kubernetes."""
-    if not Topology.of(cfg).pod_discovery:  # no cluster API: no cluster
+    sources = cluster_sources(cfg)
+    if sources is None:
         return []
-    cluster = cfg.prometheus.cluster
-    ksm = cfg.kube_state_metrics.collectors if "kube-state-metrics" in cfg.enabled() else None
     return cluster_rule_groups(
-        cluster.kubelet, cluster.api_server, cluster.coredns, ksm, cluster.control_plane.scraped()
+        sources.kubelet,
+        sources.api_server,
+        sources.coredns,
+        sources.collectors,
+        cfg.prometheus.cluster.control_plane.scraped(),
     )
 
 

@@ -31,7 +31,7 @@ RED_AT_1 = (Threshold("green"), Threshold("red", 1))
 
 @dataclass(frozen=True)
 class ClusterSources:
-    """What of the cluster is scraped (configs/render/grafana.py derives it from the config)."""
+    """What of the cluster is scraped (configs/render/rules.py::cluster_sources derives it from the config)."""
 
     kubelet: bool = False
     api_server: bool = False
