@@ -17,6 +17,15 @@ import pytest
 from upstream import tool
 
 
+def prometheus_process(cfg, config_dir: Path, data_dir: Path, port: int, root: Path, *extra: str) -> Process:
+    """The pinned Prometheus started with the arguments the stack gives it for `cfg` (its files in
+    `config_dir`), on loopback `port`, logging to `root`/prometheus.log."""
+    from observability_stack.configs.render.prometheus import prometheus_args
+
+    args = [binary("prometheus"), *prometheus_args(cfg, str(config_dir), str(data_dir))]
+    return Process([*args, f"--web.listen-address=127.0.0.1:{port}", *extra], root / "prometheus.log", root)
+
+
 def binary(name: str) -> str:
     """The engine build of promtool/prometheus/amtool/alertmanager (tests/upstream.py)."""
     return tool(name)

@@ -9,12 +9,11 @@ import urllib.request
 
 import pytest
 import yaml
-from e2e_helpers import Process, binary, free_port, wait_until
+from e2e_helpers import Process, binary, free_port, prometheus_process, wait_until
 
 from observability_stack.configs.load import load_sections
 from observability_stack.configs.render.common import to_yaml
 from observability_stack.configs.render.files import service_files
-from observability_stack.configs.render.prometheus import prometheus_args
 
 pytestmark = pytest.mark.e2e
 WAIT = 60
@@ -56,15 +55,7 @@ def prometheus(tmp_path_factory):
         doc["scrape_configs"] = [jobs["node-exporter"]]
         doc.pop("alerting", None)
         (prom_dir / "prometheus.yml").write_text(to_yaml(doc))
-        prom = Process(
-            [
-                binary("prometheus"),
-                *prometheus_args(cfg, str(prom_dir), str(root / "data")),
-                f"--web.listen-address=127.0.0.1:{prom_port}",
-            ],
-            root / "prometheus.log",
-            root,
-        )
+        prom = prometheus_process(cfg, prom_dir, root / "data", prom_port, root)
         started.append(prom)
         url = f"http://127.0.0.1:{prom_port}"
         prom.wait_ready(f"{url}/-/ready", WAIT)

@@ -12,12 +12,11 @@ import urllib.request
 
 import promql_parser
 import pytest
-from e2e_helpers import Process, binary, free_port, wait_until
+from e2e_helpers import free_port, prometheus_process, wait_until
 from engine_helpers import require_engine
 from series_names import exposition_names, live_references, scrape_jobs, selectors, stacks
 
 from observability_stack.configs.render.common import to_yaml
-from observability_stack.configs.render.prometheus import prometheus_args
 from observability_stack.configs.render.rules import rule_files
 
 pytestmark = pytest.mark.engine
@@ -133,15 +132,7 @@ def control_plane(tmp_path_factory):
         }
         (root / "prometheus.yml").write_text(to_yaml(doc))
         port = free_port()
-        prom = Process(
-            [
-                binary("prometheus"),
-                *prometheus_args(cfg, str(root), str(root / "data")),
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            root / "prometheus.log",
-            root,
-        )
+        prom = prometheus_process(cfg, root, root / "data", port, root)
         started.append(prom)
         url = f"http://127.0.0.1:{port}"
         prom.wait_ready(url + "/-/ready", WAIT)

@@ -26,13 +26,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from e2e_helpers import HttpReceiver, MetricsEndpoint, Process, SmtpSink, amtool_routes, binary, free_port, wait_until
+from e2e_helpers import (
+    HttpReceiver,
+    MetricsEndpoint,
+    Process,
+    SmtpSink,
+    amtool_routes,
+    binary,
+    free_port,
+    prometheus_process,
+    wait_until,
+)
 
 from observability_stack.configs.load import load
 from observability_stack.configs.render.alertmanager import alertmanager_args, alertmanager_yml
 from observability_stack.configs.render.common import to_yaml
 from observability_stack.configs.render.files import service_files
-from observability_stack.configs.render.prometheus import prometheus_args
 from tests.prsm_pack import PACK, ROOT, prsm_config, prsm_rule_groups
 
 pytestmark = pytest.mark.e2e
@@ -182,7 +191,7 @@ def _alertmanager(binary_path: str, root, name: str, config: dict, smtp_port: in
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    prometheus_bin, alertmanager_bin = binary("prometheus"), binary("alertmanager")
+    alertmanager_bin = binary("alertmanager")
     root = tmp_path_factory.mktemp("e2e")
     started: list = []
     try:
@@ -217,16 +226,7 @@ def stack(tmp_path_factory):
         (prom_dir / "prometheus.yml").write_text(to_yaml(prom_doc))
         # resend-delay 1s (1m by default): the Watchdog fires at the first evaluation, before Prometheus'
         # notifier has its Alertmanagers from discovery, so that send is dropped and only retried later.
-        prom = Process(
-            [
-                prometheus_bin,
-                *prometheus_args(cfg, str(prom_dir), str(root / "prom-data")),
-                f"--web.listen-address=127.0.0.1:{prom_port}",
-                "--rules.alert.resend-delay=1s",
-            ],
-            root / "prometheus.log",
-            root,
-        )
+        prom = prometheus_process(cfg, prom_dir, root / "prom-data", prom_port, root, "--rules.alert.resend-delay=1s")
         started.append(prom)
         prom.wait_ready(f"http://127.0.0.1:{prom_port}/-/ready", WAIT)
         yield SimpleNamespace(

@@ -13,13 +13,12 @@ import urllib.request
 import pytest
 import yaml
 from conftest import ROOT, SECRETS, stack_config
-from e2e_helpers import Process, binary, free_port, wait_until
+from e2e_helpers import Process, binary, free_port, prometheus_process, wait_until
 from series_names import exposition_names, live_references, selectors
 
 from observability_stack.configs.load import load
 from observability_stack.configs.render.alertmanager import alertmanager_args, alertmanager_yml
 from observability_stack.configs.render.common import to_yaml
-from observability_stack.configs.render.prometheus import prometheus_args
 from observability_stack.configs.render.rules import rule_files
 
 pytestmark = pytest.mark.e2e
@@ -110,15 +109,7 @@ def exporters(tmp_path_factory):
             "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]},
         }
         (prom_dir / "prometheus.yml").write_text(to_yaml(doc))
-        prom = Process(
-            [
-                binary("prometheus"),
-                *prometheus_args(cfg, str(prom_dir), str(root / "data")),
-                f"--web.listen-address=127.0.0.1:{prom_port}",
-            ],
-            root / "prometheus.log",
-            root,
-        )
+        prom = prometheus_process(cfg, prom_dir, root / "data", prom_port, root)
         started.append(prom)
         urls = {name: f"http://127.0.0.1:{port}" for name, port in targets.items()}
         for process, url in ((ne, urls["node-exporter"]), (am, urls["alertmanager"] + "/-/ready")):
