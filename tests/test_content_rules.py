@@ -111,6 +111,15 @@ CASES = [
         "65m",
         {"severity": "warning", "category": "security", "job": "prsm-api"},
     ),
+    # The hour is its twelve 5-minute tiles ending now: a burst of 100 within it pages, one that ended
+    # more than an hour ago does not.
+    Case(
+        "SuspiciousLoginPattern",
+        {'prsm_failed_login_attempts_total{job="prsm-api",instance="api-0"}': "0x60 0+20x5 100x10"},
+        {'prsm_failed_login_attempts_total{job="prsm-api",instance="api-0"}': "0+20x5 100x70"},
+        "75m",
+        {"severity": "warning", "category": "security", "job": "prsm-api"},
+    ),
     Case(
         "UnauthorizedAPIAccess",
         {f"prsm_unauthorized_requests_total{{{API_SEL}}}": "0+3x10"},
@@ -224,7 +233,7 @@ def test_alerts_fire_and_stay_quiet(tmp_path):
 
 
 def test_seed_rules_keep_the_guides_labels():
-    rules = {r["alert"]: r for g in prsm_rule_groups() for r in g["rules"]}
+    rules = {r["alert"]: r for g in prsm_rule_groups() for r in g["rules"] if "alert" in r}
     assert [g["name"] for g in prsm_rule_groups()] == ["prsm.critical", "prsm.warning", "prsm.security"]
     assert rules["FTNSTransactionBacklog"]["labels"]["component"] == "ftns"
     assert {rules[a]["labels"]["category"] for a in ("SuspiciousLoginPattern", "UnauthorizedAPIAccess")} == {"security"}

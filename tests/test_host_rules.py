@@ -226,8 +226,8 @@ def test_alerts_fire_and_stay_quiet(tmp_path):
 @pytest.mark.parametrize(
     "target, groups",
     [
-        ("docker", ["host.node", "host.node.health", "host.containers"]),
-        ("kubernetes", ["host.node", "host.node.health", "host.cluster"]),
+        ("docker", ["host.node", "host.node.health", "host.trends", "host.containers"]),
+        ("kubernetes", ["host.node", "host.node.health", "host.trends", "host.cluster"]),
     ],
 )
 def test_each_group_ships_with_its_collector_on_its_target(target, groups):

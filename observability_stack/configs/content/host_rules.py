@@ -10,6 +10,17 @@ CATEGORY = "infrastructure"
 _FS = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs", mountpoint!~"/boot.*"'
 
 
+# The free space of each filesystem, one point per 5 minutes: the 6-hour trend reads 72 of them instead of
+# the 1,440 raw samples a 15 s scrape gives (which cost 20 ms per evaluation at 100 nodes, make bench).
+# Its group runs every 5 minutes; promtool's tests evaluate it at their own interval.
+TREND = "instance_mountpoint:node_filesystem_avail_bytes:avg5m"
+TREND_INTERVAL = "5m"
+
+
+def _trend_rules() -> list[dict]:
+    return [{"record": TREND, "expr": f"avg_over_time(node_filesystem_avail_bytes{{{_FS}}}[{TREND_INTERVAL}])"}]
+
+
 def _node_rules() -> list[dict]:
     avail, size = f"node_filesystem_avail_bytes{{{_FS}}}", f"node_filesystem_size_bytes{{{_FS}}}"
     writable = f"node_filesystem_readonly{{{_FS}}} == 0"
@@ -17,7 +28,7 @@ def _node_rules() -> list[dict]:
         alert(
             "HostDiskWillFillIn24Hours",
             # Already below 20 % and, at the last 6 hours' pace, empty within a day.
-            f"({avail} / {size} < 0.20 and predict_linear({avail}[6h], 24 * 3600) < 0) and {writable}",
+            f"({avail} / {size} < 0.20 and predict_linear({TREND}[6h], 24 * 3600) < 0) and {writable}",
             "30m",
             "warning",
             "Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} will fill up within 24 hours",
@@ -211,4 +222,5 @@ def host_rule_groups(enabled: list[str]) -> list[dict]:
     ]
     if "node-exporter" in enabled:
         groups.insert(1, {"name": "host.node.health", "rules": _node_health_rules()})
+        groups.insert(2, {"name": "host.trends", "interval": TREND_INTERVAL, "rules": _trend_rules()})
     return groups
