@@ -13,9 +13,9 @@ docstring is the cardinality model): 100 nodes, 3,000 pods with 2 containers eac
    of it (at least 10 minutes), at the 15 s scrape interval, up to the moment Prometheus started; each
    recording a rule reads over a range (the SLOs' base-window recordings, up to 30 days), at its
    group's interval. The blocks are moved into the running server's TSDB, which loads them;
-3. measuring starts HEAD_WINDOW after Prometheus started, once the blocks are loaded: by then the
-   windows most rules read (5 to 15 minutes) are all in the head, fed by the scrape, as on a server
-   that has run for hours; the longer ones (1 h to 30 d) span the backfilled blocks. Reading those
+3. a group is measured once the windows it reads up to HEAD_WINDOW (most rules read 5 to 15
+   minutes) have been scraped since Prometheus started, so that they are all in the head, as on a
+   server that has run for hours; the longer ones (1 h to 30 d) span the backfilled blocks. Reading those
    windows from blocks costs twice what reading them from the head does (measured on this machine:
    `kubernetes.workloads` 145 ms over blocks, 83 ms over the head), which a server in steady state
    never pays for them;
@@ -73,7 +73,8 @@ EVALUATION_INTERVAL = 15
 BOUND_MS = 10.0
 FLOOR_FACTOR = 2.0
 FLOOR_RUNS = 3
-HEAD_WINDOW = 900  # seconds scraped before measuring: the 5m-15m windows all in the head
+HEAD_WINDOW = 900  # seconds: windows up to this long are measured over the head alone
+LOOKBACK = 300  # Prometheus' default lookback delta, how far back an instant selector reads
 EVALUATIONS = 3
 MIN_HISTORY = 600  # seconds of every raw series backfilled: the 5m lookback and the first evaluations
 LOAD_TIMEOUT = 300
@@ -300,10 +301,11 @@ class Server:
             self.process.kill()
 
 
-def measure(server: Server, results: dict[str, GroupResult], evaluations: int, since: float) -> None:
-    """Every group's evaluations after `since`, the first one dropped, until each has `evaluations`."""
+def measure(server: Server, results: dict[str, GroupResult], evaluations: int, since: dict[str, float]) -> None:
+    """Every group's evaluations after its `since`, the first one dropped, until each has `evaluations`."""
     seen: dict[str, list[float]] = {key: [] for key in results}  # evaluation timestamps
-    deadline = time.time() + MEASURE_TIMEOUT
+    slowest = max(r.interval for r in results.values())
+    deadline = max(since.values()) + max(MEASURE_TIMEOUT, (evaluations + 2) * slowest)
     while any(len(r.durations) < evaluations for r in results.values()):
         if time.time() > deadline:
             short = [k for k, r in results.items() if len(r.durations) < evaluations]
@@ -317,7 +319,7 @@ def measure(server: Server, results: dict[str, GroupResult], evaluations: int, s
         }  # per-rule times of the same evaluation, give or take a poll
         for key, result in results.items():
             at = stamps.get(key, 0)
-            if at <= since or at in seen[key]:
+            if at <= since[key] or at in seen[key]:
                 continue
             seen[key].append(at)
             if len(seen[key]) == 1:
@@ -327,6 +329,15 @@ def measure(server: Server, results: dict[str, GroupResult], evaluations: int, s
             if group and abs(_stamp(group["lastEvaluation"]) - at) < 1:
                 for rule in group["rules"]:
                     result.rule_times.setdefault(_rule_name(rule), []).append(rule["evaluationTime"])
+
+
+def head_reads(files: dict[str, list[dict]], result: GroupResult) -> int:
+    """Seconds of scrape after which every window up to HEAD_WINDOW the group reads is in the head (an
+    instant read looks 5 minutes back): from then on its evaluations are those of a server in steady
+    state. Longer windows span the backfilled blocks, as they span a real server's persisted blocks."""
+    group = next(g for g in files[result.file] if g["name"] == result.name)
+    ranges = [sel.range_s for rule in group["rules"] for sel in selectors(rule["expr"])]
+    return max([LOOKBACK, *(r for r in ranges if r <= HEAD_WINDOW)])
 
 
 def _stamp(rfc3339: str) -> float:
@@ -386,8 +397,8 @@ def report(results: dict[str, GroupResult], size: Size, facts: dict[str, str]) -
         f"{size.slo_series:,} series each (tools/bench/series.py): {facts['series']} series exported and "
         f"scraped every {SCRAPE_INTERVAL}s, {facts['backfilled']} backfilled ({facts['times']}). "
         f"Prometheus {build.PROMETHEUS} (module); median `prometheus_rule_group_last_duration_seconds` of "
-        f"{facts['evaluations']} evaluations per group, from {HEAD_WINDOW // 60} minutes after it started "
-        "(the windows up to 15m in the head; first evaluation dropped). "
+        f"{facts['evaluations']} evaluations per group, once the windows up to {HEAD_WINDOW // 60}m it reads "
+        "are all in the head (first evaluation dropped). "
         "Series: matched by the group's selectors, summed over its rules; samples: the queries' "
         "`totalQueryableSamples`; floor: reading the latest sample of each of those series once "
         f"(`count(<selector>)`, median of {FLOOR_RUNS}). Bound: {BOUND_MS:g} ms, or {FLOOR_FACTOR:g} x the "
@@ -465,9 +476,9 @@ def main(argv: list[str] | None = None) -> int:
             (work / "history.om").unlink()
             backfilled = time.monotonic() - started - modelled - written
             server.load_blocks(work / "blocks")
-            head_filled = end + HEAD_WINDOW
-            time.sleep(max(0.0, head_filled - time.time()))
-            measure(server, results, args.evaluations, max(time.time(), head_filled))
+            loaded_at = time.time()
+            since = {key: max(loaded_at, end + head_reads(files, r)) for key, r in results.items()}
+            measure(server, results, args.evaluations, since)
             measured = time.monotonic() - started - modelled - written - backfilled
             inspect(server, results, files)
         finally:
