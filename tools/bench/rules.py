@@ -331,11 +331,15 @@ def measure(server: Server, results: dict[str, GroupResult], evaluations: int, s
                     result.rule_times.setdefault(_rule_name(rule), []).append(rule["evaluationTime"])
 
 
+def _group_of(files: dict[str, list[dict]], result: GroupResult) -> dict:
+    return next(g for g in files[result.file] if g["name"] == result.name)
+
+
 def head_reads(files: dict[str, list[dict]], result: GroupResult) -> int:
     """Seconds of scrape after which every window up to HEAD_WINDOW the group reads is in the head (an
     instant read looks 5 minutes back): from then on its evaluations are those of a server in steady
     state. Longer windows span the backfilled blocks, as they span a real server's persisted blocks."""
-    group = next(g for g in files[result.file] if g["name"] == result.name)
+    group = _group_of(files, result)
     ranges = [sel.range_s for rule in group["rules"] for sel in selectors(rule["expr"])]
     return max([LOOKBACK, *(r for r in ranges if r <= HEAD_WINDOW)])
 
@@ -363,7 +367,7 @@ def inspect(server: Server, results: dict[str, GroupResult], files: dict[str, li
     counts: dict[str, int] = {}
     floors: dict[str, float] = {}
     for result in results.values():
-        group = next(g for g in files[result.file] if g["name"] == result.name)
+        group = _group_of(files, result)
         for rule in group["rules"]:
             for sel in selectors(rule["expr"]):
                 query = sel.promql()
